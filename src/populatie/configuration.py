@@ -1,0 +1,331 @@
+"""The region, areas, lots, model and budgets as read from ``config/*.toml``.
+
+Configuration is validated twice: its own shape when read (pydantic), and against the districts
+of record when an allocation needs it (:meth:`RegionConfig.district_areas`), because only then
+do we know whether every district is in exactly one area. A scenario is the same model section in
+another file, laid over the base configuration, so planners never edit the adopted one.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from populatie.errors import ConfigurationError
+
+DOMAINS: tuple[str, ...] = ("prevention", "access", "specialist")
+MUNICIPALITY_PATTERN = r"^GM\d{4}$"
+DISTRICT_PATTERN = r"^WK\d{6}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MunicipalityConfig(_Strict):
+    code: str = Field(pattern=MUNICIPALITY_PATTERN)
+    name: str
+
+
+class PartnershipConfig(_Strict):
+    name: str
+    lead_member: str
+    members: list[str]
+    subcontractors: list[str] = []
+    note: str = ""
+
+
+class AreaConfig(_Strict):
+    code: str
+    name: str
+    municipality: str = Field(pattern=MUNICIPALITY_PATTERN)
+    partnership: str | None = None
+    assumption: str = ""
+    districts: list[str] | Literal["all"]
+
+    @field_validator("districts")
+    @classmethod
+    def _codes(cls, value: list[str] | Literal["all"]) -> list[str] | Literal["all"]:
+        if value != "all":
+            bad = [code for code in value if not re.match(DISTRICT_PATTERN, code)]
+            if bad:
+                raise ValueError(f"not a CBS district code: {', '.join(bad)}")
+        return value
+
+
+class LotConfig(_Strict):
+    municipality: str = Field(pattern=MUNICIPALITY_PATTERN)
+    number: int = Field(ge=1)
+    area: str
+    partnership: str
+    domains: list[Literal["prevention", "access", "specialist"]]
+    awarded_on: str | None = None
+
+
+class ModelConfig(_Strict):
+    description: str = ""
+    municipalities: list[str] = []
+    rates: dict[str, dict[str, float]]
+
+    @field_validator("rates")
+    @classmethod
+    def _rates(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        unknown = set(value) - set(DOMAINS)
+        if unknown:
+            raise ValueError(f"unknown domain(s) {sorted(unknown)}; domains are {list(DOMAINS)}")
+        for domain, rates in value.items():
+            for indicator, rate in rates.items():
+                if not rate >= 0:
+                    raise ValueError(f"rate {domain}.{indicator} = {rate} must be >= 0")
+        return value
+
+    def indicators(self) -> list[str]:
+        return sorted({k for rates in self.rates.values() for k in rates})
+
+    def rate_matrix(self) -> tuple[list[str], list[list[float]]]:
+        """Indicators and their rates as rows × domains, the shape the core expects."""
+        names = self.indicators()
+        return names, [[self.rates.get(d, {}).get(k, 0.0) for d in DOMAINS] for k in names]
+
+
+class DampingConfig(_Strict):
+    max_change_pct: float | None = Field(default=None, ge=0)
+    max_change_per_young_eur: float | None = Field(default=None, ge=0)
+
+
+class RegionConfig(_Strict):
+    """Everything in ``config/`` that an allocation depends on."""
+
+    region_code: str
+    region_name: str
+    municipalities: list[MunicipalityConfig]
+    partnerships: list[PartnershipConfig]
+    areas: list[AreaConfig]
+    lots: list[LotConfig]
+    models: dict[str, ModelConfig]
+    base_euro: dict[str, Decimal]
+    damping: DampingConfig
+    population_indicator: str = "inhabitants"
+    young_population_indicator: str = "young_population"
+    budgets_euro: dict[int, dict[str, dict[str, Decimal]]]
+    budgets_illustrative: bool = True
+    scenario: str = "config"
+
+    @model_validator(mode="after")
+    def _references(self) -> RegionConfig:
+        municipalities = set(self.municipality_codes())
+        partnerships = {p.name for p in self.partnerships}
+        area_codes = [a.code for a in self.areas]
+        problems = [
+            f"area code {c} appears twice" for c in set(area_codes) if area_codes.count(c) > 1
+        ]
+        for area in self.areas:
+            if area.municipality not in municipalities:
+                problems.append(f"area {area.code}: municipality {area.municipality} not in region")
+            if area.partnership is not None and area.partnership not in partnerships:
+                problems.append(f"area {area.code}: unknown partnership {area.partnership!r}")
+        for lot in self.lots:
+            if lot.area not in area_codes:
+                problems.append(f"lot {lot.municipality}/{lot.number}: unknown area {lot.area}")
+            if lot.partnership not in partnerships:
+                problems.append(f"lot {lot.municipality}/{lot.number}: unknown partnership")
+        for name, model in self.models.items():
+            for code in model.municipalities:
+                if code not in municipalities:
+                    problems.append(f"model {name}: municipality {code} not in region")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def municipality_codes(self) -> list[str]:
+        return [m.code for m in self.municipalities]
+
+    def municipality_name(self, code: str) -> str:
+        for m in self.municipalities:
+            if m.code == code:
+                return m.name
+        raise ConfigurationError(f"municipality {code} is not in config/region.toml")
+
+    def model_for(self, municipality: str) -> tuple[str, ModelConfig]:
+        for name, model in self.models.items():
+            if municipality in model.municipalities:
+                return name, model
+        if "default" not in self.models:
+            raise ConfigurationError(
+                f"no model names {municipality} and there is no [models.default] in config"
+            )
+        return "default", self.models["default"]
+
+    def budget_cents(self, year: int, municipality: str) -> dict[str, int]:
+        from populatie.core.money import to_cents
+
+        try:
+            per_domain = self.budgets_euro[year][municipality]
+        except KeyError:
+            raise ConfigurationError(
+                f"no budget for {municipality} in {year} in config/budgets.toml "
+                f"(years configured: {sorted(self.budgets_euro)})"
+            ) from None
+        missing = [d for d in DOMAINS if d not in per_domain]
+        if missing:
+            raise ConfigurationError(
+                f"budget {year}.{municipality} lacks domain(s) {', '.join(missing)}"
+            )
+        return {d: to_cents(per_domain[d]) for d in DOMAINS}
+
+    def base_cents(self) -> dict[str, int]:
+        from populatie.core.money import to_cents
+
+        return {d: to_cents(self.base_euro.get(d, Decimal(0))) for d in DOMAINS}
+
+    def areas_of(self, municipality: str) -> list[AreaConfig]:
+        return sorted((a for a in self.areas if a.municipality == municipality), key=_code)
+
+    def district_areas(self, districts: Mapping[str, str]) -> dict[str, str]:
+        """Map every district of record (code → municipality) to its one area.
+
+        Raises naming the district when one is in no area, in two, or in an area of another
+        municipality, and naming the area when it lists a district that is not of record.
+        """
+        assigned: dict[str, str] = {}
+        problems: list[str] = []
+        for area in self.areas:
+            if area.districts == "all":
+                codes: Iterable[str] = [d for d, m in districts.items() if m == area.municipality]
+            else:
+                codes = area.districts
+            for code in codes:
+                if code not in districts:
+                    problems.append(
+                        f"area {area.code} lists district {code}, which is not a district of "
+                        "record (newest CBS vintage)"
+                    )
+                    continue
+                if districts[code] != area.municipality:
+                    problems.append(
+                        f"area {area.code} ({area.municipality}) lists district {code} of "
+                        f"{districts[code]}"
+                    )
+                if code in assigned:
+                    problems.append(
+                        f"district {code} is in two areas: {assigned[code]} and {area.code}"
+                    )
+                assigned.setdefault(code, area.code)
+        configured = set(self.municipality_codes())
+        for code, municipality in sorted(districts.items()):
+            if municipality in configured and code not in assigned:
+                problems.append(f"district {code} ({municipality}) is in no area")
+        if problems:
+            raise ConfigurationError(
+                "areas in config/areas.toml do not cover the districts exactly once: "
+                + "; ".join(problems),
+                details=[{"reason": p} for p in problems],
+            )
+        return assigned
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-safe copy stored with every run, so a run explains itself years later."""
+        return self.model_dump(mode="json")
+
+
+def _code(area: AreaConfig) -> str:
+    return area.code
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigurationError(f"configuration file {path.name} is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path.name}: {exc}") from None
+
+
+def _decimal(value: object, where: str) -> Decimal:
+    if isinstance(value, float):
+        raise ConfigurationError(f'{where}: write money as a string ("1234.56"), not a float')
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise ConfigurationError(f"{where}: {value!r} is not an amount in euro") from None
+
+
+def _budgets(raw: dict[str, Any]) -> tuple[dict[int, dict[str, dict[str, Decimal]]], bool]:
+    illustrative = bool(raw.pop("illustrative", False))
+    budgets: dict[int, dict[str, dict[str, Decimal]]] = {}
+    for year, per_municipality in raw.items():
+        if not year.isdigit():
+            raise ConfigurationError(f"budgets.toml: section {year!r} is not a year")
+        budgets[int(year)] = {
+            municipality: {
+                domain: _decimal(amount, f"budgets.toml [{year}.{municipality}] {domain}")
+                for domain, amount in per_domain.items()
+            }
+            for municipality, per_domain in per_municipality.items()
+        }
+    return budgets, illustrative
+
+
+def load_config(folder: Path, scenario: Path | None = None) -> RegionConfig:
+    """Read and validate ``config/``; with ``scenario``, its sections replace the model's."""
+    region = _read(folder / "region.toml")
+    areas = _read(folder / "areas.toml")
+    model = _read(folder / "model.toml")
+    budgets, illustrative = _budgets(_read(folder / "budgets.toml"))
+    scenario_name = "config"
+    if scenario is not None:
+        override = _read(scenario)
+        unknown = set(override) - {"models", "base", "damping", "name", "description"}
+        if unknown:
+            raise ConfigurationError(
+                f"scenario {scenario.name}: unknown section(s) {sorted(unknown)}; a scenario "
+                "may set models, base and damping"
+            )
+        scenario_name = str(override.get("name", scenario.stem))
+        for key in ("models", "base", "damping"):
+            if key in override:
+                model[key] = override[key]
+    try:
+        return RegionConfig(
+            region_code=region["region"]["code"],
+            region_name=region["region"]["name"],
+            municipalities=region["municipalities"],
+            partnerships=areas.get("partnerships", []),
+            areas=areas["areas"],
+            lots=areas.get("lots", []),
+            models=model["models"],
+            base_euro={
+                d: _decimal(v, f"model.toml [base] {d}") for d, v in model.get("base", {}).items()
+            },
+            damping=model.get("damping", {}),
+            population_indicator=model.get("population_indicator", "inhabitants"),
+            young_population_indicator=model.get("young_population_indicator", "young_population"),
+            budgets_euro=budgets,
+            budgets_illustrative=illustrative,
+            scenario=scenario_name,
+        )
+    except KeyError as exc:
+        raise ConfigurationError(f"configuration lacks the required key {exc}") from None
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]}
+            for err in exc.errors()
+        ]
+        raise ConfigurationError(
+            "invalid configuration: " + "; ".join(f"{d['field']}: {d['reason']}" for d in details),
+            details=list(details),
+        ) from None

@@ -1,0 +1,64 @@
+"""One error tree for the whole product.
+
+Every error a user can cause or meet derives from :class:`PopulatieError`, so the CLI and the
+HTTP layer can render all of them the same way (a message, and for HTTP an RFC 9457 problem with
+a stable ``type``) without knowing each kind::
+
+    PopulatieError
+    ├── ConfigurationError        config/ is inconsistent (gap or overlap of districts, unknown code)
+    ├── DataError                 shipped or uploaded data is invalid (bad CRS, bad code, negative count)
+    │   └── MissingFigureError    a figure the model needs is not shipped for that district
+    ├── AllocationError           the method cannot produce an allocation
+    │   └── DampingInfeasibleError  the damping bounds cannot hold the budget total
+    ├── NotFoundError             a run, area or other record does not exist (or is not yours)
+    └── ConflictError             the request clashes with stored state (adopting a superseded run)
+
+``problem_type`` is the stable part of the problem-details ``type`` URI; ``status`` the HTTP code.
+"""
+
+from __future__ import annotations
+
+
+class PopulatieError(Exception):
+    """Base of every error the product raises on purpose."""
+
+    problem_type = "populatie-error"
+    status = 500
+
+    def __init__(self, message: str, *, details: list[dict[str, object]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class ConfigurationError(PopulatieError):
+    problem_type = "configuration-error"
+    status = 422
+
+
+class DataError(PopulatieError):
+    problem_type = "data-error"
+    status = 422
+
+
+class MissingFigureError(DataError):
+    problem_type = "missing-figure"
+
+
+class AllocationError(PopulatieError):
+    problem_type = "allocation-error"
+    status = 422
+
+
+class DampingInfeasibleError(AllocationError):
+    problem_type = "damping-infeasible"
+
+
+class NotFoundError(PopulatieError):
+    problem_type = "not-found"
+    status = 404
+
+
+class ConflictError(PopulatieError):
+    problem_type = "conflict"
+    status = 409
