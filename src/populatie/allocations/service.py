@@ -1,0 +1,451 @@
+"""Allocation use cases over a session: compute and store a run, adopt it, read it back.
+
+The arithmetic lives in :mod:`populatie.core`; this module only gathers its inputs from the
+database and configuration (figures of the data vintage of record, the adopted allocation of the
+previous year) and stores what it returns. A run is written once, in one transaction, and never
+changed; adoption is a separate pointer (see :mod:`populatie.allocations.models`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from populatie.allocations.models import Adoption, AllocationRun, RunArea, RunDistrictNeed
+from populatie.configuration import DOMAINS, RegionConfig
+from populatie.core import (
+    DampingBounds,
+    allocate_domain,
+    area_need,
+    explain_change,
+    need,
+)
+from populatie.districts.models import DataLoad, District, IndicatorFigure
+from populatie.errors import AllocationError, DataError, NotFoundError
+from populatie.registry.models import Area
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    """One area of a run, as the CLI, the API and the pages show it."""
+
+    code: str
+    name: str
+    municipality: str
+    partnership: str | None
+    domains: dict[str, int]
+    total_cents: int
+    population: float | None
+    young_population: float | None
+    damped: bool
+    bounds: dict[str, str]
+    previous_cents: dict[str, int] | None
+    explanation: dict[str, dict[str, int]] | None
+    assumption: str = ""
+
+    @property
+    def change_cents(self) -> int | None:
+        if self.previous_cents is None:
+            return None
+        return self.total_cents - sum(self.previous_cents.values())
+
+    @property
+    def per_young_cents(self) -> tuple[float | None, str]:
+        """Euro-cents per young inhabitant, or per inhabitant (labelled) where ages are absent."""
+        if self.young_population:
+            return self.total_cents / self.young_population, "young inhabitant"
+        if self.population:
+            return self.total_cents / self.population, "inhabitant"
+        return None, ""
+
+
+@dataclass(frozen=True)
+class RunReport:
+    run_id: str
+    year: int
+    status: str
+    scenario: str
+    created_at: datetime
+    created_by: str
+    data_vintage: int
+    content_hash: str
+    municipalities: list[str]
+    budget_cents: dict[str, dict[str, int]]
+    areas: list[AreaResult]
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        """The stable JSON form documented in the README; other tools read it."""
+        return {
+            "run_id": self.run_id,
+            "year": self.year,
+            "status": self.status,
+            "areas": [
+                {
+                    "code": a.code,
+                    "area": a.name,
+                    "municipality": a.municipality,
+                    "partnership": a.partnership,
+                    "domains": {d: a.domains[d] for d in DOMAINS},
+                    "total_cents": a.total_cents,
+                    "young_population": a.young_population,
+                    "damped": a.damped,
+                }
+                for a in self.areas
+            ],
+            "budget_cents": self.budget_cents,
+        }
+
+
+def data_of_record(session: Session) -> DataLoad:
+    load = (
+        session.execute(select(DataLoad).order_by(DataLoad.loaded_at.desc()))  # type: ignore[attr-defined]
+        .scalars()
+        .first()
+    )
+    if load is None:
+        raise DataError("no district data loaded yet: run `populatie load` first")
+    return load
+
+
+def _figures(
+    session: Session, districts: Sequence[str], vintage: int, indicators: Sequence[str]
+) -> dict[tuple[str, str], float]:
+    rows = session.execute(
+        select(IndicatorFigure.district_code, IndicatorFigure.indicator, IndicatorFigure.value)
+        .where(IndicatorFigure.vintage == vintage)
+        .where(IndicatorFigure.district_code.in_(districts))  # type: ignore[attr-defined]
+        .where(IndicatorFigure.indicator.in_(indicators))  # type: ignore[attr-defined]
+    )
+    return {(d, k): float(v) for d, k, v in rows}
+
+
+def _previous(session: Session, year: int, municipality: str) -> dict[str, RunArea] | None:
+    """The adopted allocation of ``year - 1`` per area and domain, or None where none exists."""
+    adoption = session.get(Adoption, (year - 1, municipality))
+    if adoption is None:
+        return None
+    rows = session.execute(
+        select(RunArea)
+        .where(RunArea.run_id == adoption.run_id)
+        .where(RunArea.municipality_code == municipality)
+    ).scalars()
+    return {f"{r.area_code}/{r.domain}": r for r in rows}
+
+
+def _hash(payload: object) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def create_run(
+    session: Session,
+    config: RegionConfig,
+    year: int,
+    municipalities: Sequence[str] | None,
+    user: str,
+) -> AllocationRun:
+    """Compute the allocation for ``year`` and store it as a draft run (caller commits)."""
+    load = data_of_record(session)
+    codes = list(municipalities or config.municipality_codes())
+    for code in codes:
+        config.municipality_name(code)  # raises on an unknown municipality
+    district_rows = session.execute(select(District.code, District.municipality_code)).all()
+    record = {code: municipality for code, municipality in district_rows}
+    vintage = session.execute(select(func.max(District.vintage))).scalar_one()
+    area_of = config.district_areas(record)
+    base = config.base_cents()
+    bounds = DampingBounds(
+        max_change_pct=config.damping.max_change_pct,
+        max_change_per_young_eur=config.damping.max_change_per_young_eur,
+    )
+    bounds_without_young = DampingBounds(max_change_pct=config.damping.max_change_pct)
+    run_id = str(uuid.uuid4())
+    budgets = {code: config.budget_cents(year, code) for code in codes}
+    run = AllocationRun(
+        id=run_id,
+        year=year,
+        municipalities=codes,
+        scenario=config.scenario,
+        created_at=datetime.now(UTC),
+        created_by=user,
+        data_vintage=int(vintage),
+        data_hash=load.content_hash,
+        content_hash=_hash(
+            {"config": config.snapshot(), "data": load.content_hash, "year": year, "m": codes}
+        ),
+        config_snapshot=config.snapshot(),
+        budget_cents=budgets,
+        notes=[],
+    )
+    without_young: list[str] = []
+    models_used: dict[str, list[str]] = {}
+    area_rows: list[RunArea] = []
+    need_rows: list[RunDistrictNeed] = []
+    for municipality in codes:
+        areas = config.areas_of(municipality)
+        area_codes = [a.code for a in areas]
+        index = {code: i for i, code in enumerate(area_codes)}
+        districts = sorted(d for d, m in record.items() if m == municipality)
+        model_name, model = config.model_for(municipality)
+        indicators, rate_rows = model.rate_matrix()
+        wanted = sorted(
+            {*indicators, config.population_indicator, config.young_population_indicator}
+        )
+        figures = _figures(session, districts, int(vintage), wanted)
+        counts = np.array(
+            [[figures.get((d, k), np.nan) for k in indicators] for d in districts], dtype=float
+        )
+        unit_need = need(
+            counts, np.array(rate_rows, dtype=float), unit_keys=districts, indicator_keys=indicators
+        )
+        unit_area = np.array([index[area_of[d]] for d in districts], dtype=np.int64)
+        per_area = area_need(unit_need, unit_area, len(areas))
+        population = _per_area(figures, districts, unit_area, len(areas), config.population_indicator)
+        young = _per_area(figures, districts, unit_area, len(areas), config.young_population_indicator)
+        previous = _previous(session, year, municipality)
+        if young is None:
+            without_young.append(municipality)
+        models_used.setdefault(f"'{model_name}' ({', '.join(indicators)})", []).append(
+            municipality
+        )
+        for j, domain in enumerate(DOMAINS):
+            prev = (
+                np.array(
+                    [
+                        previous[f"{a}/{domain}"].amount_cents if f"{a}/{domain}" in previous else 0
+                        for a in area_codes
+                    ],
+                    dtype=np.int64,
+                )
+                if previous is not None
+                else None
+            )
+            try:
+                result = allocate_domain(
+                    per_area[:, j],
+                    np.full(len(areas), base[domain], dtype=np.int64),
+                    budgets[municipality][domain],
+                    area_keys=area_codes,
+                    previous_cents=prev,
+                    bounds=bounds if young is not None else bounds_without_young,
+                    young_population=young,
+                )
+            except AllocationError as exc:
+                raise type(exc)(
+                    f"{municipality} {year} {domain}: {exc.message}", details=exc.details
+                ) from exc
+            explanation = None
+            if previous is not None and prev is not None:
+                prev_pop = np.array(
+                    [
+                        (previous[f"{a}/{domain}"].population or 0.0)
+                        if f"{a}/{domain}" in previous
+                        else 0.0
+                        for a in area_codes
+                    ],
+                    dtype=float,
+                )
+                explanation = explain_change(
+                    prev,
+                    prev_pop,
+                    population if population is not None else prev_pop,
+                    result.target_cents,
+                    result.amount_cents,
+                    area_keys=area_codes,
+                )
+            for i, code in enumerate(area_codes):
+                area_rows.append(
+                    RunArea(
+                        run_id=run_id,
+                        area_code=code,
+                        domain=domain,
+                        municipality_code=municipality,
+                        need=float(per_area[i, j]),
+                        target_cents=float(result.target_cents[i]),
+                        amount_cents=int(result.amount_cents[i]),
+                        bound=str(result.bound[i]),
+                        population=None if population is None else float(population[i]),
+                        young_population=None if young is None else float(young[i]),
+                        previous_cents=None if prev is None else int(prev[i]),
+                        budget_effect_cents=_part(explanation, "budget_effect_cents", i),
+                        population_effect_cents=_part(explanation, "population_effect_cents", i),
+                        need_mix_effect_cents=_part(explanation, "need_mix_effect_cents", i),
+                        damping_effect_cents=_part(explanation, "damping_effect_cents", i),
+                    )
+                )
+            for k, district in enumerate(districts):
+                need_rows.append(
+                    RunDistrictNeed(
+                        run_id=run_id,
+                        district_code=district,
+                        domain=domain,
+                        area_code=area_codes[unit_area[k]],
+                        need=float(unit_need[k, j]),
+                    )
+                )
+    notes = [f"need model {model} for {', '.join(ms)}" for model, ms in models_used.items()]
+    if without_young:
+        notes.append(
+            f"no {config.young_population_indicator} figures shipped for "
+            f"{', '.join(without_young)}: amounts shown per inhabitant, and the damping bound "
+            "per young inhabitant is skipped there"
+        )
+    run.notes = notes
+    session.add(run)
+    session.flush()
+    session.add_all(area_rows)
+    session.add_all(need_rows)
+    session.flush()
+    return run
+
+
+def _part(explanation: object, name: str, i: int) -> int | None:
+    if explanation is None:
+        return None
+    return int(getattr(explanation, name)[i])
+
+
+def _per_area(
+    figures: dict[tuple[str, str], float],
+    districts: Sequence[str],
+    unit_area: np.ndarray,
+    n_areas: int,
+    indicator: str,
+) -> np.ndarray | None:
+    """Sum of one figure per area, or None when any district lacks it (never a partial sum)."""
+    values = [figures.get((d, indicator)) for d in districts]
+    if any(v is None for v in values):
+        return None
+    return np.bincount(unit_area, weights=np.array(values, dtype=float), minlength=n_areas)
+
+
+def adopt(session: Session, run_id: str, user: str) -> AllocationRun:
+    """Make ``run_id`` the adopted run of its year for each of its municipalities.
+
+    An upsert on the ``adoption`` primary key: two concurrent adoptions for the same
+    municipality-year both succeed and the later one wins, so exactly one run is adopted.
+    """
+    run = session.get(AllocationRun, run_id)
+    if run is None:
+        raise NotFoundError(f"allocation run {run_id} does not exist")
+    now = datetime.now(UTC)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    for municipality in run.municipalities:
+        statement = insert(Adoption).values(
+            year=run.year,
+            municipality_code=municipality,
+            run_id=run.id,
+            adopted_at=now,
+            adopted_by=user,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["year", "municipality_code"],
+            set_={"run_id": run.id, "adopted_at": now, "adopted_by": user},
+        )
+        session.execute(statement)
+    if run.adopted_at is None:
+        run.adopted_at = now
+        run.adopted_by = user
+        session.add(run)
+    session.flush()
+    return run
+
+
+def run_status(session: Session, run: AllocationRun) -> str:
+    """``adopted`` while the run is adopted for all its municipalities; ``superseded`` once it
+    was adopted and another took over any of them; ``draft`` if it was never adopted."""
+    current = session.execute(
+        select(func.count())
+        .select_from(Adoption)
+        .where(Adoption.run_id == run.id)
+        .where(Adoption.year == run.year)
+    ).scalar_one()
+    if current and current == len(run.municipalities):
+        return "adopted"
+    if run.adopted_at is not None:
+        return "superseded"
+    return "draft"
+
+
+def run_report(session: Session, run_id: str) -> RunReport:
+    run = session.get(AllocationRun, run_id)
+    if run is None:
+        raise NotFoundError(f"allocation run {run_id} does not exist")
+    rows = session.execute(
+        select(RunArea).where(RunArea.run_id == run_id).order_by(RunArea.area_code)
+    ).scalars()
+    areas = {a.code: a for a in session.execute(select(Area)).scalars()}
+    by_area: dict[str, list[RunArea]] = {}
+    for row in rows:
+        by_area.setdefault(row.area_code, []).append(row)
+    results: list[AreaResult] = []
+    for code, parts in by_area.items():
+        domains = {r.domain: r.amount_cents for r in parts}
+        first = parts[0]
+        has_previous = all(r.previous_cents is not None for r in parts)
+        area = areas.get(code)
+        results.append(
+            AreaResult(
+                code=code,
+                name=area.name if area else code,
+                municipality=first.municipality_code,
+                partnership=area.partnership_name if area else None,
+                domains={d: domains.get(d, 0) for d in DOMAINS},
+                total_cents=sum(domains.values()),
+                population=first.population,
+                young_population=first.young_population,
+                damped=any(r.bound for r in parts),
+                bounds={r.domain: r.bound for r in parts if r.bound},
+                previous_cents=(
+                    {r.domain: int(r.previous_cents or 0) for r in parts} if has_previous else None
+                ),
+                explanation=(
+                    {
+                        r.domain: {
+                            "budget": int(r.budget_effect_cents or 0),
+                            "population": int(r.population_effect_cents or 0),
+                            "need_mix": int(r.need_mix_effect_cents or 0),
+                            "damping": int(r.damping_effect_cents or 0),
+                        }
+                        for r in parts
+                    }
+                    if has_previous
+                    else None
+                ),
+                assumption=area.assumption if area else "",
+            )
+        )
+    results.sort(key=lambda a: (run.municipalities.index(a.municipality), a.code))
+    return RunReport(
+        run_id=run.id,
+        year=run.year,
+        status=run_status(session, run),
+        scenario=run.scenario,
+        created_at=run.created_at,
+        created_by=run.created_by,
+        data_vintage=run.data_vintage,
+        content_hash=run.content_hash,
+        municipalities=list(run.municipalities),
+        budget_cents=run.budget_cents,
+        areas=results,
+        notes=list(run.notes),
+    )
+
+
+def list_runs(session: Session, year: int | None = None) -> list[AllocationRun]:
+    query = select(AllocationRun).order_by(AllocationRun.created_at.desc())  # type: ignore[attr-defined]
+    if year is not None:
+        query = query.where(AllocationRun.year == year)
+    return list(session.execute(query).scalars())
+

@@ -1,0 +1,147 @@
+"""The ``populatie`` command: load data, allocate, adopt, serve.
+
+Every command migrates the database first, so a fresh clone needs no separate setup step, and
+every command that writes does so in one transaction: it either completes or leaves nothing.
+Domain errors end the program with their message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from populatie.allocations import render, service
+from populatie.configuration import load_config
+from populatie.db import get_engine, migrate, session_scope
+from populatie.districts.service import load_districts
+from populatie.errors import PopulatieError
+from populatie.registry.service import sync_registry
+from populatie.settings import get_settings
+
+console = Console(width=max(Console().width, 170))
+err_console = Console(stderr=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="populatie",
+        description="Population-based youth-care budgets for the H10 region.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="bring the database schema to the newest revision")
+
+    load = sub.add_parser("load", help="load the shipped CBS district data into the database")
+    load.add_argument("--data", type=Path, help="data folder (default: geodata/)")
+
+    allocate = sub.add_parser("allocate", help="compute the allocation for a budget year")
+    allocate.add_argument("--year", type=int, required=True)
+    allocate.add_argument(
+        "--municipality",
+        action="append",
+        metavar="GMnnnn",
+        help="only this municipality (repeatable; default: all ten)",
+    )
+    allocate.add_argument("--scenario", type=Path, help="TOML overriding models/base/damping")
+    allocate.add_argument("--adopt", action="store_true", help="adopt the run at once")
+    allocate.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    adopt = sub.add_parser("adopt", help="adopt a stored run for its year and municipalities")
+    adopt.add_argument("run_id")
+
+    show = sub.add_parser("show", help="print a stored run")
+    show.add_argument("run_id")
+    show.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    runs = sub.add_parser("runs", help="list stored runs")
+    runs.add_argument("--year", type=int)
+
+    serve = sub.add_parser("serve", help="serve the API on this machine")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    return parser
+
+
+def _print_report(report: service.RunReport, fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(render.render_json(report) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(render.render_csv(report))
+    else:
+        render.render_table(report, console)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    if args.command == "serve":
+        import uvicorn
+
+        from populatie.app import create_app
+
+        migrate(get_engine())
+        console.print(f"Serving populatie on http://{args.host}:{args.port} (API under /api)")
+        uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+        return 0
+    engine = get_engine()
+    migrate(engine)
+    if args.command == "migrate":
+        console.print("database schema is up to date")
+        return 0
+    if args.command == "load":
+        config = load_config(settings.config_dir)
+        with session_scope(engine) as session:
+            outcome = load_districts(session, args.data or settings.data_dir, settings.user)
+            sync_registry(session, config)
+        console.print(outcome.summary())
+        for line in outcome.report:
+            console.print(f"  - {line}")
+        return 0
+    if args.command == "allocate":
+        config = load_config(settings.config_dir, args.scenario)
+        with session_scope(engine) as session:
+            sync_registry(session, config)
+            new_run = service.create_run(
+                session, config, args.year, args.municipality, settings.user
+            )
+            if args.adopt:
+                service.adopt(session, new_run.id, settings.user)
+        with session_scope(engine) as session:
+            _print_report(service.run_report(session, new_run.id), args.format)
+        return 0
+    if args.command == "adopt":
+        with session_scope(engine) as session:
+            adopted = service.adopt(session, args.run_id, settings.user)
+        console.print(f"run {adopted.id} adopted for {adopted.year}: {', '.join(adopted.municipalities)}")
+        return 0
+    if args.command == "show":
+        with session_scope(engine) as session:
+            _print_report(service.run_report(session, args.run_id), args.format)
+        return 0
+    if args.command == "runs":
+        with session_scope(engine) as session:
+            for r in service.list_runs(session, args.year):
+                status = service.run_status(session, r)
+                console.print(
+                    f"{r.id}  {r.year}  {status:<10}  {r.scenario:<12} "
+                    f"{r.created_at:%Y-%m-%d %H:%M}  {r.created_by}  {','.join(r.municipalities)}"
+                )
+        return 0
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        code = run(argv)
+    except PopulatieError as exc:
+        err_console.print(f"[bold red]error[/]: {exc.message}", highlight=False)
+        code = 2
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
