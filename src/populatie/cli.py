@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 from rich.console import Console
 
@@ -21,6 +22,10 @@ from populatie.districts.service import load_districts
 from populatie.errors import PopulatieError
 from populatie.registry.service import sync_registry
 from populatie.settings import get_settings
+
+# Feature modules that bring their own subcommands: each has ``add_commands(subparsers)``, and
+# sets ``handler(args, engine, settings) -> exit code`` on its parsers.
+FEATURE_COMMANDS: list[ModuleType] = []
 
 console = Console(width=max(Console().width, 170))
 err_console = Console(stderr=True)
@@ -63,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the API on this machine")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+
+    for feature in FEATURE_COMMANDS:
+        feature.add_commands(sub)
     return parser
 
 
@@ -116,7 +124,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "adopt":
         with session_scope(engine) as session:
             adopted = service.adopt(session, args.run_id, settings.user)
-        console.print(f"run {adopted.id} adopted for {adopted.year}: {', '.join(adopted.municipalities)}")
+        console.print(
+            f"run {adopted.id} adopted for {adopted.year}: {', '.join(adopted.municipalities)}"
+        )
         return 0
     if args.command == "show":
         with session_scope(engine) as session:
@@ -131,6 +141,10 @@ def run(argv: Sequence[str] | None = None) -> int:
                     f"{r.created_at:%Y-%m-%d %H:%M}  {r.created_by}  {','.join(r.municipalities)}"
                 )
         return 0
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        result: int = handler(args, engine, settings)
+        return result
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -321,11 +321,8 @@ def load_config(folder: Path, scenario: Path | None = None) -> RegionConfig:
     except KeyError as exc:
         raise ConfigurationError(f"configuration lacks the required key {exc}") from None
     except ValidationError as exc:
-        details = [
-            {"field": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]}
-            for err in exc.errors()
-        ]
+        problems = [(".".join(str(p) for p in err["loc"]), err["msg"]) for err in exc.errors()]
         raise ConfigurationError(
-            "invalid configuration: " + "; ".join(f"{d['field']}: {d['reason']}" for d in details),
-            details=list(details),
+            "invalid configuration: " + "; ".join(f"{f}: {r}" for f, r in problems),
+            details=[{"field": f, "reason": r} for f, r in problems],
         ) from None

@@ -5,8 +5,8 @@ HTTP layer can render all of them the same way (a message, and for HTTP an RFC 9
 a stable ``type``) without knowing each kind::
 
     PopulatieError
-    ├── ConfigurationError        config/ is inconsistent (gap or overlap of districts, unknown code)
-    ├── DataError                 shipped or uploaded data is invalid (bad CRS, bad code, negative count)
+    ├── ConfigurationError        config/ is inconsistent (district in no area or two, bad code)
+    ├── DataError                 shipped or uploaded data is invalid (CRS, code, negative count)
     │   └── MissingFigureError    a figure the model needs is not shipped for that district
     ├── AllocationError           the method cannot produce an allocation
     │   └── DampingInfeasibleError  the damping bounds cannot hold the budget total

@@ -12,7 +12,7 @@ from populatie.allocations import service
 
 class RunController(Controller):
     path = "/api/runs"
-    tags = ["allocation runs"]
+    tags = ["allocation runs"]  # noqa: RUF012 (Litestar declares it as an instance attribute)
 
     @get("/", operation_id="ListRuns", sync_to_thread=True)
     def list_runs(self, session: Session, year: int | None = None) -> list[dict[str, Any]]:

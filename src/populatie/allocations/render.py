@@ -98,8 +98,7 @@ def render_table(report: RunReport, console: Console) -> None:
     )
     if per_inhabitant_used:
         console.print(
-            "² no age figures are shipped for this municipality: amount per inhabitant "
-            "(CBS 2024)."
+            "² no age figures are shipped for this municipality: amount per inhabitant (CBS 2024)."
         )
     for note in report.notes:
         console.print(f"note: {note}")

@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from populatie.allocations.models import Adoption, AllocationRun, RunArea, RunDistrictNeed
 from populatie.configuration import DOMAINS, RegionConfig
@@ -31,6 +31,7 @@ from populatie.core import (
     need,
 )
 from populatie.districts.models import DataLoad, District, IndicatorFigure
+from populatie.districts.service import latest_load
 from populatie.errors import AllocationError, DataError, NotFoundError
 from populatie.registry.models import Area
 
@@ -108,11 +109,7 @@ class RunReport:
 
 
 def data_of_record(session: Session) -> DataLoad:
-    load = (
-        session.execute(select(DataLoad).order_by(DataLoad.loaded_at.desc()))  # type: ignore[attr-defined]
-        .scalars()
-        .first()
-    )
+    load = latest_load(session)
     if load is None:
         raise DataError("no district data loaded yet: run `populatie load` first")
     return load
@@ -122,10 +119,14 @@ def _figures(
     session: Session, districts: Sequence[str], vintage: int, indicators: Sequence[str]
 ) -> dict[tuple[str, str], float]:
     rows = session.execute(
-        select(IndicatorFigure.district_code, IndicatorFigure.indicator, IndicatorFigure.value)
-        .where(IndicatorFigure.vintage == vintage)
-        .where(IndicatorFigure.district_code.in_(districts))  # type: ignore[attr-defined]
-        .where(IndicatorFigure.indicator.in_(indicators))  # type: ignore[attr-defined]
+        select(
+            col(IndicatorFigure.district_code),
+            col(IndicatorFigure.indicator),
+            col(IndicatorFigure.value),
+        )
+        .where(col(IndicatorFigure.vintage) == vintage)
+        .where(col(IndicatorFigure.district_code).in_(districts))
+        .where(col(IndicatorFigure.indicator).in_(indicators))
     )
     return {(d, k): float(v) for d, k, v in rows}
 
@@ -137,8 +138,8 @@ def _previous(session: Session, year: int, municipality: str) -> dict[str, RunAr
         return None
     rows = session.execute(
         select(RunArea)
-        .where(RunArea.run_id == adoption.run_id)
-        .where(RunArea.municipality_code == municipality)
+        .where(col(RunArea.run_id) == adoption.run_id)
+        .where(col(RunArea.municipality_code) == municipality)
     ).scalars()
     return {f"{r.area_code}/{r.domain}": r for r in rows}
 
@@ -159,8 +160,10 @@ def create_run(
     codes = list(municipalities or config.municipality_codes())
     for code in codes:
         config.municipality_name(code)  # raises on an unknown municipality
-    district_rows = session.execute(select(District.code, District.municipality_code)).all()
-    record = {code: municipality for code, municipality in district_rows}
+    district_rows = session.execute(
+        select(col(District.code), col(District.municipality_code))
+    ).all()
+    record = {str(code): str(municipality) for code, municipality in district_rows}
     vintage = session.execute(select(func.max(District.vintage))).scalar_one()
     area_of = config.district_areas(record)
     base = config.base_cents()
@@ -210,14 +213,16 @@ def create_run(
         )
         unit_area = np.array([index[area_of[d]] for d in districts], dtype=np.int64)
         per_area = area_need(unit_need, unit_area, len(areas))
-        population = _per_area(figures, districts, unit_area, len(areas), config.population_indicator)
-        young = _per_area(figures, districts, unit_area, len(areas), config.young_population_indicator)
+        population = _per_area(
+            figures, districts, unit_area, len(areas), config.population_indicator
+        )
+        young = _per_area(
+            figures, districts, unit_area, len(areas), config.young_population_indicator
+        )
         previous = _previous(session, year, municipality)
         if young is None:
             without_young.append(municipality)
-        models_used.setdefault(f"'{model_name}' ({', '.join(indicators)})", []).append(
-            municipality
-        )
+        models_used.setdefault(f"'{model_name}' ({', '.join(indicators)})", []).append(municipality)
         for j, domain in enumerate(DOMAINS):
             prev = (
                 np.array(
@@ -368,8 +373,8 @@ def run_status(session: Session, run: AllocationRun) -> str:
     current = session.execute(
         select(func.count())
         .select_from(Adoption)
-        .where(Adoption.run_id == run.id)
-        .where(Adoption.year == run.year)
+        .where(col(Adoption.run_id) == run.id)
+        .where(col(Adoption.year) == run.year)
     ).scalar_one()
     if current and current == len(run.municipalities):
         return "adopted"
@@ -383,7 +388,7 @@ def run_report(session: Session, run_id: str) -> RunReport:
     if run is None:
         raise NotFoundError(f"allocation run {run_id} does not exist")
     rows = session.execute(
-        select(RunArea).where(RunArea.run_id == run_id).order_by(RunArea.area_code)
+        select(RunArea).where(col(RunArea.run_id) == run_id).order_by(RunArea.area_code)
     ).scalars()
     areas = {a.code: a for a in session.execute(select(Area)).scalars()}
     by_area: dict[str, list[RunArea]] = {}
@@ -444,8 +449,7 @@ def run_report(session: Session, run_id: str) -> RunReport:
 
 
 def list_runs(session: Session, year: int | None = None) -> list[AllocationRun]:
-    query = select(AllocationRun).order_by(AllocationRun.created_at.desc())  # type: ignore[attr-defined]
+    query = select(AllocationRun).order_by(col(AllocationRun.created_at).desc())
     if year is not None:
-        query = query.where(AllocationRun.year == year)
+        query = query.where(col(AllocationRun.year) == year)
     return list(session.execute(query).scalars())
-

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import shapely
 from sqlalchemy import delete, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from populatie.districts.models import (
     DataLoad,
@@ -54,10 +54,14 @@ class LoadOutcome:
 
 def latest_load(session: Session) -> DataLoad | None:
     return (
-        session.execute(select(DataLoad).order_by(DataLoad.loaded_at.desc()))  # type: ignore[attr-defined]
-        .scalars()
-        .first()
+        session.execute(select(DataLoad).order_by(col(DataLoad.loaded_at).desc())).scalars().first()
     )
+
+
+def district_municipalities(session: Session) -> dict[str, str]:
+    """District of record → its municipality code."""
+    rows = session.execute(select(col(District.code), col(District.municipality_code))).all()
+    return {str(code): str(municipality) for code, municipality in rows}
 
 
 def load_districts(session: Session, folder: Path, user: str) -> LoadOutcome:
@@ -81,22 +85,25 @@ def load_districts(session: Session, folder: Path, user: str) -> LoadOutcome:
     session.execute(delete(IndicatorFigure))
     session.execute(delete(DistrictShape))
     session.execute(delete(District))
-    session.execute(delete(DataLoad).where(DataLoad.content_hash == digest))  # type: ignore[arg-type]
+    session.execute(delete(DataLoad).where(col(DataLoad.content_hash) == digest))
 
     for row in dataset.municipalities.itertuples(index=False):
         session.merge(Municipality(code=str(row.code), name=str(row.name)))
     session.flush()
 
-    sources = dataset.shape_sources.set_index("district_code")["shape_vintage"]
+    sources = {
+        str(r["district_code"]): None if pd.isna(r["shape_vintage"]) else int(r["shape_vintage"])
+        for r in dataset.shape_sources.to_dict("records")
+    }
     district_rows = [
         {
-            "code": str(r.code),
-            "name": str(r.name),
-            "municipality_code": str(r.municipality_code),
-            "vintage": int(r.vintage),
-            "shape_vintage": None if pd.isna(sources.get(r.code)) else int(sources[r.code]),
+            "code": str(r["code"]),
+            "name": str(r["name"]),
+            "municipality_code": str(r["municipality_code"]),
+            "vintage": int(r["vintage"]),
+            "shape_vintage": sources.get(str(r["code"])),
         }
-        for r in dataset.districts.itertuples(index=False)
+        for r in dataset.districts.to_dict("records")
     ]
     session.execute(insert(District), district_rows)
 
@@ -105,16 +112,16 @@ def load_districts(session: Session, folder: Path, user: str) -> LoadOutcome:
 
     figure_rows = [
         {
-            "district_code": str(r.district_code),
-            "vintage": int(r.vintage),
-            "indicator": str(r.indicator),
-            "municipality_code": str(r.municipality_code),
-            "value": float(r.value),
-            "source_table": str(r.source_table),
-            "derived": bool(r.derived),
-            "derivation": str(r.derivation),
+            "district_code": str(r["district_code"]),
+            "vintage": int(r["vintage"]),
+            "indicator": str(r["indicator"]),
+            "municipality_code": str(r["municipality_code"]),
+            "value": float(r["value"]),
+            "source_table": str(r["source_table"]),
+            "derived": bool(r["derived"]),
+            "derivation": str(r["derivation"]),
         }
-        for r in figures.itertuples(index=False)
+        for r in figures.to_dict("records")
     ]
     session.execute(insert(IndicatorFigure), figure_rows)
     session.add(
@@ -146,8 +153,7 @@ def _shape_rows(shapes: pd.DataFrame) -> list[dict[str, object]]:
     for vintage in sorted(shapes["vintage"].unique()):
         of_vintage = shapes[shapes["vintage"] == vintage]
         features = {
-            f["id"]: f["geometry"]
-            for f in shapes_geojson(newest_shapes(of_vintage))["features"]
+            f["id"]: f["geometry"] for f in shapes_geojson(newest_shapes(of_vintage))["features"]
         }
         for r in of_vintage.itertuples(index=False):
             rows.append(

@@ -11,7 +11,8 @@ from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from populatie.configuration import RegionConfig
-from populatie.districts.models import District, Municipality
+from populatie.districts.models import Municipality
+from populatie.districts.service import district_municipalities
 from populatie.registry.models import Area, AreaDistrict, Lot, Partnership
 
 
@@ -29,9 +30,7 @@ def sync_registry(session: Session, config: RegionConfig) -> dict[str, str]:
             )
         )
     session.flush()
-    rows = session.execute(select(District.code, District.municipality_code)).all()
-    record = {str(code): str(municipality) for code, municipality in rows}
-    area_of = config.district_areas(record)
+    area_of = config.district_areas(district_municipalities(session))
     for a in config.areas:
         session.merge(
             Area(
