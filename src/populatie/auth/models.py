@@ -1,0 +1,35 @@
+"""Bearer tokens (stored as hashes only) and the audit log of every write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    role: str = Field(max_length=20)
+    partnership_name: str | None = Field(default=None, foreign_key="partnership.name")
+    label: str = ""
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor: str
+    role: str = Field(max_length=20)
+    partnership_name: str | None = None
+    action: str = Field(max_length=60)
+    target: str = ""
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
