@@ -1,71 +1,132 @@
-"""The HTTP application: plugins, controllers and the one place domain errors become problems."""
+"""The HTTP application: controllers, authentication, error mapping, one session per request.
+
+``create_app()`` wires everything in one place: every controller under ``/api``, the bearer
+authentication middleware and the one guard that applies each route's declared policy
+(:mod:`populatie.auth.access`), problem details for every error (:mod:`populatie.api.problems`)
+and the OpenAPI document at ``/schema``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio.to_thread
 from litestar import Litestar, Request, get
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.plugins.problem_details import (
-    ProblemDetailsConfig,
-    ProblemDetailsException,
-    ProblemDetailsPlugin,
-)
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from populatie import __version__
-from populatie.allocations.controllers import RunController
+from populatie.allocations.controllers import BudgetController, RunController
+from populatie.api import schemas
+from populatie.api.pagination import provide_window
+from populatie.api.problems import EXCEPTION_TO_PROBLEM
+from populatie.auth.access import (
+    PUBLIC,
+    SECURITY_SCHEME,
+    BearerAuthMiddleware,
+    access,
+    authorize,
+    check_policies,
+    provide_principal,
+)
+from populatie.auth.controllers import AuditController
+from populatie.auth.tokens import PrincipalCache
 from populatie.db import get_engine
-from populatie.errors import PopulatieError
+from populatie.districts.controllers import DistrictController, MunicipalityController
+from populatie.registry.controllers import AreaController, LotController, PartnershipController
+from populatie.settings import Settings, get_settings
 
-PROBLEM_BASE = "https://populatie.example/problems/"
+OPENAPI_PATH = "/schema"
+CONTROLLERS: list[Any] = [
+    MunicipalityController,
+    DistrictController,
+    AreaController,
+    PartnershipController,
+    LotController,
+    BudgetController,
+    RunController,
+    AuditController,
+]
+
+__all__ = ["CONTROLLERS", "create_app"]
 
 
-def problem_from_error(exc: PopulatieError) -> ProblemDetailsException:
-    """Render any domain error as RFC 9457 problem details with a stable ``type``."""
-    extra: dict[str, Any] = {"errors": exc.details} if exc.details else {}
-    return ProblemDetailsException(
-        detail=exc.message,
-        status_code=exc.status,
-        type_=PROBLEM_BASE + exc.problem_type,
-        title=exc.problem_type.replace("-", " "),
-        extra=extra or None,
-    )
+async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[Session]:
+    """One session per request; commit when the handler succeeded, roll back otherwise.
 
-
-def _provide_session(request: Request[Any, Any, Any]) -> Iterator[Session]:
-    """One session per request; commit when the handler succeeded, roll back otherwise."""
+    Commit and rollback run in a worker thread, like the handlers, so a database that makes a
+    writer wait never holds up the event loop.
+    """
     engine: Engine = request.app.state.engine
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        await anyio.to_thread.run_sync(session.commit)
+    except BaseException:
+        await anyio.to_thread.run_sync(session.rollback)
+        raise
+    finally:
+        await anyio.to_thread.run_sync(session.close)
 
 
-@get("/api/health", operation_id="Health", tags=["meta"])
-async def health() -> dict[str, str]:
-    return {"status": "ok", "version": __version__}
+@get("/api/health", operation_id="Health", tags=["meta"], **access(PUBLIC))
+async def health() -> schemas.Health:
+    return schemas.Health(status="ok", version=__version__)
 
 
-def create_app(engine: Engine | None = None) -> Litestar:
+def create_app(
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    *,
+    extra_handlers: list[Any] | None = None,
+) -> Litestar:
+    """The app over ``engine`` (default: the configured database)."""
     app = Litestar(
-        route_handlers=[health, RunController],
-        dependencies={"session": Provide(_provide_session, sync_to_thread=False)},
+        route_handlers=[health, *CONTROLLERS, *(extra_handlers or [])],
+        dependencies={
+            "session": Provide(provide_session),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "window": Provide(provide_window, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=[f"^{OPENAPI_PATH}"])],
+        guards=[authorize],
         plugins=[
             ProblemDetailsPlugin(
                 ProblemDetailsConfig(
                     enable_for_all_http_exceptions=True,
-                    exception_to_problem_detail_map={PopulatieError: problem_from_error},
+                    exception_to_problem_detail_map=EXCEPTION_TO_PROBLEM,
                 )
             )
         ],
-        openapi_config=OpenAPIConfig(title="populatie", version=__version__, path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="populatie",
+            version=__version__,
+            path=OPENAPI_PATH,
+            description=(
+                "Population-based youth-care budgets for the H10 region. Every route but "
+                "/api/health needs `Authorization: Bearer <token>` (issued by `populatie tokens "
+                "create`). Errors are RFC 9457 problem details with a stable `type`."
+            ),
+            components=Components(
+                security_schemes={
+                    SECURITY_SCHEME: SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="A token from `populatie tokens create --role ROLE`.",
+                    )
+                }
+            ),
+            security=[{SECURITY_SCHEME: []}],
+        ),
     )
     app.state.engine = engine or get_engine()
+    app.state.settings = settings or get_settings()
+    app.state.principal_cache = PrincipalCache()
+    check_policies(app.routes)
     return app

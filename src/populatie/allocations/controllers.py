@@ -1,34 +1,97 @@
-"""Thin HTTP layer over the allocation service."""
+"""Thin HTTP layer over allocation runs and the budgets their adoption sets.
+
+Creating a run computes a whole allocation, so it runs in a worker thread
+(``sync_to_thread=True``) and never holds up other requests.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
 from sqlmodel import Session
 
-from populatie.allocations import service
+from populatie.api import budgets, runs, schemas
+from populatie.api.pagination import Window
+from populatie.auth.access import FINANCE, PLAN, READ, READ_SCOPED, access
+from populatie.auth.tokens import Principal
+
+YearFilter = Annotated[int | None, Parameter(ge=1900, le=2200, description="Budget year")]
 
 
 class RunController(Controller):
     path = "/api/runs"
     tags = ["allocation runs"]  # noqa: RUF012 (Litestar declares it as an instance attribute)
 
-    @get("/", operation_id="ListRuns", sync_to_thread=True)
-    def list_runs(self, session: Session, year: int | None = None) -> list[dict[str, Any]]:
-        return [
-            {
-                "run_id": run.id,
-                "year": run.year,
-                "status": service.run_status(session, run),
-                "scenario": run.scenario,
-                "municipalities": run.municipalities,
-                "created_at": run.created_at.isoformat(),
-                "created_by": run.created_by,
-            }
-            for run in service.list_runs(session, year)
-        ]
+    @get("/", operation_id="ListRuns", sync_to_thread=True, **access(READ))
+    def list_runs(
+        self, session: Session, window: Window, year: YearFilter = None
+    ) -> schemas.RunSummaryPage:
+        return runs.list_runs(session, window, year)
 
-    @get("/{run_id:str}", operation_id="GetRun", sync_to_thread=True)
-    def get_run(self, session: Session, run_id: str) -> dict[str, object]:
-        return service.run_report(session, run_id).as_json()
+    @get("/{run_id:str}", operation_id="GetRun", sync_to_thread=True, **access(READ))
+    def get_run(self, session: Session, run_id: str) -> schemas.Run:
+        return runs.run_json(session, run_id)
+
+    @get(
+        "/{run_id:str}/compare/{other_id:str}",
+        operation_id="CompareRuns",
+        sync_to_thread=True,
+        description="Per area, the amounts of both runs and the change from `run_id` to "
+        "`other_id`.",
+        **access(READ),
+    )
+    def compare(self, session: Session, run_id: str, other_id: str) -> schemas.RunComparison:
+        return runs.compare_runs(session, run_id, other_id)
+
+    @post(
+        "/",
+        operation_id="CreateRun",
+        sync_to_thread=True,
+        description="Recalculate an allocation as a draft run, with scenario overrides of the "
+        "configured rates, base amounts and damping bounds.",
+        **access(PLAN, errors=[422]),
+    )
+    def create_run(
+        self,
+        request: Request[Principal, int, Any],
+        session: Session,
+        principal: Principal,
+        data: schemas.RunCreate,
+    ) -> schemas.Run:
+        return runs.create_run(session, request.app.state.settings.config_dir, data, principal)
+
+    @post(
+        "/{run_id:str}/adopt",
+        operation_id="AdoptRun",
+        status_code=200,
+        sync_to_thread=True,
+        description="Make the run the adopted one for its year and municipalities (atomically; "
+        "the previously adopted run becomes superseded).",
+        **access(FINANCE),
+    )
+    def adopt(self, session: Session, principal: Principal, run_id: str) -> schemas.RunSummary:
+        return runs.adopt_run(session, run_id, principal)
+
+
+class BudgetController(Controller):
+    path = "/api/budgets"
+    tags = ["budgets"]  # noqa: RUF012
+
+    @get(
+        "/",
+        operation_id="ListBudgets",
+        sync_to_thread=True,
+        description="The adopted allocation per area and domain, newest year first.",
+        **access(READ_SCOPED),
+    )
+    def list_budgets(
+        self,
+        session: Session,
+        principal: Principal,
+        window: Window,
+        year: YearFilter = None,
+        municipality: Annotated[str | None, Parameter(pattern=r"^GM\d{4}$")] = None,
+    ) -> schemas.AreaBudgetPage:
+        return budgets.list_budgets(session, window, principal.scope, year, municipality)

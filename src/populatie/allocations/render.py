@@ -52,7 +52,7 @@ def render_table(report: RunReport, console: Console) -> None:
         title_justify="left",
     )
     table.add_column("Area")
-    table.add_column("Partnership")
+    table.add_column("Partnership", no_wrap=True)
     for d in DOMAINS:
         table.add_column(DOMAIN_LABELS[d], justify="right")
     table.add_column("Total", justify="right")

@@ -346,7 +346,8 @@ def adopt(session: Session, run_id: str, user: str) -> AllocationRun:
     now = datetime.now(UTC)
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    for municipality in run.municipalities:
+    # A fixed lock order (sorted codes) so concurrent adoptions queue instead of deadlocking.
+    for municipality in sorted(run.municipalities):
         statement = insert(Adoption).values(
             year=run.year,
             municipality_code=municipality,

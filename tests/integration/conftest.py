@@ -1,0 +1,49 @@
+"""Fixtures over the real shipped data: loaded once per database kind per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from populatie.configuration import RegionConfig, load_config
+from populatie.db import session_scope
+from populatie.districts.service import load_districts
+from populatie.registry.service import sync_registry
+from tests.conftest import ROOT
+
+GEODATA = ROOT / "geodata"
+CONFIG = ROOT / "config"
+
+
+@pytest.fixture
+def config() -> RegionConfig:
+    return load_config(CONFIG)
+
+
+@pytest.fixture
+def loaded(engine: Engine, config: RegionConfig) -> Engine:
+    """A database with the shipped geodata and the configured registry."""
+    with session_scope(engine) as session:
+        load_districts(session, GEODATA, "test")
+        sync_registry(session, config)
+    return engine
+
+
+@pytest.fixture
+def session(loaded: Engine) -> Iterator[Session]:
+    with Session(loaded, expire_on_commit=False) as s:
+        yield s
+
+
+def write_config(tmp_path: Path, areas_toml: str) -> Path:
+    """A copy of config/ with another areas.toml, for configuration-error tests."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    for name in ("region.toml", "model.toml", "budgets.toml"):
+        (folder / name).write_bytes((CONFIG / name).read_bytes())
+    (folder / "areas.toml").write_text(areas_toml, encoding="utf-8")
+    return folder

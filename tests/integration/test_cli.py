@@ -1,0 +1,96 @@
+"""The ``populatie`` command as a user runs it: a fresh SQLite file, the shipped data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def _populatie(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "POPULATIE_DATABASE_URL": f"sqlite:///{(tmp_path / 'cli.db').as_posix()}",
+        "POPULATIE_DATA_DIR": str(ROOT / "geodata"),
+        "POPULATIE_CONFIG_DIR": str(ROOT / "config"),
+        "POPULATIE_USER": "tester",
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "populatie.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def cli_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli")
+    loaded = _populatie(folder, "load")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "loaded 123 districts" in loaded.stdout
+    return folder
+
+
+def test_allocate_json_is_the_documented_stable_shape(cli_db: Path) -> None:
+    done = _populatie(cli_db, "allocate", "--year", "2025", "--adopt", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert set(result) == {"run_id", "year", "status", "areas", "budget_cents"}
+    assert result["year"] == 2025
+    assert result["status"] == "adopted"
+    assert len(result["areas"]) == 13
+    first = result["areas"][0]
+    assert set(first) == {
+        "code", "area", "municipality", "partnership", "domains", "total_cents",
+        "young_population", "damped",
+    }  # fmt: skip
+    for area in result["areas"]:
+        assert set(area["domains"]) == {"prevention", "access", "specialist"}
+        assert all(isinstance(v, int) for v in area["domains"].values())
+        assert area["total_cents"] == sum(area["domains"].values())
+    for municipality, budget in result["budget_cents"].items():
+        for domain, cents in budget.items():
+            assert cents == sum(
+                a["domains"][domain] for a in result["areas"] if a["municipality"] == municipality
+            )
+    delft = next(a for a in result["areas"] if a["code"] == "GM0503-A")
+    assert delft["young_population"] is None
+    assert delft["partnership"] is None
+
+
+def test_allocate_table_names_units_and_changes(cli_db: Path) -> None:
+    done = _populatie(cli_db, "allocate", "--year", "2026", "--municipality", "GM0518")
+    assert done.returncode == 0, done.stderr
+    assert "Kracht voor Jeugd en Gezin" in done.stdout
+    assert "per inhabitant" not in done.stdout  # Den Haag has age figures
+    assert "€ per young" in done.stdout
+    assert "no adopted run" not in done.stdout  # 2025 was adopted above
+
+
+def test_allocate_csv_has_one_row_per_area(cli_db: Path) -> None:
+    done = _populatie(cli_db, "allocate", "--year", "2025", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].startswith("run_id,year,status,code,area")
+    assert len(lines) == 1 + 13
+
+
+def test_errors_are_messages_not_tracebacks(cli_db: Path) -> None:
+    done = _populatie(cli_db, "allocate", "--year", "1999")
+    assert done.returncode == 2
+    assert "no budget" in done.stderr and "1999" in done.stderr
+    assert "Traceback" not in done.stderr
+    unknown = _populatie(cli_db, "allocate", "--year", "2025", "--municipality", "GM9999")
+    assert unknown.returncode == 2
+    assert "GM9999" in unknown.stderr
