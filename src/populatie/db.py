@@ -21,13 +21,22 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from populatie.allocations import models as _allocation_models
 from populatie.auth import models as _auth_models
+from populatie.contracts import models as _contract_models
 from populatie.districts import models as _district_models
 from populatie.registry import models as _registry_models
 from populatie.settings import get_settings
+from populatie.spending import models as _spending_models
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 metadata = SQLModel.metadata
-_MODELS = (_allocation_models, _auth_models, _district_models, _registry_models)
+_MODELS = (
+    _allocation_models,
+    _auth_models,
+    _contract_models,
+    _district_models,
+    _registry_models,
+    _spending_models,
+)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

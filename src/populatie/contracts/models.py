@@ -1,0 +1,73 @@
+"""Contracts against the procurement lots: the current state, the ceilings per year, the history.
+
+A contract is registered by finance and may change (an option to extend exercised, a ceiling
+amended); every change writes a new ``contract_version`` row holding the full state after it, so
+the history answers "what did the contract say on that day, and who changed it".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column
+from sqlmodel import Field, SQLModel
+
+FUNDING_FORMS: tuple[str, ...] = (
+    "population-based",
+    "task-based",
+    "output-based-trajectory",
+    "output-based-month",
+    "effort-based",
+)
+
+
+class Contract(SQLModel, table=True):
+    """The current state of one contract; ``version`` counts its changes."""
+
+    __tablename__ = "contract"
+    __table_args__ = (CheckConstraint("starts_on <= ends_on", name="ck_contract_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=64, unique=True)
+    lot_id: int = Field(foreign_key="lot.id", index=True)
+    partnership_name: str = Field(foreign_key="partnership.name")
+    starts_on: date
+    ends_on: date
+    extendable_to: date | None = Field(
+        default=None, description="The end if every option to extend is exercised"
+    )
+    funding_form: str = Field(max_length=30)
+    indexation_basis_points: int = Field(
+        default=0, description="Yearly indexation of the ceiling, in hundredths of a percent"
+    )
+    version: int = 1
+    created_at: datetime
+    created_by: str
+    changed_at: datetime
+    changed_by: str
+
+
+class ContractCeiling(SQLModel, table=True):
+    """The maximum the contract may cost in one year, as agreed (before indexation)."""
+
+    __tablename__ = "contract_ceiling"
+    __table_args__ = (CheckConstraint("ceiling_cents >= 0", name="ck_contract_ceiling_cents"),)
+
+    contract_id: int = Field(foreign_key="contract.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    ceiling_cents: int = Field(sa_type=BigInteger)
+
+
+class ContractVersion(SQLModel, table=True):
+    """One entry of a contract's history: the full state after a change, and what changed."""
+
+    __tablename__ = "contract_version"
+
+    contract_id: int = Field(foreign_key="contract.id", primary_key=True)
+    version: int = Field(primary_key=True)
+    changed_at: datetime
+    changed_by: str
+    reason: str = ""
+    state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
