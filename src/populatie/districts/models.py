@@ -1,4 +1,5 @@
-"""Tables for the shipped CBS data: municipalities, districts, shapes and indicator figures.
+"""Tables for the shipped CBS data: municipalities, districts, shapes, indicator figures and
+the mapping of districts between boundary vintages.
 
 Figures are stored long (one row per district, vintage and indicator) because which indicators
 exist differs per municipality and year; an absent row is an absent figure, never a zero.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -53,6 +54,33 @@ class IndicatorFigure(SQLModel, table=True):
     source_table: str
     derived: bool = False
     derivation: str = ""
+
+
+class DistrictMapping(SQLModel, table=True):
+    """Which share of an old district lies in a new one: ``populatie.geo.harmonise``'s mapping.
+
+    One row per old district and new district it touches, with ``new_code`` null for a part
+    outside every new district; slivers and parts in water-only districts keep their row with
+    ``share`` 0 and their ``status``, so the stored mapping shows what was dropped.
+    """
+
+    __tablename__ = "district_mapping"
+    __table_args__ = (
+        UniqueConstraint(
+            "old_code", "old_vintage", "new_code", "new_vintage", name="uq_district_mapping_pair"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    old_code: str = Field(max_length=8, index=True)
+    old_vintage: int
+    new_code: str | None = Field(default=None, max_length=8, index=True)
+    new_vintage: int
+    share: float = Field(description="Share of the old district spread onto the new one")
+    intersection_m2: float
+    overlap_share: float = Field(description="intersection_m2 / area of the old district")
+    status: str = Field(max_length=12, description="overlap, outside, sliver or uninhabited")
+    method: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class DataLoad(SQLModel, table=True):
