@@ -236,3 +236,13 @@ def test_infeasible_totals_always_raise(
     if lower.sum() > 0:
         with pytest.raises(DampingInfeasibleError):
             damp(t, lower, upper, int(lower.sum()) - 1)
+
+
+@pytest.mark.parametrize("n", [3, 7, 1000])
+def test_a_total_equal_to_the_lower_bounds_holds_every_area_there(n: int) -> None:
+    # Many equal breakpoints: the prefix sums must not push f above the total.
+    t = np.full(n, 0.1) * np.arange(1, n + 1) / n
+    lower = np.full(n, 7)
+    x, labels = damp(t, lower, lower + 5, 7 * n)
+    assert x.tolist() == [7.0] * n
+    assert set(labels.tolist()) == {"lower"}

@@ -232,8 +232,9 @@ def _solve_shift(t: Floats, lower: Floats, upper: Floats, total: float) -> float
     candidates = [float(starts[i])] if i >= 0 else []
     if j >= 0:
         candidates.append(float(stops[j]))
-    # f(min start) == Σlower <= total, so there is always a candidate.
-    lam = max(candidates)
+    # f(min start) == Σlower <= total, so there is a candidate unless float error in the prefix
+    # sums put f a hair above a total that equals Σlower; then every area sits at its lower bound.
+    lam = max(candidates, default=float(starts[0]))
     value, slope = f(lam)
     if slope > 0:
         return lam + (total - value) / slope

@@ -63,8 +63,8 @@ def split_cents(
 
     Largest remainder: every part gets the floor of its exact share, and the cents still left go
     one each to the largest fractional parts. Equal fractional parts go to the smaller
-    ``tie_keys`` first (Python string order; index order without keys), so the same inputs always
-    give the same cents, whatever the platform or the order the areas arrived in.
+    ``tie_keys`` first (Python string order; index order without keys, or for equal keys), so
+    the same weights give the same cents in whatever order the areas arrive.
 
     Float error can make the floors add up to slightly more than the total, or leave more cents
     than there are parts; both are corrected by the same priority (a cent is taken back from the
