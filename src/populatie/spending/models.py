@@ -3,7 +3,8 @@
 ``spending`` holds every row as the finance system sent it (amounts in cents). ``spending_month``
 holds the same money summed per month and per everything reconciliation looks at (municipality,
 district, reference, domain, provider); it is updated in the transaction that writes the rows, so
-a reconciliation reads thousands of totals instead of millions of rows.
+a reconciliation reads thousands of totals instead of millions of rows, and names the first row
+of each total so an exception can show a row as evidence without a scan.
 
 Rows get their ids from the import, in file order, in one block per file (imports are
 serialised), so ``spending_import_month`` can record which id range holds each month of each
@@ -70,6 +71,10 @@ class SpendingMonth(SQLModel, table=True):
     provider: str = Field(max_length=200)
     amount_cents: int = Field(sa_type=BigInteger)
     rows: int
+    first_spending_id: int = Field(
+        sa_type=RowId,
+        description="The first row that made this total: evidence one primary-key lookup away",
+    )
 
 
 class SpendingImportMonth(SQLModel, table=True):
@@ -92,9 +97,7 @@ class Spending(SQLModel, table=True):
 
     __tablename__ = "spending"
 
-    id: int = Field(
-        sa_type=RowId, primary_key=True, sa_column_kwargs={"autoincrement": False}
-    )
+    id: int = Field(sa_type=RowId, primary_key=True, sa_column_kwargs={"autoincrement": False})
     import_id: int = Field(foreign_key="spending_import.id")
     line: int
     month_id: int = Field(foreign_key="spending_month.id")
