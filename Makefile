@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo test test-sqlite lint format bench clean
+.PHONY: help install run demo demo-tokens test test-sqlite lint format bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,7 +25,10 @@ demo: install ## load the shipped data and compute the 2025 (adopted) and 2026 a
 	$(BIN)/populatie allocate --year 2025 --adopt
 	$(BIN)/populatie allocate --year 2026
 
-run: demo ## the main job on the embedded default (SQLite + geodata/), then serve on 127.0.0.1
+demo-tokens: demo ## print fresh API tokens, one per role and partnership (embedded demo database only)
+	-$(BIN)/populatie tokens demo
+
+run: demo-tokens ## the main job on the embedded default (SQLite + geodata/), demo tokens, then serve
 	$(BIN)/populatie serve --host $(HOST) --port $(PORT)
 
 test: install ## the whole test suite, on SQLite and on PostgreSQL where one answers

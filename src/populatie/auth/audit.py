@@ -1,0 +1,61 @@
+"""The audit log: who wrote what, when — added in the same transaction as the write itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from populatie.auth.models import AuditEvent
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: str,
+    role: str,
+    partnership: str | None,
+    action: str,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one audit event to the caller's unit of work (it commits or rolls back with it)."""
+    event = AuditEvent(
+        at=datetime.now(UTC),
+        actor=actor,
+        role=role,
+        partnership_name=partnership,
+        action=action,
+        target=target,
+        detail=detail or {},
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_events(
+    session: Session,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[AuditEvent], int]:
+    """Newest first, with the total that matches the filters."""
+    query = select(AuditEvent)
+    count = select(func.count()).select_from(AuditEvent)
+    if action is not None:
+        query = query.where(col(AuditEvent.action) == action)
+        count = count.where(col(AuditEvent.action) == action)
+    if actor is not None:
+        query = query.where(col(AuditEvent.actor) == actor)
+        count = count.where(col(AuditEvent.actor) == actor)
+    rows = session.execute(
+        query.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .limit(limit)
+        .offset(offset)
+    ).scalars()
+    return list(rows), int(session.execute(count).scalar_one())
