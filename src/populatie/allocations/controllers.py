@@ -9,15 +9,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
-from sqlmodel import Session
+from litestar.params import FromPath, QueryParameter, RequestBody
 
 from populatie.api import budgets, runs, schemas
-from populatie.api.pagination import Window
+from populatie.api.deps import Caller, DbSession, Paging
 from populatie.auth.access import FINANCE, PLAN, READ, READ_SCOPED, access
-from populatie.auth.tokens import Principal
 
-YearFilter = Annotated[int | None, Parameter(ge=1900, le=2200, description="Budget year")]
+YearFilter = Annotated[int | None, QueryParameter(ge=1900, le=2200, description="Budget year")]
 
 
 class RunController(Controller):
@@ -26,12 +24,12 @@ class RunController(Controller):
 
     @get("/", operation_id="ListRuns", sync_to_thread=True, **access(READ))
     def list_runs(
-        self, session: Session, window: Window, year: YearFilter = None
+        self, session: DbSession, window: Paging, year: YearFilter = None
     ) -> schemas.RunSummaryPage:
         return runs.list_runs(session, window, year)
 
     @get("/{run_id:str}", operation_id="GetRun", sync_to_thread=True, **access(READ))
-    def get_run(self, session: Session, run_id: str) -> schemas.Run:
+    def get_run(self, session: DbSession, run_id: FromPath[str]) -> schemas.Run:
         return runs.run_json(session, run_id)
 
     @get(
@@ -42,7 +40,9 @@ class RunController(Controller):
         "`other_id`.",
         **access(READ),
     )
-    def compare(self, session: Session, run_id: str, other_id: str) -> schemas.RunComparison:
+    def compare(
+        self, session: DbSession, run_id: FromPath[str], other_id: FromPath[str]
+    ) -> schemas.RunComparison:
         return runs.compare_runs(session, run_id, other_id)
 
     @post(
@@ -55,10 +55,10 @@ class RunController(Controller):
     )
     def create_run(
         self,
-        request: Request[Principal, int, Any],
-        session: Session,
-        principal: Principal,
-        data: schemas.RunCreate,
+        request: Request[Any, Any, Any],
+        session: DbSession,
+        principal: Caller,
+        data: RequestBody[schemas.RunCreate],
     ) -> schemas.Run:
         return runs.create_run(session, request.app.state.settings.config_dir, data, principal)
 
@@ -71,7 +71,9 @@ class RunController(Controller):
         "the previously adopted run becomes superseded).",
         **access(FINANCE),
     )
-    def adopt(self, session: Session, principal: Principal, run_id: str) -> schemas.RunSummary:
+    def adopt(
+        self, session: DbSession, principal: Caller, run_id: FromPath[str]
+    ) -> schemas.RunSummary:
         return runs.adopt_run(session, run_id, principal)
 
 
@@ -88,10 +90,10 @@ class BudgetController(Controller):
     )
     def list_budgets(
         self,
-        session: Session,
-        principal: Principal,
-        window: Window,
+        session: DbSession,
+        principal: Caller,
+        window: Paging,
         year: YearFilter = None,
-        municipality: Annotated[str | None, Parameter(pattern=r"^GM\d{4}$")] = None,
+        municipality: Annotated[str | None, QueryParameter(pattern=r"^GM\d{4}$")] = None,
     ) -> schemas.AreaBudgetPage:
         return budgets.list_budgets(session, window, principal.scope, year, municipality)

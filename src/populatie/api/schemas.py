@@ -1,0 +1,238 @@
+"""The public shapes of the API: what handlers return and accept, never table rows.
+
+Amounts are integer cents (``*_cents``); codes are the official values (``GM0518``,
+``WK051801``); areas are addressed by their ``code``. Every list is a page:
+``{"items": [...], "total": N}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+Domain = Literal["prevention", "access", "specialist"]
+MunicipalityCode = Annotated[str, Meta(pattern=r"^GM\d{4}$", examples=["GM0518"])]
+
+
+class Municipality(Struct, kw_only=True):
+    code: str
+    name: str
+    areas: list[str]
+
+
+class MunicipalityPage(Struct, kw_only=True):
+    items: list[Municipality]
+    total: int
+
+
+class District(Struct, kw_only=True):
+    code: str
+    name: str
+    municipality: str
+    area: str | None
+    vintage: int
+    shape_vintage: int | None
+
+
+class DistrictPage(Struct, kw_only=True):
+    items: list[District]
+    total: int
+
+
+class DistrictProperties(Struct, kw_only=True):
+    code: str
+    name: str
+    municipality: str
+    area: str | None
+    shape_vintage: int
+
+
+class DistrictFeature(Struct, kw_only=True):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: dict[str, Any]
+    properties: DistrictProperties
+
+
+class DistrictFeatureCollection(Struct, kw_only=True):
+    """District boundaries in WGS84 (EPSG:4326), each of the newest vintage shipped."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[DistrictFeature]
+    attribution: str = "Bron: CBS (CC BY 4.0)"
+
+
+class Area(Struct, kw_only=True):
+    code: str
+    name: str
+    municipality: str
+    partnership: str | None
+    districts: list[str]
+    assumption: str
+
+
+class AreaPage(Struct, kw_only=True):
+    items: list[Area]
+    total: int
+
+
+class Partnership(Struct, kw_only=True):
+    name: str
+    lead_member: str
+    members: list[str]
+    subcontractors: list[str]
+    areas: list[str]
+
+
+class PartnershipPage(Struct, kw_only=True):
+    items: list[Partnership]
+    total: int
+
+
+class Lot(Struct, kw_only=True):
+    id: int
+    municipality: str
+    number: int
+    area: str
+    partnership: str
+    domains: list[str]
+    awarded_on: str | None
+
+
+class LotPage(Struct, kw_only=True):
+    items: list[Lot]
+    total: int
+
+
+class AreaBudget(Struct, kw_only=True):
+    """The adopted allocation of one area for one year, per domain."""
+
+    area: str
+    name: str
+    municipality: str
+    partnership: str | None
+    year: int
+    run_id: str
+    domains: dict[str, int]
+    total_cents: int
+    adopted_at: datetime
+    adopted_by: str
+
+
+class AreaBudgetPage(Struct, kw_only=True):
+    items: list[AreaBudget]
+    total: int
+
+
+class RunSummary(Struct, kw_only=True):
+    run_id: str
+    year: int
+    status: Literal["draft", "adopted", "superseded"]
+    scenario: str
+    municipalities: list[str]
+    created_at: datetime
+    created_by: str
+    adopted_at: datetime | None
+
+
+class RunSummaryPage(Struct, kw_only=True):
+    items: list[RunSummary]
+    total: int
+
+
+class RunArea(Struct, kw_only=True):
+    code: str
+    area: str
+    municipality: str
+    partnership: str | None
+    domains: dict[str, int]
+    total_cents: int
+    young_population: float | None
+    damped: bool
+
+
+class Run(Struct, kw_only=True):
+    """The stable run JSON (the same as ``populatie show --format json``)."""
+
+    run_id: str
+    year: int
+    status: Literal["draft", "adopted", "superseded"]
+    areas: list[RunArea]
+    budget_cents: dict[str, dict[str, int]]
+
+
+class AreaComparison(Struct, kw_only=True):
+    """One area in two runs; ``change_cents`` is other − base, per domain."""
+
+    code: str
+    name: str
+    municipality: str
+    partnership: str | None
+    base_cents: dict[str, int] | None
+    other_cents: dict[str, int] | None
+    change_cents: dict[str, int] | None
+    total_change_cents: int | None
+
+
+class RunComparison(Struct, kw_only=True):
+    base_run_id: str
+    other_run_id: str
+    base_year: int
+    other_year: int
+    areas: list[AreaComparison]
+
+
+class DampingOverride(Struct, kw_only=True, forbid_unknown_fields=True):
+    """Replaces the configured damping bounds; null means no such bound."""
+
+    max_change_pct: Annotated[float, Meta(ge=0, le=1000)] | None = None
+    max_change_per_young_eur: Annotated[float, Meta(ge=0, le=1_000_000)] | None = None
+
+
+Rate = Annotated[float, Meta(ge=0, le=1_000_000_000, description="euro per unit")]
+IndicatorName = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+
+
+class Scenario(Struct, kw_only=True, forbid_unknown_fields=True):
+    """Overrides laid over ``config/`` for one run; the configuration itself is untouched.
+
+    ``rates``: model name → domain → indicator → euro per unit, each replacing one rate;
+    ``base_cents``: per domain, the fixed amount per area; ``damping``: replaces the bounds.
+    """
+
+    name: Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}$")] = "api"
+    rates: dict[str, dict[Domain, dict[IndicatorName, Rate]]] = msgspec.field(default_factory=dict)
+    base_cents: dict[Domain, Annotated[int, Meta(ge=0, le=10**13)]] = msgspec.field(
+        default_factory=dict
+    )
+    damping: DampingOverride | None = None
+
+
+class RunCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    year: Annotated[int, Meta(ge=1900, le=2200)]
+    municipalities: Annotated[list[MunicipalityCode], Meta(max_length=50)] | None = None
+    scenario: Scenario | None = None
+
+
+class AuditEntry(Struct, kw_only=True):
+    id: int
+    at: datetime
+    actor: str
+    role: str
+    partnership: str | None
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
+class AuditPage(Struct, kw_only=True):
+    items: list[AuditEntry]
+    total: int
+
+
+class Health(Struct, kw_only=True):
+    status: str
+    version: str
