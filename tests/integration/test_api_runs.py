@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from populatie.allocations import service
+from populatie.auth.tokens import issue_token
 from populatie.configuration import RegionConfig
 from populatie.db import session_scope
 
@@ -16,7 +17,10 @@ def test_get_run_returns_the_stable_json(loaded: Engine, config: RegionConfig) -
 
     with session_scope(loaded) as session:
         run = service.create_run(session, config, 2025, ["GM0518"], "test")
+        token = issue_token(session, "auditor", None, "test", "test").token
     with TestClient(app=create_app(loaded)) as client:
+        assert client.get(f"/api/runs/{run.id}").status_code == 401
+        client.headers["Authorization"] = f"Bearer {token}"
         response = client.get(f"/api/runs/{run.id}")
         assert response.status_code == 200
         body = response.json()

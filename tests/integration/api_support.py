@@ -1,0 +1,135 @@
+"""What the API tests share: the shipped data loaded, runs stored, one token per caller.
+
+The world every API test starts from, on each database kind: the real geodata and registry,
+an adopted 2025 run and a draft 2026 run over all ten municipalities, and a token for each
+role and for each of the two Den Haag partnerships.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from populatie.allocations import service
+from populatie.auth.tokens import issue_token
+from populatie.configuration import load_config
+from populatie.db import session_scope
+from populatie.districts.service import load_districts
+from populatie.registry.models import Lot
+from populatie.registry.service import sync_registry
+
+ROOT = Path(__file__).resolve().parents[2]
+GEODATA = ROOT / "geodata"
+CONFIG = ROOT / "config"
+
+KRACHT = "Kracht voor Jeugd en Gezin"
+RONDOMJOU = "RondomJou"
+AREAS_OF = {KRACHT: ["GM0518-L1", "GM0518-L3"], RONDOMJOU: ["GM0518-L2", "GM0518-L4"]}
+
+# caller name → (role, partnership)
+CALLERS: dict[str, tuple[str, str | None]] = {
+    "finance": ("finance", None),
+    "planner": ("planner", None),
+    "auditor": ("auditor", None),
+    "kracht": ("consortium", KRACHT),
+    "rondomjou": ("consortium", RONDOMJOU),
+}
+
+
+@dataclass(frozen=True)
+class World:
+    engine: Engine
+    tokens: dict[str, str]
+    adopted_2025: str
+    draft_2026: str
+
+    def headers(self, caller: str | None) -> dict[str, str]:
+        if caller is None:
+            return {}
+        return {"Authorization": f"Bearer {self.tokens[caller]}"}
+
+
+def build_world(engine: Engine) -> World:
+    config = load_config(CONFIG)
+    with session_scope(engine) as session:
+        load_districts(session, GEODATA, "test")
+        sync_registry(session, config)
+    with session_scope(engine) as session:
+        adopted = service.create_run(session, config, 2025, None, "test")
+        service.adopt(session, adopted.id, "test")
+        draft = service.create_run(session, config, 2026, None, "test")
+        tokens = {
+            name: issue_token(session, role, partnership, name, "test").token
+            for name, (role, partnership) in CALLERS.items()
+        }
+    return World(engine=engine, tokens=tokens, adopted_2025=adopted.id, draft_2026=draft.id)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: HTTPRouteHandler
+    params: dict[str, type]
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def endpoints(app: Litestar) -> Iterator[Endpoint]:
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for method, (handler, _) in sorted(route.route_handler_map.items()):
+            if method in {"OPTIONS", "HEAD"}:
+                continue
+            params = {p.name: p.type for p in route.path_parameters.values()}
+            yield Endpoint(method, route.path, handler, params)
+
+
+def _own_lot(engine: Engine, partnership: str | None) -> int:
+    with Session(engine) as session:
+        query = select(col(Lot.id)).order_by(col(Lot.id))
+        if partnership is not None:
+            query = query.where(col(Lot.partnership_name) == partnership)
+        return int(session.execute(query).scalars().first() or 0)
+
+
+def examples(world: World, caller: str | None) -> dict[str, dict[str, str]]:
+    """Path parameter values a caller may see: per route path, then per parameter name."""
+    partnership = CALLERS[caller][1] if caller else None
+    area = AREAS_OF[partnership][0] if partnership else "GM0518-L1"
+    by_name = {
+        "code": area,
+        "run_id": world.adopted_2025,
+        "other_id": world.draft_2026,
+        "lot_id": str(_own_lot(world.engine, partnership)),
+        "name": partnership or KRACHT,
+    }
+    return {
+        "/api/municipalities/{code:str}": {"code": "GM0518"},
+        "/api/districts/{code:str}": {"code": "WK051801"},
+        "*": by_name,
+    }
+
+
+def concrete(endpoint: Endpoint, values: dict[str, dict[str, str]]) -> tuple[str, bool]:
+    """The path with every parameter filled; False when some value had to be made up."""
+    path = endpoint.path
+    known = True
+    for name, kind in endpoint.params.items():
+        value = values.get(endpoint.path, {}).get(name) or values["*"].get(name)
+        if value is None:
+            known = False
+            value = "0" if kind is int else "unknown"
+        path = path.replace(f"{{{name}:{kind.__name__}}}", quote(value, safe=""))
+    return path, known
