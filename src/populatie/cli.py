@@ -19,6 +19,7 @@ from populatie.allocations import render, service
 from populatie.auth import cli as auth_cli
 from populatie.configuration import load_config
 from populatie.db import get_engine, migrate, session_scope
+from populatie.districts import cli as districts_cli
 from populatie.districts.service import load_districts
 from populatie.errors import PopulatieError
 from populatie.registry.service import sync_registry
@@ -26,7 +27,7 @@ from populatie.settings import get_settings
 
 # Feature modules that bring their own subcommands: each has ``add_commands(subparsers)``, and
 # sets ``handler(args, engine, settings) -> exit code`` on its parsers.
-FEATURE_COMMANDS: list[ModuleType] = [auth_cli]
+FEATURE_COMMANDS: list[ModuleType] = [auth_cli, districts_cli]
 
 console = Console(width=max(Console().width, 170))
 err_console = Console(stderr=True)

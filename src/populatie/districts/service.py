@@ -4,11 +4,16 @@ Loading is keyed by the data folder's content hash: the same data twice is a no-
 so; new data replaces the district tables inside the caller's transaction, so a failure half-way
 leaves the previous data standing. Runs keep their own copy of what they used (per-district
 need, config snapshot, data hash), so replacing the figures never changes an old run.
+
+Where a municipality has shapes of more than one vintage, the load also stores how its old
+districts map onto the new ones (``populatie.geo.harmonise``), so that what was computed on old
+districts can be re-expressed on the new ones (:func:`remap_run_need`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,15 +23,21 @@ import shapely
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session, col
 
+from populatie.allocations.models import RunDistrictNeed
 from populatie.districts.models import (
     DataLoad,
     District,
+    DistrictMapping,
     DistrictShape,
     IndicatorFigure,
     Municipality,
 )
+from populatie.errors import NotFoundError
 from populatie.geo import content_hash, load_geodata, newest_shapes, shapes_geojson
 from populatie.geo.gaps import fill_gaps
+from populatie.geo.harmonise import MAPPING_COLUMNS, mapping_report, spread, vintage_mappings
+from populatie.geo.readers import DISTRICT_LIST_2023, read_table
+from populatie.geo.validate import parse_text
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,7 @@ class LoadOutcome:
     derived: int
     shapes: int
     report: list[str] = field(default_factory=list)
+    mapping_rows: int = 0
 
     def summary(self) -> str:
         if not self.loaded:
@@ -47,7 +59,8 @@ class LoadOutcome:
             )
         return (
             f"loaded {self.districts} districts, {self.figures} figures "
-            f"({self.derived} derived, labelled as such) and {self.shapes} shapes "
+            f"({self.derived} derived, labelled as such), {self.shapes} shapes and "
+            f"{self.mapping_rows} rows mapping districts between boundary vintages "
             f"(content hash {self.content_hash[:12]}; Bron: CBS)"
         )
 
@@ -80,8 +93,10 @@ def load_districts(session: Session, folder: Path, user: str) -> LoadOutcome:
     dataset = load_geodata(folder)
     vintage = int(dataset.districts["vintage"].max())
     figures, gap_report = fill_gaps(dataset.figures, vintage)
-    report = [*dataset.report, *gap_report]
+    mapping = vintage_mappings(dataset.shapes, uninhabited=water_districts(folder))
+    report = [*dataset.report, *gap_report, *mapping_report(mapping)]
 
+    session.execute(delete(DistrictMapping))
     session.execute(delete(IndicatorFigure))
     session.execute(delete(DistrictShape))
     session.execute(delete(District))
@@ -109,6 +124,9 @@ def load_districts(session: Session, folder: Path, user: str) -> LoadOutcome:
 
     shape_rows = _shape_rows(dataset.shapes)
     session.execute(insert(DistrictShape), shape_rows)
+    mapping_rows = _mapping_rows(mapping)
+    if mapping_rows:
+        session.execute(insert(DistrictMapping), mapping_rows)
 
     figure_rows = [
         {
@@ -144,7 +162,113 @@ def load_districts(session: Session, folder: Path, user: str) -> LoadOutcome:
         derived=int(figures["derived"].sum()),
         shapes=len(shape_rows),
         report=report,
+        mapping_rows=len(mapping_rows),
     )
+
+
+def water_districts(folder: Path) -> dict[int, list[str]]:
+    """CBS's water-only districts per year of its district list: they hold no counts."""
+    water: dict[int, list[str]] = {}
+    for row in read_table(folder / DISTRICT_LIST_2023).to_dict("records"):
+        if parse_text(row["water"]) == "JA":
+            water.setdefault(int(parse_text(row["year"])), []).append(parse_text(row["wijk_code"]))
+    return {year: sorted(codes) for year, codes in water.items()}
+
+
+def _mapping_rows(mapping: pd.DataFrame) -> list[dict[str, object]]:
+    return [
+        {
+            "old_code": str(r["old_code"]),
+            "old_vintage": int(r["old_vintage"]),
+            "new_code": None if pd.isna(r["new_code"]) else str(r["new_code"]),
+            "new_vintage": int(r["new_vintage"]),
+            "share": float(r["share"]),
+            "intersection_m2": float(r["area_m2"]),
+            "overlap_share": float(r["overlap_share"]),
+            "status": str(r["status"]),
+            "method": str(r["method"]),
+        }
+        for r in mapping.to_dict("records")
+    ]
+
+
+def stored_mapping(
+    session: Session,
+    *,
+    municipality: str | None = None,
+    old_vintage: int | None = None,
+    new_vintage: int | None = None,
+) -> pd.DataFrame:
+    """The stored district mapping as ``boundary_mapping`` returns it, plus municipality_code.
+
+    ``municipality`` selects by the old district's code, which embeds its municipality.
+    """
+    query = select(DistrictMapping)
+    if municipality is not None:
+        query = query.where(col(DistrictMapping.old_code).startswith("WK" + municipality[2:]))
+    if old_vintage is not None:
+        query = query.where(col(DistrictMapping.old_vintage) == old_vintage)
+    if new_vintage is not None:
+        query = query.where(col(DistrictMapping.new_vintage) == new_vintage)
+    query = query.order_by(
+        col(DistrictMapping.old_vintage),
+        col(DistrictMapping.old_code),
+        col(DistrictMapping.new_code),
+    )
+    rows = session.execute(query).scalars().all()
+    frame = pd.DataFrame(
+        {
+            "old_code": pd.array([r.old_code for r in rows], dtype="str"),
+            "new_code": pd.array([r.new_code for r in rows], dtype="str"),
+            "old_vintage": pd.array([r.old_vintage for r in rows], dtype="int64"),
+            "new_vintage": pd.array([r.new_vintage for r in rows], dtype="int64"),
+            "share": pd.array([r.share for r in rows], dtype="float64"),
+            "area_m2": pd.array([r.intersection_m2 for r in rows], dtype="float64"),
+            "overlap_share": pd.array([r.overlap_share for r in rows], dtype="float64"),
+            "status": pd.array([r.status for r in rows], dtype="str"),
+            "method": pd.array([r.method for r in rows], dtype="str"),
+        },
+        columns=list(MAPPING_COLUMNS),
+    )
+    frame["municipality_code"] = frame["old_code"].str.slice(2, 6).radd("GM")
+    return frame
+
+
+def remap_run_need(
+    session: Session,
+    run_id: str,
+    *,
+    old_vintage: int,
+    new_vintage: int,
+    municipalities: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """A run's per-district need, computed on ``old_vintage`` districts, on the new ones.
+
+    A run stores need per district code, and a code names a district only together with its
+    boundary vintage, so the caller says which boundaries the run was computed on. Returns
+    domain, district_code (new), need: ``Σ share × need`` over the stored mapping; a district's
+    need is NaN where an old district feeding it has none. Per municipality and domain the
+    total need is unchanged. Raises NotFoundError for a run without need rows or a pair of
+    vintages without a stored mapping, DataError for district codes the mapping does not know.
+    """
+    rows = session.execute(
+        select(RunDistrictNeed).where(col(RunDistrictNeed.run_id) == run_id)
+    ).scalars()
+    need = pd.DataFrame(
+        [{"domain": r.domain, "district_code": r.district_code, "need": r.need} for r in rows],
+        columns=["domain", "district_code", "need"],
+    )
+    if municipalities is not None:
+        prefixes = tuple("WK" + m[2:] for m in municipalities)
+        need = need[need["district_code"].str.startswith(prefixes)]
+    if need.empty:
+        raise NotFoundError(f"run {run_id}: no per-district need stored")
+    mapping = stored_mapping(session, old_vintage=old_vintage, new_vintage=new_vintage)
+    if mapping.empty:
+        raise NotFoundError(
+            f"no mapping of {old_vintage} districts onto {new_vintage} districts is stored"
+        )
+    return spread(need, mapping, value_column="need", by=["domain"])
 
 
 def _shape_rows(shapes: pd.DataFrame) -> list[dict[str, object]]:

@@ -41,7 +41,8 @@ mapping in its ``derivation``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Sequence
+import itertools
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from typing import Final
 
 import geopandas as gpd
@@ -52,7 +53,7 @@ from pyproj import CRS
 
 from populatie.errors import DataError
 from populatie.geo.indicators import FIGURE_COLUMNS, figures_frame
-from populatie.geo.region import municipality_of
+from populatie.geo.region import MUNICIPALITIES, municipality_of
 
 #: Below this share of an old district's area a piece is a sliver (see the module docstring).
 SLIVER_SHARE: Final = 0.01
@@ -505,3 +506,65 @@ def municipality_totals(
     """Σ value per municipality (taken from the district code) and ``by``: to check spreading."""
     municipality = frame[code_column].map(lambda code: municipality_of(str(code)))
     return frame.groupby([*by, municipality.rename("municipality_code")])[value_column].sum()
+
+
+def vintage_mappings(
+    shapes: gpd.GeoDataFrame,
+    *,
+    uninhabited: Mapping[int, Collection[str]] | None = None,
+    sliver_share: float = SLIVER_SHARE,
+    source: str = "CBS",
+) -> pd.DataFrame:
+    """:func:`boundary_mapping` per municipality between every two consecutive shape vintages.
+
+    ``shapes`` is ``load_geodata``'s frame (district_code, municipality_code, vintage,
+    geometry). A municipality is mapped from each vintage it has shapes of onto its next one;
+    a municipality with shapes of one vintage only yields no rows. Working per municipality
+    keeps every old district's counts inside its municipality: a border correction between
+    two municipalities shows up as a sliver or an ``outside`` part, never as a transfer.
+    ``uninhabited`` gives per new vintage the districts known to hold no counts.
+    """
+    water = uninhabited or {}
+    frames: list[pd.DataFrame] = []
+    for municipality, own in shapes.groupby("municipality_code", sort=True):
+        vintages = sorted(int(v) for v in own["vintage"].unique())
+        for older, newer in itertools.pairwise(vintages):
+            frames.append(
+                boundary_mapping(
+                    own[own["vintage"] == older],
+                    own[own["vintage"] == newer],
+                    sliver_share=sliver_share,
+                    uninhabited=water.get(newer, ()),
+                    source=source,
+                ).assign(municipality_code=str(municipality))
+            )
+    if not frames:
+        return pd.DataFrame(columns=[*MAPPING_COLUMNS, "municipality_code"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def mapping_report(mapping: pd.DataFrame) -> list[str]:
+    """Lines that say, per municipality and pair of vintages, what the mapping did."""
+    lines: list[str] = []
+    municipality = mapping["old_code"].map(lambda code: municipality_of(str(code)))
+    keys = [municipality.rename("municipality"), "old_vintage", "new_vintage"]
+    for (gm, older, newer), rows in mapping.groupby(keys, sort=True):
+        kept = rows[rows["share"] > 0]
+        dropped = ", ".join(
+            f"{int((rows['status'] == status).sum())} {status}"
+            for status in (SLIVER, UNINHABITED, OUTSIDE)
+            if (rows["status"] == status).any()
+        )
+        lines.append(
+            f"{gm} {MUNICIPALITIES.get(str(gm), '')}: {rows['old_code'].nunique()} districts of "
+            f"{older} onto {kept['new_code'].nunique()} of {newer}, {rows['method'].iloc[0]}"
+            + (f"; parts: {dropped}" if dropped else "")
+        )
+        for old_code, parts in kept.groupby("old_code", sort=True):
+            if len(parts) > 1 or str(parts["new_code"].iloc[0]) != str(old_code):
+                onto = ", ".join(
+                    f"{'outside' if pd.isna(n) else n} {s:.1%}"
+                    for n, s in zip(parts["new_code"], parts["share"], strict=True)
+                )
+                lines.append(f"  {old_code} ({older}) onto {onto} ({newer})")
+    return lines
