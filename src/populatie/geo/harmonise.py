@@ -16,7 +16,7 @@ finer population layer (neighbourhoods or addresses) that ``geodata/`` does not 
 
 **Slivers.** The 2016 map is generalised and the 2023 one is full resolution, so the borders of
 the two never coincide and every old district touches its neighbours' new shapes in thin
-slivers (up to a few thousand m², well under 1 % of a district). The rule, applied per old
+slivers (mostly under a hectare, all under 1 % of a district). The rule, applied per old
 district, in this order:
 
 1. a piece (or the part outside every new district) whose overlap share is below
