@@ -8,22 +8,21 @@ and the OpenAPI document at ``/schema``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import anyio.to_thread
-from litestar import Litestar, Request, get
+from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from populatie import __version__
 from populatie.allocations.controllers import BudgetController, RunController
 from populatie.api import schemas
+from populatie.api.budgets import BudgetReader
+from populatie.api.deps import provide_session
 from populatie.api.pagination import provide_window
 from populatie.api.problems import EXCEPTION_TO_PROBLEM
 from populatie.auth.access import (
@@ -55,24 +54,6 @@ CONTROLLERS: list[Any] = [
 ]
 
 __all__ = ["CONTROLLERS", "create_app"]
-
-
-async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[Session]:
-    """One session per request; commit when the handler succeeded, roll back otherwise.
-
-    Commit and rollback run in a worker thread, like the handlers, so a database that makes a
-    writer wait never holds up the event loop.
-    """
-    engine: Engine = request.app.state.engine
-    session = Session(engine, expire_on_commit=False)
-    try:
-        yield session
-        await anyio.to_thread.run_sync(session.commit)
-    except BaseException:
-        await anyio.to_thread.run_sync(session.rollback)
-        raise
-    finally:
-        await anyio.to_thread.run_sync(session.close)
 
 
 @get("/api/health", operation_id="Health", tags=["meta"], **access(PUBLIC))
@@ -128,5 +109,6 @@ def create_app(
     app.state.engine = engine or get_engine()
     app.state.settings = settings or get_settings()
     app.state.principal_cache = PrincipalCache()
+    app.state.budget_reader = BudgetReader(app.state.engine)
     check_policies(app.routes)
     return app

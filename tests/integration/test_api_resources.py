@@ -247,3 +247,24 @@ def test_problems_for_tokens_routes_and_methods(world: World) -> None:
             token_id = next(int(t.id or 0) for t in list_tokens(session) if t.label == "auditor")
             revoke_token(session, token_id, "test")
         assert client.get("/api/areas", headers=world.headers("auditor")).status_code == 401
+
+
+def test_budget_reads_are_kept_briefly_and_renewed_by_an_adoption(world: World) -> None:
+    app = create_app(world.engine)
+    app.state.budget_reader.ttl = 60.0  # long enough to see the kept answer
+    consortium = world.headers("rondomjou")
+    with TestClient(app=app) as client:
+        first = client.get("/api/areas/GM0518-L2/budget", headers=consortium).json()
+        assert first["year"] == 2025
+        # adopted elsewhere (the CLI): this process shows it once the kept answer expires
+        with session_scope(world.engine) as session:
+            service.adopt(session, world.draft_2026, "cli")
+        kept = client.get("/api/areas/GM0518-L2/budget", headers=consortium).json()
+        assert kept == first
+        # adopted through the API: every answer is renewed once the adoption is committed
+        adopted = client.post(
+            f"/api/runs/{world.draft_2026}/adopt", headers=world.headers("finance")
+        )
+        assert adopted.status_code == 200
+        renewed = client.get("/api/areas/GM0518-L2/budget", headers=consortium).json()
+        assert (renewed["year"], renewed["run_id"]) == (2026, world.draft_2026)

@@ -12,7 +12,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, QueryParameter, RequestBody
 
 from populatie.api import budgets, runs, schemas
-from populatie.api.deps import Caller, DbSession, Paging
+from populatie.api.deps import Caller, DbSession, Paging, after_commit
 from populatie.auth.access import FINANCE, PLAN, READ, READ_SCOPED, access
 
 YearFilter = Annotated[int | None, QueryParameter(ge=1900, le=2200, description="Budget year")]
@@ -72,9 +72,15 @@ class RunController(Controller):
         **access(FINANCE),
     )
     def adopt(
-        self, session: DbSession, principal: Caller, run_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        session: DbSession,
+        principal: Caller,
+        run_id: FromPath[str],
     ) -> schemas.RunSummary:
-        return runs.adopt_run(session, run_id, principal)
+        adopted = runs.adopt_run(session, run_id, principal)
+        after_commit(session, request.app.state.budget_reader.clear)  # budgets are read anew
+        return adopted
 
 
 class BudgetController(Controller):

@@ -6,9 +6,12 @@ source. Without ``year`` an area's budget is that of the newest year with an ado
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable
 
-from sqlalchemy import select
+import anyio.to_thread
+from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from populatie.allocations.models import Adoption, RunArea
@@ -18,6 +21,9 @@ from populatie.api.registry import area_in_scope
 from populatie.configuration import DOMAINS
 from populatie.errors import NotFoundError
 from populatie.registry.models import Area
+
+BUDGET_CACHE_SECONDS = 2.0
+MAX_ANSWERS = 10_000
 
 
 def _budget(area: Area, adoption: Adoption, rows: Iterable[RunArea]) -> schemas.AreaBudget:
@@ -107,3 +113,75 @@ def list_budgets(
         ).scalars()
         items.append(_budget(area, adoption, rows))
     return schemas.AreaBudgetPage(items=items, total=len(pairs))
+
+
+_Key = tuple[str, str | None, int | None]
+_Answer = schemas.AreaBudget | NotFoundError
+
+
+class BudgetReader:
+    """``GET /api/areas/{code}/budget``, the hottest read, answered from memory.
+
+    An area's budget changes only when a run is adopted. Answers (including "not found") are
+    kept per area, year and caller scope for ``ttl`` seconds; an adoption through this app
+    clears them at once, one through another process (the CLI) shows within ``ttl``. One
+    computation per key runs at a time, in a worker thread with a session of its own, as a
+    task of its own so that a caller going away does not cancel it for the others waiting.
+    """
+
+    def __init__(self, engine: Engine, ttl: float = BUDGET_CACHE_SECONDS) -> None:
+        self.engine = engine
+        self.ttl = ttl
+        self._answers: dict[_Key, tuple[float, _Answer]] = {}
+        self._pending: dict[_Key, asyncio.Task[_Answer]] = {}
+        self._generation = 0
+
+    def clear(self) -> None:
+        """Forget every answer, also those being computed right now (call after a commit)."""
+        self._generation += 1
+        self._answers.clear()
+
+    async def area_budget(
+        self, code: str, scope: str | None, year: int | None = None
+    ) -> schemas.AreaBudget:
+        key = (code, scope, year)
+        cached = self._answers.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return _answer(cached[1])
+        task = self._pending.get(key)
+        if task is None:
+            task = asyncio.create_task(self._load(key))
+            task.add_done_callback(_retrieve)
+            self._pending[key] = task
+        return _answer(await asyncio.shield(task))
+
+    async def _load(self, key: _Key) -> _Answer:
+        generation = self._generation
+        try:
+            answer = await anyio.to_thread.run_sync(self._compute, *key)
+            if generation == self._generation:
+                if len(self._answers) >= MAX_ANSWERS:
+                    self._answers.clear()
+                self._answers[key] = (time.monotonic() + self.ttl, answer)
+            return answer
+        finally:
+            del self._pending[key]
+
+    def _compute(self, code: str, scope: str | None, year: int | None) -> _Answer:
+        with Session(self.engine) as session:
+            try:
+                return area_budget(session, code, scope, year)
+            except NotFoundError as exc:
+                return exc
+
+
+def _retrieve(task: asyncio.Task[_Answer]) -> None:
+    """Mark a failed computation's error as seen; the callers waiting on it raise it."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _answer(answer: _Answer) -> schemas.AreaBudget:
+    if isinstance(answer, NotFoundError):
+        raise NotFoundError(answer.message)
+    return answer

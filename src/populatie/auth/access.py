@@ -113,8 +113,13 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=principal.token_id)
 
 
-def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """The one guard: applies the handler's declared :class:`Access` to the caller."""
+async def authorize(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """The one guard: applies the handler's declared :class:`Access` to the caller.
+
+    A coroutine, so that Litestar calls it on the event loop instead of in a worker thread.
+    """
     policy = policy_of(handler)
     user = connection.scope.get("user")
     if policy is None:
