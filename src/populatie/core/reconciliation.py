@@ -1,0 +1,777 @@
+"""Reconciliation rules: spending totals against lots, contracts and the adopted allocation.
+
+Pure: the service hands in what it read (contract terms, the monthly spending totals of one
+year up to a month, the adopted amounts, the district → area map) and gets back the lines of the
+report and the exceptions; no sessions, files or clocks here. Amounts are integer cents
+throughout; the only division (the run-rate forecast and the split of an area's allocation over
+successive contracts) rounds once, half away from zero, or by :func:`split_cents`.
+
+Exception kinds (the ``kind`` codes are stable; the CLI, JSON and the API show them):
+
+========================== ==================================================================
+``no-contract``            spending whose reference names no contract, or a lot with no
+                           contract in force that month
+``district-outside-lot``   spending on a lot or contract for a district (or municipality)
+                           outside that lot's area
+``outside-contract-period`` spending on a contract booked before it starts or after it ends
+``provider-not-member``    a provider that is no member (lead, member or subcontractor) of the
+                           contracted partnership
+``domain-not-covered``     a domain the lot does not cover
+``duplicate-invoice``      the same provider, reference, domain, district, date and amount
+                           under two invoice references
+``over-ceiling``           a contract's spending to date past its ceiling for the year
+``allocation-differs``     an allocation total that differs from the contract amount (the
+                           ceiling) of the year
+``district-not-in-one-area`` a district in no area or in two (configuration), or spending on a
+                           district that is in no area
+========================== ==================================================================
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from populatie.core.money import format_euro, split_cents
+
+__all__ = [
+    "EXCEPTION_KINDS",
+    "FORECAST_METHOD",
+    "AreaTerms",
+    "ContractTerms",
+    "CoverageProblem",
+    "DuplicateInvoice",
+    "LotTerms",
+    "MonthTotal",
+    "Reconciliation",
+    "ReconciliationException",
+    "ReconciliationLine",
+    "boundary_months",
+    "ceiling_for_year",
+    "district_coverage",
+    "line_status",
+    "months_in_force",
+    "reconcile",
+    "round_half_away",
+    "run_rate_forecast",
+]
+
+EXCEPTION_KINDS: dict[str, str] = {
+    "no-contract": "spending under no contract",
+    "district-outside-lot": "spending on a lot for a district outside that lot's area",
+    "outside-contract-period": "spending outside the contract period",
+    "provider-not-member": "a provider that is no member of the contracted partnership",
+    "domain-not-covered": "a domain the lot does not cover",
+    "duplicate-invoice": "duplicate invoices",
+    "over-ceiling": "spend past the ceiling",
+    "allocation-differs": "allocation totals that differ from the contract amounts",
+    "district-not-in-one-area": "districts in no area or in two",
+}
+
+FORECAST_METHOD = (
+    "run-rate: spent to date / months in force elapsed × months in force in the year "
+    "(no seasonal adjustment)"
+)
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LotTerms:
+    reference: str  # "GM0518/1"
+    municipality: str
+    area: str
+    partnership: str
+    domains: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    reference: str
+    lot: LotTerms
+    partnership: str
+    members: frozenset[str]  # lead member, members and subcontractors of the partnership
+    starts_on: date
+    ends_on: date
+    ceiling_cents: int | None  # for the year reconciled, indexed; None when none is agreed
+
+
+@dataclass(frozen=True)
+class AreaTerms:
+    code: str
+    municipality: str
+    partnership: str | None
+
+
+@dataclass(frozen=True)
+class MonthTotal:
+    """One row of ``spending_month``: the total of a month for one key."""
+
+    id: int
+    year: int
+    month: int
+    municipality: str
+    district: str  # "" = none given
+    reference: str  # "" = none given
+    domain: str
+    provider: str
+    amount_cents: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class DuplicateInvoice:
+    """A row repeating an earlier one under another invoice reference (found at import)."""
+
+    invoice_reference: str
+    original_invoice_reference: str
+    booked_on: date
+    provider: str
+    reference: str
+    domain: str
+    district: str
+    amount_cents: int
+    file_name: str
+    line: int
+    original_file_name: str
+    original_line: int
+
+
+@dataclass(frozen=True)
+class CoverageProblem:
+    district: str
+    municipality: str
+    areas: tuple[str, ...]  # () = in no area; two or more = overlap
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReconciliationLine:
+    """One line: a contract (or an area without one) and a domain; ``domain == "total"`` on the
+    line that adds up a contract's or an area's domains."""
+
+    contract: str | None
+    lot: str | None
+    area: str | None
+    municipality: str
+    partnership: str | None
+    domain: str
+    allocated_cents: int | None
+    ceiling_cents: int | None
+    spent_cents: int
+    forecast_cents: int
+    remaining_cents: int | None
+    variance_cents: int | None
+    status: str
+    months_in_force: int
+    months_elapsed: int
+
+
+@dataclass(frozen=True)
+class ReconciliationException:
+    kind: str
+    subject: str
+    amount_cents: int
+    rows: int
+    detail: str
+    month_ids: tuple[int, ...] = ()
+    # Day-precise evidence: only rows booked outside [period_start, period_end] count.
+    period: tuple[date, date] | None = None
+    evidence: tuple[dict[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    year: int
+    to_month: int
+    lines: list[ReconciliationLine]
+    exceptions: list[ReconciliationException]
+    forecast_method: str = FORECAST_METHOD
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Small rules
+# ---------------------------------------------------------------------------------------------
+
+
+def round_half_away(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded to the nearest integer, halves away from zero."""
+    if denominator <= 0:
+        raise ValueError(f"denominator must be positive, got {denominator}")
+    quotient, rest = divmod(abs(numerator), denominator)
+    if 2 * rest >= denominator:
+        quotient += 1
+    return quotient if numerator >= 0 else -quotient
+
+
+def ceiling_for_year(
+    ceilings: Mapping[int, int], indexation_basis_points: int, year: int
+) -> int | None:
+    """The ceiling of ``year``: as agreed for that year, or else the last agreed one indexed
+    once per year since (rounded to the cent each year, as the indexed amounts are published).
+    None when no ceiling is agreed for the year or any earlier one."""
+    if year in ceilings:
+        return ceilings[year]
+    earlier = [y for y in ceilings if y < year]
+    if not earlier:
+        return None
+    base_year = max(earlier)
+    amount = ceilings[base_year]
+    for _ in range(year - base_year):
+        amount = round_half_away(amount * (10_000 + indexation_basis_points), 10_000)
+    return amount
+
+
+def months_in_force(starts_on: date, ends_on: date, year: int) -> list[int]:
+    """The months of ``year`` on which the period [starts_on, ends_on] has at least one day."""
+    months = []
+    for month in range(1, 13):
+        first = date(year, month, 1)
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        if starts_on <= last and ends_on >= first:
+            months.append(month)
+    return months
+
+
+def boundary_months(starts_on: date, ends_on: date, year: int) -> set[int]:
+    """Months of ``year`` that the period covers only in part (it starts or ends inside them);
+    for those, only a look at the booking dates tells what lies outside the period."""
+    months = set()
+    if starts_on.year == year and starts_on.day != 1:
+        months.add(starts_on.month)
+    if ends_on.year == year and ends_on.day != calendar.monthrange(year, ends_on.month)[1]:
+        months.add(ends_on.month)
+    return months
+
+
+def run_rate_forecast(spent_cents: int, months_elapsed: int, months_total: int) -> int:
+    """Full-year forecast by run-rate: the average month so far, times the months in force.
+    With no month elapsed there is nothing to extrapolate and the forecast is what was spent."""
+    if months_elapsed <= 0:
+        return spent_cents
+    return round_half_away(spent_cents * months_total, months_elapsed)
+
+
+def line_status(
+    spent_cents: int,
+    forecast_cents: int,
+    allocated_cents: int | None,
+    ceiling_cents: int | None = None,
+) -> str:
+    """The first that holds: over ceiling, forecast over ceiling, over allocation, forecast over
+    allocation, no allocation (spending without an adopted amount), on track."""
+    if ceiling_cents is not None:
+        if spent_cents > ceiling_cents:
+            return "over ceiling"
+        if forecast_cents > ceiling_cents:
+            return "forecast over ceiling"
+    if allocated_cents is None:
+        return "no allocation" if spent_cents else "on track"
+    if spent_cents > allocated_cents:
+        return "over allocation"
+    if forecast_cents > allocated_cents:
+        return "forecast over allocation"
+    return "on track"
+
+
+def district_coverage(
+    area_districts: Mapping[str, Sequence[str]],
+    districts_of_record: Mapping[str, str],
+) -> list[CoverageProblem]:
+    """Districts of record in no area or in more than one (``area_districts`` lists the
+    districts per area, "all" already expanded), and listed districts that are not of record
+    (they count as in no area of record). Sorted by district."""
+    areas_of: dict[str, list[str]] = defaultdict(list)
+    for area, districts in area_districts.items():
+        for district in districts:
+            areas_of[district].append(area)
+    problems = []
+    for district, municipality in sorted(districts_of_record.items()):
+        areas = tuple(sorted(areas_of.get(district, [])))
+        if len(areas) != 1:
+            problems.append(CoverageProblem(district, municipality, areas))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The reconciliation
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Acc:
+    """What one exception has gathered: cents, rows and the totals they came from."""
+
+    amount_cents: int = 0
+    rows: int = 0
+    month_ids: set[int] = field(default_factory=set)
+    months: set[int] = field(default_factory=set)
+    detail: str = ""
+    period: tuple[date, date] | None = None
+
+    def add(self, total: MonthTotal, amount: int, rows: int) -> None:
+        self.amount_cents += amount
+        self.rows += rows
+        self.month_ids.add(total.id)
+        self.months.add(total.month)
+
+
+# Where spending lands: a contract, an area without one, or (neither known) a municipality.
+_Target = tuple[str, str]  # ("contract" | "area" | "municipality", code)
+
+
+@dataclass(frozen=True)
+class _Context:
+    year: int
+    to_month: int
+    domains: tuple[str, ...]
+    by_contract: dict[str, ContractTerms]
+    by_lot: dict[str, LotTerms]
+    in_force: dict[str, list[int]]  # contract reference → its months in force in the year
+    contracts_of_lot: dict[str, list[ContractTerms]]
+    area_terms: dict[str, AreaTerms]
+    areas_of_municipality: dict[str, list[str]]
+    area_of_district: Mapping[str, str]
+
+
+def reconcile(
+    year: int,
+    to_month: int,
+    totals: Sequence[MonthTotal],
+    contracts: Sequence[ContractTerms],
+    lots: Sequence[LotTerms],
+    areas: Sequence[AreaTerms],
+    area_of_district: Mapping[str, str],
+    allocated: Mapping[tuple[str, str], int],
+    allocated_municipalities: Iterable[str],
+    domains: Sequence[str],
+    *,
+    duplicates: Sequence[DuplicateInvoice] = (),
+    coverage: Sequence[CoverageProblem] = (),
+    outside_period: Mapping[int, tuple[int, int]] | None = None,
+) -> Reconciliation:
+    """Attribute the monthly totals (of ``year``, months up to ``to_month``) to lines and find
+    the exceptions.
+
+    ``allocated`` maps (area, domain) to the adopted amount; municipalities not in
+    ``allocated_municipalities`` have no adopted run and show no allocation. ``outside_period``
+    gives, for a total in a month its contract covers only in part (:func:`boundary_months`),
+    the cents and rows booked outside the contract period, as the service counted them.
+    """
+    if not 1 <= to_month <= 12:
+        raise ValueError(f"to_month must be 1..12, got {to_month}")
+    contracts_of_lot: dict[str, list[ContractTerms]] = defaultdict(list)
+    for c in sorted(contracts, key=lambda c: (c.starts_on, c.reference)):
+        contracts_of_lot[c.lot.reference].append(c)
+    areas_of_municipality: dict[str, list[str]] = defaultdict(list)
+    for a in areas:
+        areas_of_municipality[a.municipality].append(a.code)
+    in_force = {c.reference: months_in_force(c.starts_on, c.ends_on, year) for c in contracts}
+    ctx = _Context(
+        year=year,
+        to_month=to_month,
+        domains=tuple(domains),
+        by_contract={c.reference: c for c in contracts},
+        by_lot={lot.reference: lot for lot in lots},
+        in_force={ref: months for ref, months in in_force.items() if months},
+        contracts_of_lot=contracts_of_lot,
+        area_terms={a.code: a for a in areas},
+        areas_of_municipality=areas_of_municipality,
+        area_of_district=area_of_district,
+    )
+    allocated_in = set(allocated_municipalities)
+    spent: dict[tuple[_Target, str], int] = defaultdict(int)
+    spent_by_month: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    flagged: dict[tuple[str, str], _Acc] = defaultdict(_Acc)
+    for t in totals:
+        if t.year != year or t.month > to_month:
+            continue
+        target = _classify(ctx, t, flagged, (outside_period or {}).get(t.id))
+        spent[(target, t.domain)] += t.amount_cents
+        if target[0] == "contract":
+            spent_by_month[target[1]][t.month] += t.amount_cents
+
+    lines_of = _lines(ctx, spent, allocated, allocated_in)
+    found = _contract_exceptions(ctx, lines_of, spent_by_month)
+    found += [
+        ReconciliationException(
+            kind=kind,
+            subject=subject,
+            amount_cents=acc.amount_cents,
+            rows=acc.rows,
+            detail=f"{acc.detail}; months {_months_text(acc.months, year)}",
+            month_ids=tuple(sorted(acc.month_ids)),
+            period=acc.period,
+        )
+        for (kind, subject), acc in flagged.items()
+    ]
+    found += _duplicate_exceptions(duplicates, year, to_month)
+    with_spending = {s for k, s in flagged if k == "district-not-in-one-area"}
+    for problem in coverage:
+        if f"district {problem.district}" in with_spending:
+            continue  # listed already, with its spending
+        where = (
+            f"in {len(problem.areas)} areas: {', '.join(problem.areas)}"
+            if problem.areas
+            else "in no area"
+        )
+        found.append(
+            ReconciliationException(
+                kind="district-not-in-one-area",
+                subject=f"district {problem.district}",
+                amount_cents=0,
+                rows=0,
+                detail=f"district {problem.district} ({problem.municipality}) is {where} "
+                "(configuration)",
+            )
+        )
+    kind_order = list(EXCEPTION_KINDS)
+    found.sort(key=lambda e: (kind_order.index(e.kind), e.subject))
+
+    notes = []
+    unattributed = {
+        code: amount for ((kind, code), _), amount in spent.items() if kind == "municipality"
+    }
+    if unattributed:
+        notes.append(
+            "spending with no contract, lot or district of record, in a municipality of several "
+            "areas, is shown per municipality: " + ", ".join(sorted(unattributed))
+        )
+    missing = sorted({a.municipality for a in areas} - allocated_in)
+    if missing:
+        notes.append(f"no adopted allocation for {year} in {', '.join(missing)}")
+    ordered = [
+        line for _, group in sorted(lines_of.items(), key=_group_order(ctx)) for line in group
+    ]
+    return Reconciliation(
+        year=year, to_month=to_month, lines=ordered, exceptions=found, notes=notes
+    )
+
+
+def _classify(
+    ctx: _Context,
+    t: MonthTotal,
+    flagged: dict[tuple[str, str], _Acc],
+    outside: tuple[int, int] | None,
+) -> _Target:
+    """Flag what is wrong with one monthly total and say where its money counts."""
+
+    def flag(
+        kind: str, subject: str, detail: str, amount: int | None = None, rows: int | None = None
+    ) -> _Acc:
+        acc = flagged[(kind, subject)]
+        acc.detail = acc.detail or detail
+        acc.add(t, t.amount_cents if amount is None else amount, t.rows if rows is None else rows)
+        return acc
+
+    district_area = ctx.area_of_district.get(t.district) if t.district else None
+    if t.district and district_area is None:
+        flag(
+            "district-not-in-one-area",
+            f"district {t.district}",
+            f"district {t.district} ({t.municipality}) is in no area",
+        )
+    contract = ctx.by_contract.get(t.reference)
+    lot = contract.lot if contract is not None else ctx.by_lot.get(t.reference)
+    if contract is None and lot is not None:
+        current = [
+            c
+            for c in ctx.contracts_of_lot.get(lot.reference, [])
+            if t.month in ctx.in_force.get(c.reference, [])
+        ]
+        contract = current[0] if current else None
+    if lot is not None:
+        if (district_area is not None and district_area != lot.area) or (
+            t.municipality != lot.municipality
+        ):
+            where = f"district {t.district}" if t.district else f"municipality {t.municipality}"
+            flag(
+                "district-outside-lot",
+                f"lot {lot.reference} · {where}",
+                f"{where} lies in area {district_area or '(none)'}; lot {lot.reference} covers "
+                f"area {lot.area} of {lot.municipality}",
+            )
+        if t.domain not in lot.domains:
+            flag(
+                "domain-not-covered",
+                f"lot {lot.reference} · {t.domain}",
+                f"lot {lot.reference} covers {', '.join(sorted(lot.domains))}",
+            )
+    if contract is None:
+        if lot is not None:
+            subject, reason = f"lot {lot.reference}", "the lot has no contract in force"
+        elif t.reference:
+            subject, reason = f"reference {t.reference}", "no contract or lot has this reference"
+        else:
+            subject, reason = f"no reference ({t.municipality})", "the rows name no contract"
+        flag("no-contract", subject, reason)
+        area = lot.area if lot is not None else district_area
+        if area is None and len(ctx.areas_of_municipality.get(t.municipality, [])) == 1:
+            area = ctx.areas_of_municipality[t.municipality][0]
+        return ("area", area) if area is not None else ("municipality", t.municipality)
+
+    if t.provider not in contract.members:
+        flag(
+            "provider-not-member",
+            f"contract {contract.reference} · {t.provider}",
+            f"{t.provider} is no member of {contract.partnership} (members: "
+            f"{', '.join(sorted(contract.members))})",
+        )
+    subject = f"contract {contract.reference}"
+    period = f"contract period {contract.starts_on} to {contract.ends_on}"
+    if t.month not in ctx.in_force.get(contract.reference, []):
+        flag("outside-contract-period", subject, period).period = (
+            contract.starts_on,
+            contract.ends_on,
+        )
+    elif outside is not None and outside[1]:
+        flag("outside-contract-period", subject, period, *outside).period = (
+            contract.starts_on,
+            contract.ends_on,
+        )
+    return ("contract", contract.reference)
+
+
+def _lines(
+    ctx: _Context,
+    spent: Mapping[tuple[_Target, str], int],
+    allocated: Mapping[tuple[str, str], int],
+    allocated_in: set[str],
+) -> dict[_Target, list[ReconciliationLine]]:
+    """The domain lines and a total line per contract, per area without one, per municipality
+    with spending that reached neither."""
+    # An area's allocation for a domain goes to the contracts in force that cover it, split in
+    # proportion to their months in force (one contract: all of it); to the area where none does.
+    share: dict[tuple[_Target, str], int] = {}
+    for (area_code, domain), amount in sorted(allocated.items()):
+        covering = [
+            c
+            for c in ctx.by_contract.values()
+            if c.reference in ctx.in_force and c.lot.area == area_code and domain in c.lot.domains
+        ]
+        covering.sort(key=lambda c: (c.starts_on, c.reference))
+        if not covering:
+            share[(("area", area_code), domain)] = amount
+            continue
+        parts = split_cents(
+            amount,
+            [len(ctx.in_force[c.reference]) for c in covering],
+            [c.reference for c in covering],
+        )
+        for c, part in zip(covering, parts.tolist(), strict=True):
+            share[(("contract", c.reference), domain)] = int(part)
+
+    targets = {target for target, _ in spent} | {target for target, _ in share}
+    targets |= {("contract", ref) for ref in ctx.in_force}
+    lines_of: dict[_Target, list[ReconciliationLine]] = {}
+    for target in targets:
+        kind, code = target
+        contract = ctx.by_contract.get(code) if kind == "contract" else None
+        if contract is not None:
+            lot: str | None = contract.lot.reference
+            area: str | None = contract.lot.area
+            municipality = contract.lot.municipality
+            partnership: str | None = contract.partnership
+            months = ctx.in_force.get(code, [])
+            total, elapsed = len(months), len([m for m in months if m <= ctx.to_month])
+            ceiling = contract.ceiling_cents if months else None
+            covered: set[str] = set(contract.lot.domains)
+        else:
+            lot = None
+            area = code if kind == "area" else None
+            municipality = ctx.area_terms[code].municipality if kind == "area" else code
+            partnership = ctx.area_terms[code].partnership if kind == "area" else None
+            total, elapsed, ceiling = 12, ctx.to_month, None
+            covered = set()
+        # A contract in force carries the allocation of the domains its lot covers; an area
+        # without one carries its own. Anything else (an expired contract, spending with no
+        # contract in an area whose allocation sits on its contracts) shows none.
+        adopted = municipality in allocated_in
+        group = []
+        for domain in ctx.domains:
+            amount = spent.get((target, domain), 0)
+            carries = (target, domain) in share or (
+                contract is not None and total > 0 and domain in covered
+            )
+            if not carries and not amount:
+                continue
+            group.append(
+                _line(
+                    code if contract is not None else None,
+                    lot,
+                    area,
+                    municipality,
+                    partnership,
+                    domain,
+                    share.get((target, domain), 0) if adopted and carries else None,
+                    None,
+                    amount,
+                    total,
+                    elapsed,
+                )
+            )
+        allocations = [line.allocated_cents for line in group if line.allocated_cents is not None]
+        group.append(
+            _line(
+                code if contract is not None else None,
+                lot,
+                area,
+                municipality,
+                partnership,
+                "total",
+                sum(allocations) if allocations else None,
+                ceiling,
+                sum(line.spent_cents for line in group),
+                total,
+                elapsed,
+            )
+        )
+        lines_of[target] = group
+    return lines_of
+
+
+def _group_order(ctx: _Context) -> Callable[[tuple[_Target, object]], tuple[str, int, str]]:
+    def key(item: tuple[_Target, object]) -> tuple[str, int, str]:
+        (kind, code), _ = item
+        if kind == "contract":
+            c = ctx.by_contract[code]
+            return (c.lot.municipality, 0, f"{c.lot.reference} {c.starts_on} {code}")
+        if kind == "area":
+            return (ctx.area_terms[code].municipality, 1, code)
+        return (code, 2, code)
+
+    return key
+
+
+def _contract_exceptions(
+    ctx: _Context,
+    lines_of: Mapping[_Target, list[ReconciliationLine]],
+    spent_by_month: Mapping[str, Mapping[int, int]],
+) -> list[ReconciliationException]:
+    found = []
+    for ref, months in sorted(ctx.in_force.items()):
+        contract = ctx.by_contract[ref]
+        total = lines_of[("contract", ref)][-1]
+        ceiling = contract.ceiling_cents
+        if ceiling is None:
+            continue
+        cumulative, crossed = 0, None
+        for month, amount in sorted(spent_by_month.get(ref, {}).items()):
+            cumulative += amount
+            if crossed is None and cumulative > ceiling:
+                crossed = month
+        if crossed is not None:
+            found.append(
+                ReconciliationException(
+                    kind="over-ceiling",
+                    subject=f"contract {ref}",
+                    amount_cents=total.spent_cents - ceiling,
+                    rows=0,
+                    detail=(
+                        f"spent {format_euro(total.spent_cents)} to "
+                        f"{ctx.year}-{ctx.to_month:02d} against a ceiling of "
+                        f"{format_euro(ceiling)} for {ctx.year}; passed in "
+                        f"{ctx.year}-{crossed:02d}"
+                    ),
+                )
+            )
+        if total.allocated_cents is not None and total.allocated_cents != ceiling:
+            found.append(
+                ReconciliationException(
+                    kind="allocation-differs",
+                    subject=f"contract {ref}",
+                    amount_cents=total.allocated_cents - ceiling,
+                    rows=0,
+                    detail=(
+                        f"area {contract.lot.area} is allocated "
+                        f"{format_euro(total.allocated_cents)} for {ctx.year} "
+                        f"({len(months)} months in force); the contract amount (ceiling) is "
+                        f"{format_euro(ceiling)}"
+                    ),
+                )
+            )
+    return found
+
+
+def _duplicate_exceptions(
+    duplicates: Sequence[DuplicateInvoice], year: int, to_month: int
+) -> list[ReconciliationException]:
+    found = []
+    for dup in duplicates:
+        if dup.booked_on.year != year or dup.booked_on.month > to_month:
+            continue
+        found.append(
+            ReconciliationException(
+                kind="duplicate-invoice",
+                subject=f"invoice {dup.invoice_reference}",
+                amount_cents=dup.amount_cents,
+                rows=1,
+                detail=(
+                    f"repeats invoice {dup.original_invoice_reference}: {dup.provider}, "
+                    f"{dup.reference or 'no reference'}, {dup.domain}, "
+                    f"{dup.district or 'no district'}, {dup.booked_on}, "
+                    f"{format_euro(dup.amount_cents)}"
+                ),
+                evidence=tuple(
+                    {
+                        "invoice_reference": invoice,
+                        "file": file_name,
+                        "line": line,
+                        "booked_on": dup.booked_on.isoformat(),
+                        "amount_cents": dup.amount_cents,
+                    }
+                    for invoice, file_name, line in (
+                        (dup.invoice_reference, dup.file_name, dup.line),
+                        (dup.original_invoice_reference, dup.original_file_name, dup.original_line),
+                    )
+                ),
+            )
+        )
+    return found
+
+
+def _months_text(months: Iterable[int], year: int) -> str:
+    return ", ".join(f"{year}-{m:02d}" for m in sorted(months))
+
+
+def _line(
+    contract: str | None,
+    lot: str | None,
+    area: str | None,
+    municipality: str,
+    partnership: str | None,
+    domain: str,
+    allocated: int | None,
+    ceiling: int | None,
+    spent: int,
+    months_total: int,
+    months_elapsed: int,
+) -> ReconciliationLine:
+    forecast = run_rate_forecast(spent, months_elapsed, months_total)
+    return ReconciliationLine(
+        contract=contract,
+        lot=lot,
+        area=area,
+        municipality=municipality,
+        partnership=partnership,
+        domain=domain,
+        allocated_cents=allocated,
+        ceiling_cents=ceiling,
+        spent_cents=spent,
+        forecast_cents=forecast,
+        remaining_cents=None if allocated is None else allocated - spent,
+        variance_cents=None if allocated is None else allocated - forecast,
+        status=line_status(spent, forecast, allocated, ceiling),
+        months_in_force=months_total,
+        months_elapsed=months_elapsed,
+    )
