@@ -1,0 +1,404 @@
+"""Contracts use cases over a session: register, change (keeping the history), read.
+
+Lots and partnerships come from ``config/`` (see :mod:`populatie.registry`); contracts are what
+finance adds on top: which partnership holds a lot, for which period (with the options to
+extend), in which funding form, up to which ceiling per year. A contract is never edited in
+place without a trace: every change bumps ``version`` and writes the full new state, with what
+changed, to ``contract_version`` and the audit log, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlmodel import Session, col
+
+from populatie.auth.models import AuditEvent
+from populatie.contracts.models import (
+    FUNDING_FORMS,
+    Contract,
+    ContractCeiling,
+    ContractVersion,
+)
+from populatie.core.reconciliation import ceiling_for_year, months_in_force
+from populatie.errors import ConflictError, DataError, NotFoundError
+from populatie.registry.models import Lot, Partnership
+
+__all__ = [
+    "ContractChange",
+    "ContractInput",
+    "ContractView",
+    "change_contract",
+    "contract_history",
+    "create_contract",
+    "find_lot",
+    "get_contract",
+    "list_contracts",
+    "lot_reference",
+    "parse_indexation",
+]
+
+_LOT_REFERENCE = re.compile(r"(GM\d{4})/(\d+)")
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
+
+
+@dataclass(frozen=True)
+class ContractInput:
+    """Everything a contract says; what ``contracts add`` asks for."""
+
+    reference: str
+    lot: str  # "GM0518/1"
+    starts_on: date
+    ends_on: date
+    funding_form: str
+    partnership: str | None = None  # default: the partnership the lot was awarded to
+    extendable_to: date | None = None
+    ceilings_cents: dict[int, int] = field(default_factory=dict)
+    indexation_basis_points: int = 0
+
+
+@dataclass(frozen=True)
+class ContractChange:
+    """The fields to change; ``None`` leaves a field as it is. ``ceilings_cents`` sets the
+    ceiling of the years it names and keeps the others."""
+
+    lot: str | None = None
+    partnership: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    extendable_to: date | None = None
+    funding_form: str | None = None
+    ceilings_cents: dict[int, int] | None = None
+    indexation_basis_points: int | None = None
+
+
+@dataclass(frozen=True)
+class ContractView:
+    """A contract as the CLI and the API show it."""
+
+    reference: str
+    lot: str
+    municipality: str
+    area: str
+    partnership: str
+    starts_on: date
+    ends_on: date
+    extendable_to: date | None
+    funding_form: str
+    ceilings_cents: dict[int, int]
+    indexation_basis_points: int
+    version: int
+    changed_at: datetime
+    changed_by: str
+
+    def ceiling_for(self, year: int) -> int | None:
+        return ceiling_for_year(self.ceilings_cents, self.indexation_basis_points, year)
+
+    def in_force(self, year: int) -> bool:
+        return bool(months_in_force(self.starts_on, self.ends_on, year))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "lot": self.lot,
+            "municipality": self.municipality,
+            "area": self.area,
+            "partnership": self.partnership,
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": self.ends_on.isoformat(),
+            "extendable_to": self.extendable_to.isoformat() if self.extendable_to else None,
+            "funding_form": self.funding_form,
+            "ceilings_cents": {str(y): c for y, c in sorted(self.ceilings_cents.items())},
+            "indexation_basis_points": self.indexation_basis_points,
+            "version": self.version,
+        }
+
+
+def lot_reference(lot: Lot) -> str:
+    """How spending files and the CLI name a lot: ``GM0518/1``."""
+    return f"{lot.municipality_code}/{lot.number}"
+
+
+def parse_indexation(text: str) -> int:
+    """A yearly indexation in percent (``"2.5"``) as whole basis points (250)."""
+    try:
+        value = Decimal(text.strip().rstrip("%")) * 100
+    except InvalidOperation:
+        raise DataError(f"indexation {text!r} is not a percentage") from None
+    if value != value.to_integral_value() or not -10_000 < value <= 10_000:
+        raise DataError(
+            f"indexation {text!r}: give a percentage with at most two decimals, above -100"
+        )
+    return int(value)
+
+
+def find_lot(session: Session, reference: str) -> Lot:
+    match = _LOT_REFERENCE.fullmatch(reference.strip())
+    if match is None:
+        raise DataError(f"lot {reference!r}: write a lot as municipality/number, e.g. GM0518/1")
+    lot: Lot | None = session.execute(
+        select(Lot).where(col(Lot.municipality_code) == match[1], col(Lot.number) == int(match[2]))
+    ).scalar_one_or_none()
+    if lot is None:
+        raise NotFoundError(f"lot {reference} is not in config/areas.toml (run `populatie load`)")
+    return lot
+
+
+def get_contract(session: Session, reference: str) -> Contract:
+    contract: Contract | None = session.execute(
+        select(Contract).where(col(Contract.reference) == reference)
+    ).scalar_one_or_none()
+    if contract is None:
+        raise NotFoundError(f"contract {reference} does not exist")
+    return contract
+
+
+def _ceilings(session: Session, contract_id: int) -> dict[int, int]:
+    rows = session.execute(
+        select(col(ContractCeiling.year), col(ContractCeiling.ceiling_cents)).where(
+            col(ContractCeiling.contract_id) == contract_id
+        )
+    )
+    return {int(y): int(c) for y, c in rows}
+
+
+def _view(session: Session, contract: Contract) -> ContractView:
+    assert contract.id is not None
+    lot = session.get(Lot, contract.lot_id)
+    assert lot is not None
+    return ContractView(
+        reference=contract.reference,
+        lot=lot_reference(lot),
+        municipality=lot.municipality_code,
+        area=lot.area_code,
+        partnership=contract.partnership_name,
+        starts_on=contract.starts_on,
+        ends_on=contract.ends_on,
+        extendable_to=contract.extendable_to,
+        funding_form=contract.funding_form,
+        ceilings_cents=_ceilings(session, contract.id),
+        indexation_basis_points=contract.indexation_basis_points,
+        version=contract.version,
+        changed_at=contract.changed_at,
+        changed_by=contract.changed_by,
+    )
+
+
+def _state(view: ContractView) -> dict[str, Any]:
+    state = view.as_json()
+    state.pop("version")
+    return state
+
+
+def _check(session: Session, data: ContractInput, contract_id: int | None) -> Lot:
+    """Raise on anything that would make the contract wrong; return its lot."""
+    problems = []
+    if not _REFERENCE.fullmatch(data.reference):
+        problems.append(
+            f"reference {data.reference!r}: letters, digits and . _ / - only, at most 64"
+        )
+    if data.funding_form not in FUNDING_FORMS:
+        problems.append(f"funding form {data.funding_form!r}: one of {', '.join(FUNDING_FORMS)}")
+    if data.starts_on > data.ends_on:
+        problems.append(f"the period ends ({data.ends_on}) before it starts ({data.starts_on})")
+    if data.extendable_to is not None and data.extendable_to < data.ends_on:
+        problems.append(
+            f"the contract ends on {data.ends_on}, after the last date its options to extend "
+            f"allow ({data.extendable_to})"
+        )
+    for year, cents in data.ceilings_cents.items():
+        if cents < 0:
+            problems.append(f"ceiling {year} is negative")
+        if not 2000 <= year <= 2099:
+            problems.append(f"ceiling year {year} is not a budget year")
+    if not -10_000 < data.indexation_basis_points <= 10_000:
+        problems.append("indexation must lie above -100 % and at most 100 %")
+    if problems:
+        raise DataError(f"contract {data.reference}: " + "; ".join(problems))
+    lot = find_lot(session, data.lot)
+    partnership = data.partnership or lot.partnership_name
+    if session.get(Partnership, partnership) is None:
+        raise NotFoundError(f"partnership {partnership!r} is not in config/areas.toml")
+    # Two contracts in force on one lot at once would make "spending on lot 1" ambiguous.
+    for other in session.execute(select(Contract).where(col(Contract.lot_id) == lot.id)).scalars():
+        if other.id == contract_id:
+            continue
+        if other.starts_on <= data.ends_on and data.starts_on <= other.ends_on:
+            raise ConflictError(
+                f"contract {data.reference}: lot {data.lot} already has contract "
+                f"{other.reference} from {other.starts_on} to {other.ends_on}"
+            )
+    return lot
+
+
+def _audit(
+    session: Session, user: str, action: str, reference: str, detail: dict[str, Any]
+) -> None:
+    session.add(
+        AuditEvent(
+            at=datetime.now(UTC),
+            actor=user,
+            role="finance",
+            partnership_name=None,
+            action=action,
+            target=f"contract/{reference}",
+            detail=detail,
+        )
+    )
+
+
+def create_contract(
+    session: Session, data: ContractInput, user: str, reason: str = "registered"
+) -> ContractView:
+    """Register a contract (version 1); the caller commits."""
+    if session.execute(
+        select(col(Contract.id)).where(col(Contract.reference) == data.reference)
+    ).first():
+        raise ConflictError(f"contract {data.reference} exists already; change it instead")
+    lot = _check(session, data, None)
+    assert lot.id is not None
+    now = datetime.now(UTC)
+    contract = Contract(
+        reference=data.reference,
+        lot_id=lot.id,
+        partnership_name=data.partnership or lot.partnership_name,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        extendable_to=data.extendable_to,
+        funding_form=data.funding_form,
+        indexation_basis_points=data.indexation_basis_points,
+        version=1,
+        created_at=now,
+        created_by=user,
+        changed_at=now,
+        changed_by=user,
+    )
+    session.add(contract)
+    session.flush()
+    assert contract.id is not None
+    for year, cents in sorted(data.ceilings_cents.items()):
+        session.add(ContractCeiling(contract_id=contract.id, year=year, ceiling_cents=cents))
+    session.flush()
+    view = _view(session, contract)
+    session.add(
+        ContractVersion(
+            contract_id=contract.id,
+            version=1,
+            changed_at=now,
+            changed_by=user,
+            reason=reason,
+            state=_state(view),
+            changes={},
+        )
+    )
+    _audit(session, user, "contract.create", data.reference, {"reason": reason, **_state(view)})
+    session.flush()
+    return view
+
+
+def change_contract(
+    session: Session, reference: str, change: ContractChange, user: str, reason: str
+) -> ContractView:
+    """Apply ``change`` as the next version; the caller commits. A change that changes
+    nothing is refused, so the history only holds real changes."""
+    if not reason.strip():
+        raise DataError("say why the contract changes (--reason)")
+    contract = get_contract(session, reference)
+    assert contract.id is not None
+    before = _view(session, contract)
+    ceilings = dict(before.ceilings_cents)
+    if change.ceilings_cents:
+        ceilings.update(change.ceilings_cents)
+    data = ContractInput(
+        reference=reference,
+        lot=change.lot or before.lot,
+        partnership=change.partnership or before.partnership,
+        starts_on=change.starts_on or before.starts_on,
+        ends_on=change.ends_on or before.ends_on,
+        extendable_to=change.extendable_to or before.extendable_to,
+        funding_form=change.funding_form or before.funding_form,
+        ceilings_cents=ceilings,
+        indexation_basis_points=(
+            before.indexation_basis_points
+            if change.indexation_basis_points is None
+            else change.indexation_basis_points
+        ),
+    )
+    lot = _check(session, data, contract.id)
+    assert lot.id is not None
+    now = datetime.now(UTC)
+    after = replace(
+        before,
+        lot=lot_reference(lot),
+        municipality=lot.municipality_code,
+        area=lot.area_code,
+        partnership=data.partnership or lot.partnership_name,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        extendable_to=data.extendable_to,
+        funding_form=data.funding_form,
+        ceilings_cents=ceilings,
+        indexation_basis_points=data.indexation_basis_points,
+    )
+    old, new = _state(before), _state(after)
+    changes = {k: [old[k], new[k]] for k in new if old.get(k) != new[k]}
+    if not changes:
+        raise DataError(f"contract {reference}: the change changes nothing")
+    contract.lot_id = lot.id
+    contract.partnership_name = after.partnership
+    contract.starts_on = after.starts_on
+    contract.ends_on = after.ends_on
+    contract.extendable_to = after.extendable_to
+    contract.funding_form = after.funding_form
+    contract.indexation_basis_points = after.indexation_basis_points
+    contract.version += 1
+    contract.changed_at = now
+    contract.changed_by = user
+    session.add(contract)
+    if change.ceilings_cents:
+        session.execute(
+            delete(ContractCeiling).where(
+                col(ContractCeiling.contract_id) == contract.id,
+                col(ContractCeiling.year).in_(list(change.ceilings_cents)),
+            )
+        )
+        for year, cents in sorted(change.ceilings_cents.items()):
+            session.add(ContractCeiling(contract_id=contract.id, year=year, ceiling_cents=cents))
+    session.add(
+        ContractVersion(
+            contract_id=contract.id,
+            version=contract.version,
+            changed_at=now,
+            changed_by=user,
+            reason=reason,
+            state=new,
+            changes=changes,
+        )
+    )
+    _audit(session, user, "contract.change", reference, {"reason": reason, "changes": changes})
+    session.flush()
+    return replace(after, version=contract.version, changed_at=now, changed_by=user)
+
+
+def list_contracts(session: Session, year: int | None = None) -> list[ContractView]:
+    """Every contract (in force in ``year`` if given), by lot and start."""
+    views = [_view(session, c) for c in session.execute(select(Contract)).scalars()]
+    if year is not None:
+        views = [v for v in views if v.in_force(year)]
+    return sorted(views, key=lambda v: (v.municipality, v.lot, v.starts_on, v.reference))
+
+
+def contract_history(session: Session, reference: str) -> list[ContractVersion]:
+    contract = get_contract(session, reference)
+    return list(
+        session.execute(
+            select(ContractVersion)
+            .where(col(ContractVersion.contract_id) == contract.id)
+            .order_by(col(ContractVersion.version))
+        ).scalars()
+    )
