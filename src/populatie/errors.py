@@ -7,7 +7,8 @@ a stable ``type``) without knowing each kind::
     PopulatieError
     ├── ConfigurationError        config/ is inconsistent (district in no area or two, bad code)
     ├── DataError                 shipped or uploaded data is invalid (CRS, code, negative count)
-    │   └── MissingFigureError    a figure the model needs is not shipped for that district
+    │   ├── MissingFigureError    a figure the model needs is not shipped for that district
+    │   └── SpendingImportError   a spending file is invalid; ``details`` has every line/column
     ├── AllocationError           the method cannot produce an allocation
     │   └── DampingInfeasibleError  the damping bounds cannot hold the budget total
     ├── NotFoundError             a run, area or other record does not exist (or is not yours)
@@ -43,6 +44,13 @@ class DataError(PopulatieError):
 
 class MissingFigureError(DataError):
     problem_type = "missing-figure"
+
+
+class SpendingImportError(DataError):
+    """A spending file is rejected; ``details`` lists every problem as
+    ``{line, column, value, reason}`` and nothing of the file was written."""
+
+    problem_type = "spending-import"
 
 
 class AllocationError(PopulatieError):

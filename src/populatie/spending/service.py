@@ -1,0 +1,583 @@
+"""Import a spending file: validate it whole, then write it in one transaction, or not at all.
+
+The unit of work is the file. Validation (:mod:`populatie.spending.parsing`) happens before any
+write; the write then adds, in one transaction: the ``spending_import`` row (its unique content
+hash makes a second import of the same file a no-op, also when two run at once), the monthly
+totals (``spending_month``, upserted by adding), the rows (``COPY`` on PostgreSQL, one prepared
+``INSERT`` executed many times on SQLite, no ORM objects), where each month of the file lies,
+the likely double invoices, and an audit event. Any failure rolls all of it back.
+
+Imports are serialised (SQLite's write lock; an advisory lock on PostgreSQL), which lets a file
+take one contiguous block of row ids, in file order. A duplicate invoice reference against an
+earlier file is caught by the database's unique key while writing (no million-row lookup up
+front); the transaction is then rolled back and the offending lines are looked up and reported
+like every other validation error.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import psycopg
+from sqlalchemy import Connection, Engine, and_, func, insert, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
+
+from populatie.auth.models import AuditEvent
+from populatie.districts.models import Municipality
+from populatie.errors import DataError, SpendingImportError
+from populatie.spending.models import (
+    Spending,
+    SpendingDuplicate,
+    SpendingImport,
+    SpendingImportMonth,
+    SpendingMonth,
+)
+from populatie.spending.parsing import (
+    COLUMNS,
+    ParsedSpending,
+    RowError,
+    SpendingFileError,
+    content_hash,
+    parse_spending,
+)
+
+__all__ = ["ImportOutcome", "ImportProgress", "import_spending"]
+
+CHUNK_ROWS = 50_000
+_LOCK_KEY = 4_240_518  # pg_advisory_xact_lock key that serialises spending imports
+_MONTH_KEY = ("municipality_code", "district_code", "reference", "domain", "provider")
+
+
+class ImportProgress(Protocol):
+    """What the import reports while it runs (the CLI shows it as a progress bar)."""
+
+    def phase(self, name: str, total: int | None = None) -> None: ...
+
+    def advance(self, rows: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    imported: bool
+    import_id: int
+    content_hash: str
+    file_name: str
+    rows: int
+    amount_cents: int
+    first_booked_on: date
+    last_booked_on: date
+    months: int = 0
+    duplicates: int = 0
+    imported_at: datetime | None = None
+
+    def summary(self) -> str:
+        if not self.imported:
+            return (
+                f"{self.file_name}: already imported (content hash {self.content_hash[:12]}, "
+                f"import {self.import_id} of {self.imported_at:%Y-%m-%d %H:%M}); nothing written"
+            )
+        return (
+            f"{self.file_name}: imported {self.rows} rows booked {self.first_booked_on} to "
+            f"{self.last_booked_on} as import {self.import_id} ({self.months} months; "
+            f"{self.duplicates} likely double invoices flagged for reconciliation)"
+        )
+
+
+def import_spending(
+    engine: Engine,
+    path: Path,
+    *,
+    decimal_comma: bool = False,
+    user: str,
+    progress: ImportProgress | None = None,
+) -> ImportOutcome:
+    """Import the spending file at ``path`` (see the module docstring for what is written)."""
+    data = path.read_bytes()
+    digest = content_hash(data)
+    show = progress or _Silent()
+    earlier = _earlier_import(engine, digest, path.name)
+    if earlier is not None:
+        return earlier
+    with engine.connect() as conn:
+        municipalities = [str(m) for m in conn.execute(select(col(Municipality.code))).scalars()]
+    if not municipalities:
+        raise DataError("no municipalities of record: run `populatie load` first")
+    show.phase("checking", None)
+    try:
+        parsed = parse_spending(
+            data,
+            decimal_comma=decimal_comma,
+            municipalities=municipalities,
+            on_step=lambda _: None,
+        )
+    except SpendingFileError as exc:
+        errors = exc.errors + _already_imported(engine, exc.invoices, exc.lines)
+        raise _rejected(path.name, errors) from None
+    show.phase("writing", len(parsed))
+    try:
+        return _write(engine, parsed, path.name, decimal_comma, user, show)
+    except (sa_exc.IntegrityError, psycopg.errors.IntegrityError) as exc:
+        again = _earlier_import(engine, digest, path.name)
+        if again is not None:
+            return again  # the same file, imported at the same moment by someone else
+        errors = _already_imported(engine, parsed.invoice_reference, parsed.lines.tolist())
+        if not errors:
+            raise DataError(f"{path.name}: the database refused the import: {exc}") from None
+        raise _rejected(path.name, errors) from None
+
+
+class _Silent:
+    def phase(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, rows: int) -> None:
+        pass
+
+
+def _rejected(file_name: str, errors: Sequence[RowError]) -> SpendingImportError:
+    return SpendingImportError(
+        f"{file_name} is rejected: {len(errors)} error{'s' if len(errors) != 1 else ''}, "
+        "nothing was imported",
+        details=[e.as_dict() for e in sorted(errors, key=_error_order)],
+    )
+
+
+def _error_order(error: RowError) -> tuple[int, int, str]:
+    position = COLUMNS.index(error.column) if error.column in COLUMNS else len(COLUMNS)
+    return (error.line, position, error.column)
+
+
+def _earlier_import(engine: Engine, digest: str, file_name: str) -> ImportOutcome | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(SpendingImport).where(col(SpendingImport.content_hash) == digest)
+        ).first()
+    if row is None:
+        return None
+    return ImportOutcome(
+        imported=False,
+        import_id=row.id,
+        content_hash=digest,
+        file_name=file_name,
+        rows=row.rows,
+        amount_cents=row.amount_cents,
+        first_booked_on=row.first_booked_on,
+        last_booked_on=row.last_booked_on,
+        imported_at=row.imported_at,
+    )
+
+
+def _already_imported(
+    engine: Engine,
+    invoices: Sequence[str],
+    lines: Sequence[int],
+) -> list[RowError]:
+    """Errors for the invoice references that an earlier import holds already."""
+    if not invoices:
+        return []
+    line_of: dict[str, int] = {}
+    for invoice, line in zip(invoices, lines, strict=True):
+        if invoice:
+            line_of.setdefault(invoice, line)
+    found: list[RowError] = []
+    with engine.connect() as conn:
+        keys = list(line_of)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = conn.execute(
+                select(
+                    col(Spending.invoice_reference),
+                    col(SpendingImport.file_name),
+                    col(Spending.line),
+                )
+                .join(SpendingImport, col(SpendingImport.id) == col(Spending.import_id))
+                .where(col(Spending.invoice_reference).in_(chunk))
+            )
+            for invoice, file_name, line in rows:
+                found.append(
+                    RowError(
+                        line_of[invoice],
+                        "invoice_reference",
+                        invoice,
+                        f"duplicate invoice reference: imported before ({file_name} line {line})",
+                    )
+                )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Grouping, in numpy
+# ---------------------------------------------------------------------------------------------
+
+
+def _codes(values: Sequence[str]) -> tuple[npt.NDArray[np.int64], list[str]]:
+    index = {v: i for i, v in enumerate(dict.fromkeys(values))}
+    return np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values)), list(
+        index
+    )
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """The file's rows grouped by month key: ``group[i]`` is row i's key; ``first[g]`` the
+    first row of key g; per key its cents and rows."""
+
+    group: npt.NDArray[np.int64]
+    first: npt.NDArray[np.int64]
+    amount_cents: npt.NDArray[np.int64]
+    rows: npt.NDArray[np.int64]
+
+
+def _group(parsed: ParsedSpending) -> _Groups:
+    n = len(parsed)
+    key = (parsed.year.astype(np.int64) * 12 + parsed.month - 1) - 2000 * 12
+    radix = 100 * 12
+    for values in (
+        parsed.municipality,
+        parsed.district,
+        parsed.reference,
+        parsed.domain,
+        parsed.provider,
+    ):
+        codes, uniques = _codes(values)
+        if radix * len(uniques) >= 2**62:  # cannot happen with real files; stay exact anyway
+            _, key = np.unique(key, return_inverse=True)
+            radix = int(key.max()) + 1
+        key = key * len(uniques) + codes
+        radix *= len(uniques)
+    _, first, group = np.unique(key, return_index=True, return_inverse=True)
+    group = group.astype(np.int64).reshape(n)
+    amount = np.zeros(first.size, dtype=np.int64)
+    np.add.at(amount, group, parsed.amount_cents)
+    rows = np.bincount(group, minlength=first.size).astype(np.int64)
+    return _Groups(group=group, first=first.astype(np.int64), amount_cents=amount, rows=rows)
+
+
+def _duplicates_in_file(parsed: ParsedSpending, groups: _Groups) -> list[tuple[int, int]]:
+    """(row, earlier row) for every row equal to an earlier one in key, day and amount."""
+    n = len(parsed)
+    order = np.lexsort((np.arange(n), parsed.amount_cents, parsed.day, groups.group))
+    g, d, a = groups.group[order], parsed.day[order], parsed.amount_cents[order]
+    same = np.zeros(n, dtype=bool)
+    same[1:] = (g[1:] == g[:-1]) & (d[1:] == d[:-1]) & (a[1:] == a[:-1])
+    if not same.any():
+        return []
+    run_start = np.maximum.accumulate(np.where(same, 0, np.arange(n)))
+    dup = np.flatnonzero(same)
+    return list(zip(order[dup].tolist(), order[run_start[dup]].tolist(), strict=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# The write
+# ---------------------------------------------------------------------------------------------
+
+
+def _write(
+    engine: Engine,
+    parsed: ParsedSpending,
+    file_name: str,
+    decimal_comma: bool,
+    user: str,
+    progress: ImportProgress,
+) -> ImportOutcome:
+    n = len(parsed)
+    now = datetime.now(UTC)
+    groups = _group(parsed)
+    first_day = date.fromordinal(int(parsed.day.min()))
+    last_day = date.fromordinal(int(parsed.day.max()))
+    total = int(parsed.amount_cents.sum())
+    with engine.connect() as conn, conn.begin():
+        # The first statement writes: on SQLite it takes the write lock (waiting for another
+        # import to finish), on PostgreSQL a concurrent import of the same file blocks on the
+        # unique hash until it commits; either way the loser gets an IntegrityError.
+        import_id = conn.execute(
+            insert(SpendingImport)
+            .values(
+                content_hash=parsed.content_hash,
+                file_name=file_name,
+                decimal_comma=decimal_comma,
+                rows=n,
+                amount_cents=total,
+                first_booked_on=first_day,
+                last_booked_on=last_day,
+                imported_at=now,
+                imported_by=user,
+            )
+            .returning(col(SpendingImport.id))
+        ).scalar_one()
+        assert import_id is not None
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})")
+        base = int(conn.execute(select(func.coalesce(func.max(Spending.id), 0))).scalar_one()) + 1
+
+        month_ids, existed = _upsert_month_totals(conn, parsed, groups, base)
+        _record_months(conn, parsed, import_id, base)
+        rows = _row_tuples(parsed, import_id, base, month_ids[groups.group])
+        if postgres:
+            _copy_rows(conn, rows, progress)
+        else:
+            _insert_rows(conn, rows, progress)
+
+        original = _duplicates_of_earlier(conn, parsed, groups, base, month_ids, existed)
+        for i, j in _duplicates_in_file(parsed, groups):
+            original.setdefault(base + i, base + j)
+        if original:
+            conn.execute(
+                insert(SpendingDuplicate),
+                [{"spending_id": s, "original_id": o} for s, o in sorted(original.items())],
+            )
+        conn.execute(
+            insert(AuditEvent).values(
+                at=now,
+                actor=user,
+                role="finance",
+                partnership_name=None,
+                action="spending.import",
+                target=f"spending_import/{import_id}",
+                detail={
+                    "file": file_name,
+                    "content_hash": parsed.content_hash,
+                    "rows": n,
+                    "amount_cents": total,
+                },
+            )
+        )
+    return ImportOutcome(
+        imported=True,
+        import_id=import_id,
+        content_hash=parsed.content_hash,
+        file_name=file_name,
+        rows=n,
+        amount_cents=total,
+        first_booked_on=first_day,
+        last_booked_on=last_day,
+        months=len(set(zip(parsed.year.tolist(), parsed.month.tolist(), strict=True))),
+        duplicates=len(original),
+        imported_at=now,
+    )
+
+
+def _month_key_values(parsed: ParsedSpending, groups: _Groups) -> list[tuple[Any, ...]]:
+    first = groups.first.tolist()
+    return [
+        (
+            int(parsed.year[i]),
+            int(parsed.month[i]),
+            parsed.municipality[i],
+            parsed.district[i],
+            parsed.reference[i],
+            parsed.domain[i],
+            parsed.provider[i],
+        )
+        for i in first
+    ]
+
+
+def _upsert_month_totals(
+    conn: Connection, parsed: ParsedSpending, groups: _Groups, base: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Add the file's totals to ``spending_month`` (a new total names its first row); the id
+    of every key, and whether the key had a total before this file."""
+    keys = _month_key_values(parsed, groups)
+    periods = sorted({(k[0], k[1]) for k in keys})
+    before = _month_ids(conn, periods)
+    upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    table = SpendingMonth.__table__  # type: ignore[attr-defined]
+    statement = upsert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["year", "month", *_MONTH_KEY],
+        set_={
+            "amount_cents": table.c.amount_cents + statement.excluded.amount_cents,
+            "rows": table.c.rows + statement.excluded.rows,
+        },
+    )
+    names = ("year", "month", *_MONTH_KEY)
+    params = [
+        {
+            **dict(zip(names, key, strict=True)),
+            "amount_cents": amount,
+            "rows": rows,
+            "first_spending_id": base + first,
+        }
+        for key, amount, rows, first in zip(
+            keys,
+            groups.amount_cents.tolist(),
+            groups.rows.tolist(),
+            groups.first.tolist(),
+            strict=True,
+        )
+    ]
+    # One order for every import, so two imports touching the same totals cannot deadlock.
+    params.sort(key=lambda p: tuple(p[k] for k in names))
+    conn.execute(statement, params)
+    after = _month_ids(conn, periods)
+    ids = np.fromiter((after[k] for k in keys), dtype=np.int64, count=len(keys))
+    existed = np.fromiter((k in before for k in keys), dtype=bool, count=len(keys))
+    return ids, existed
+
+
+def _month_ids(conn: Connection, periods: Iterable[tuple[int, int]]) -> dict[tuple[Any, ...], int]:
+    ids: dict[tuple[Any, ...], int] = {}
+    for year, month in periods:
+        rows = conn.execute(
+            select(
+                col(SpendingMonth.id),
+                col(SpendingMonth.year),
+                col(SpendingMonth.month),
+                *(getattr(SpendingMonth, name) for name in _MONTH_KEY),
+            ).where(col(SpendingMonth.year) == year, col(SpendingMonth.month) == month)
+        )
+        for row in rows:
+            ids[tuple(row[1:])] = int(row[0])
+    return ids
+
+
+def _record_months(conn: Connection, parsed: ParsedSpending, import_id: int, base: int) -> None:
+    period = parsed.year.astype(np.int64) * 100 + parsed.month
+    values, first, inverse = np.unique(period, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    last = np.zeros(values.size, dtype=np.int64)
+    np.maximum.at(last, inverse, np.arange(len(parsed)))
+    amount = np.zeros(values.size, dtype=np.int64)
+    np.add.at(amount, inverse, parsed.amount_cents)
+    rows = np.bincount(inverse, minlength=values.size)
+    conn.execute(
+        insert(SpendingImportMonth),
+        [
+            {
+                "import_id": import_id,
+                "year": int(v) // 100,
+                "month": int(v) % 100,
+                "first_id": base + int(f),
+                "last_id": base + int(last_i),
+                "rows": int(r),
+                "amount_cents": int(a),
+            }
+            for v, f, last_i, r, a in zip(
+                values.tolist(),
+                first.tolist(),
+                last.tolist(),
+                rows.tolist(),
+                amount.tolist(),
+                strict=True,
+            )
+        ],
+    )
+
+
+def _row_tuples(
+    parsed: ParsedSpending, import_id: int, base: int, row_month: npt.NDArray[np.int64]
+) -> Iterator[tuple[Any, ...]]:
+    """The rows in the column order of the ``spending`` table."""
+    n = len(parsed)
+    columns = {
+        "id": range(base, base + n),
+        "import_id": itertools.repeat(import_id, n),
+        "line": parsed.lines.tolist(),
+        "month_id": row_month.tolist(),
+        "booked_on": parsed.booked_on,
+        "municipality_code": parsed.municipality,
+        "district_code": [d or None for d in parsed.district],
+        "reference": parsed.reference,
+        "domain": parsed.domain,
+        "provider": parsed.provider,
+        "amount_cents": parsed.amount_cents.tolist(),
+        "invoice_reference": parsed.invoice_reference,
+        "description": parsed.description,
+    }
+    order = [c.name for c in Spending.__table__.columns]  # type: ignore[attr-defined]
+    return zip(*(columns[name] for name in order), strict=True)
+
+
+def _chunks(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
+
+
+def _insert_rows(
+    conn: Connection, rows: Iterator[tuple[Any, ...]], progress: ImportProgress
+) -> None:
+    """SQLite: the Core insert, compiled once, executed many times without bind processing."""
+    sql = str(insert(Spending).compile(dialect=conn.dialect))
+    for chunk in _chunks(rows, CHUNK_ROWS):
+        conn.exec_driver_sql(sql, chunk)
+        progress.advance(len(chunk))
+
+
+def _copy_rows(conn: Connection, rows: Iterator[tuple[Any, ...]], progress: ImportProgress) -> None:
+    """PostgreSQL: ``COPY … FROM STDIN`` on the transaction's own connection."""
+    names = ", ".join(c.name for c in Spending.__table__.columns)  # type: ignore[attr-defined]
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    with driver.cursor() as cursor, cursor.copy(f"COPY spending ({names}) FROM STDIN") as copy:
+        for chunk in _chunks(rows, CHUNK_ROWS):
+            for row in chunk:
+                copy.write_row(row)
+            progress.advance(len(chunk))
+
+
+def _duplicates_of_earlier(
+    conn: Connection,
+    parsed: ParsedSpending,
+    groups: _Groups,
+    base: int,
+    month_ids: npt.NDArray[np.int64],
+    existed: npt.NDArray[np.bool_],
+) -> dict[int, int]:
+    """New row → the row of an earlier file it repeats (same key, day and amount). Only keys
+    that had a total before this file can hold such a row; their rows are found through the
+    id ranges of their months."""
+    if not existed.any():
+        return {}
+    candidates: dict[tuple[int, int], list[int]] = {}
+    for g in np.flatnonzero(existed).tolist():
+        i = int(groups.first[g])
+        period = (int(parsed.year[i]), int(parsed.month[i]))
+        candidates.setdefault(period, []).append(int(month_ids[g]))
+    earlier: dict[tuple[int, int, int], int] = {}
+    for (year, month), ids in sorted(candidates.items()):
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(
+                    col(Spending.id),
+                    col(Spending.month_id),
+                    col(Spending.booked_on),
+                    col(Spending.amount_cents),
+                )
+                .select_from(SpendingImportMonth)
+                .join(
+                    Spending,
+                    and_(
+                        col(Spending.id) >= col(SpendingImportMonth.first_id),
+                        col(Spending.id) <= col(SpendingImportMonth.last_id),
+                    ),
+                )
+                .where(
+                    col(SpendingImportMonth.year) == year,
+                    col(SpendingImportMonth.month) == month,
+                    col(Spending.month_id).in_(ids[start : start + 500]),
+                    col(Spending.id) < base,
+                )
+            )
+            for row_id, month_id, booked_on, amount in rows:
+                key = (int(month_id), booked_on.toordinal(), int(amount))
+                earlier.setdefault(key, int(row_id))
+    found = {}
+    rows_to_check = np.flatnonzero(existed[groups.group])
+    row_month = month_ids[groups.group]
+    for i in rows_to_check.tolist():
+        key = (int(row_month[i]), int(parsed.day[i]), int(parsed.amount_cents[i]))
+        if key in earlier:
+            found[base + i] = earlier[key]
+    return found

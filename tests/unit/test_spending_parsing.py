@@ -1,0 +1,95 @@
+"""The spending file parser without a database: the vectorised amounts agree with the rule of
+record (``parse_cents``) on any text, and the checks run per column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from populatie.core.money import parse_cents
+from populatie.spending.parsing import (
+    MAX_ROW_CENTS,
+    SpendingFileError,
+    parse_amounts,
+    parse_spending,
+)
+
+HEADER = "booking_date,municipality,district,reference,domain,provider,amount,invoice_reference"
+
+
+def _reference(text: str, decimal_comma: bool) -> int | None:
+    try:
+        cents = parse_cents(text, decimal_comma=decimal_comma)
+    except ValueError:
+        return None
+    return cents if cents != 0 and abs(cents) <= MAX_ROW_CENTS else None
+
+
+amount_text = st.one_of(
+    st.from_regex(r"-?\d{1,14}[.,]\d{2}", fullmatch=True),
+    st.from_regex(r"[+-]?\d{1,3}(\.\d{3}){0,4}(,\d{1,4})?", fullmatch=True),
+    st.from_regex(r"[+-]?\d{1,16}(\.\d{0,4})?", fullmatch=True),
+    st.text(alphabet="0123456789.,-+ e٣", max_size=14),
+)
+
+
+@settings(max_examples=400)
+@given(st.lists(amount_text, min_size=1, max_size=30), st.booleans())
+def test_vectorised_amounts_equal_parse_cents(values: list[str], decimal_comma: bool) -> None:
+    cents, errors = parse_amounts(values, decimal_comma=decimal_comma)
+    for i, value in enumerate(values):
+        expected = _reference(value, decimal_comma)
+        if expected is None:
+            assert i in errors, (value, int(cents[i]))
+        else:
+            assert i not in errors, (value, errors.get(i))
+            assert int(cents[i]) == expected, value
+
+
+def test_amount_reasons() -> None:
+    cents, errors = parse_amounts(
+        ["1234.56", "-0.01", "1,50", "0.00", "1000000000.01", "12.345"], decimal_comma=False
+    )
+    assert cents[:2].tolist() == [123456, -1]
+    assert "--decimal-comma" in errors[2]
+    assert "zero" in errors[3]
+    assert "1.000.000.000" in errors[4]
+    assert "fraction of a cent" in errors[5]
+    assert cents.dtype == np.int64
+
+
+def test_columns_come_back_validated() -> None:
+    data = (
+        HEADER + "\n"
+        "2025-01-31,GM0518,,C-1,access,P,1.00,I-1\n"
+        '2025-12-01,GM0518,WK051801,C-1,specialist,"P, B.V.",-2.50,I-2\n'
+    ).encode()
+    parsed = parse_spending(data, decimal_comma=False, municipalities=["GM0518"])
+    assert parsed.lines.tolist() == [2, 3]
+    assert parsed.year.tolist() == [2025, 2025]
+    assert parsed.month.tolist() == [1, 12]
+    assert list(parsed.district) == ["", "WK051801"]
+    assert list(parsed.description) == ["", ""]  # the optional column may be left out
+    assert list(parsed.provider) == ["P", "P, B.V."]
+    assert parsed.amount_cents.tolist() == [100, -250]
+
+
+def test_lines_count_quoted_newlines_and_blank_lines() -> None:
+    data = (
+        HEADER + ",description\n"
+        '2025-01-31,GM0518,,C-1,access,P,1.00,I-1,"two\nlines"\n'
+        "\n"
+        "2025-01-31,GM0518,,C-1,domain?,P,1.00,I-2,x\n"
+    ).encode()
+    with pytest.raises(SpendingFileError) as caught:
+        parse_spending(data, decimal_comma=False, municipalities=["GM0518"])
+    (error,) = caught.value.errors
+    assert (error.line, error.column, error.value) == (5, "domain", "domain?")
+
+
+def test_a_byte_order_mark_and_semicolons_are_understood() -> None:
+    data = "\ufeff" + HEADER.replace(",", ";") + "\n2025-01-31;GM0518;;C;access;P;1,00;I\n"
+    parsed = parse_spending(data.encode(), decimal_comma=True, municipalities=["GM0518"])
+    assert parsed.amount_cents.tolist() == [100]
