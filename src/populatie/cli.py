@@ -18,16 +18,20 @@ from rich.console import Console
 from populatie.allocations import render, service
 from populatie.auth import cli as auth_cli
 from populatie.configuration import load_config
+from populatie.contracts import cli as contracts_cli
 from populatie.db import get_engine, migrate, session_scope
 from populatie.districts import cli as districts_cli
 from populatie.districts.service import load_districts
 from populatie.errors import PopulatieError
+from populatie.reconciliation import cli as reconciliation_cli
 from populatie.registry.service import sync_registry
 from populatie.settings import get_settings
+from populatie.spending import cli as spending_cli
 
 # Feature modules that bring their own subcommands: each has ``add_commands(subparsers)``, and
 # sets ``handler(args, engine, settings) -> exit code`` on its parsers.
 FEATURE_COMMANDS: list[ModuleType] = [auth_cli, districts_cli]
+FEATURE_COMMANDS += [contracts_cli, spending_cli, reconciliation_cli]
 
 console = Console(width=max(Console().width, 170))
 err_console = Console(stderr=True)

@@ -1,0 +1,483 @@
+"""Reconciliation over a session: gather the inputs in SQL, apply the rules of the core.
+
+What is read is small whatever the volume of spending: the registry, the contracts, the adopted
+amounts and the monthly totals of one year (``spending_month``, kept up to date by every
+import); rows of ``spending`` are only touched by primary key (one example row per total shown
+as evidence) or, for a contract that starts or ends inside a month, by the id range of that
+month. The rules themselves live in :mod:`populatie.core.reconciliation`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from populatie.allocations.models import Adoption, RunArea
+from populatie.configuration import DOMAINS, RegionConfig
+from populatie.contracts.models import Contract, ContractCeiling
+from populatie.contracts.service import lot_reference
+from populatie.core.reconciliation import (
+    EXCEPTION_KINDS,
+    AreaTerms,
+    ContractTerms,
+    CoverageProblem,
+    DuplicateInvoice,
+    LotTerms,
+    MonthTotal,
+    Reconciliation,
+    ReconciliationException,
+    boundary_months,
+    ceiling_for_year,
+    district_coverage,
+    reconcile,
+)
+from populatie.districts.models import District
+from populatie.errors import DataError
+from populatie.registry.models import Area, AreaDistrict, Lot, Partnership
+from populatie.spending.models import (
+    Spending,
+    SpendingDuplicate,
+    SpendingImport,
+    SpendingImportMonth,
+    SpendingMonth,
+)
+
+__all__ = ["EVIDENCE_ROWS", "reconcile_year", "report_json"]
+
+#: Example rows shown per exception (each from another monthly total, largest first).
+EVIDENCE_ROWS = 5
+
+
+def reconcile_year(
+    session: Session,
+    year: int,
+    to_month: int | None = None,
+    config: RegionConfig | None = None,
+) -> Reconciliation:
+    """Reconcile ``year`` up to and including ``to_month`` (default: the last month with
+    spending in that year, December when there is none).
+
+    With ``config``, the district coverage check reads the areas as configured (which may hold
+    a gap or an overlap the registry tables cannot); without it, the registry tables.
+    """
+    if not 2000 <= year <= 2099:
+        raise DataError(f"year {year} is not a budget year")
+    if to_month is None:
+        last = session.execute(
+            select(func.max(SpendingMonth.month)).where(col(SpendingMonth.year) == year)
+        ).scalar_one()
+        to_month = int(last) if last is not None else 12
+    if not 1 <= to_month <= 12:
+        raise DataError(f"--to month {to_month} is not a month")
+    areas = [
+        AreaTerms(code=a.code, municipality=a.municipality_code, partnership=a.partnership_name)
+        for a in session.execute(select(Area).order_by(col(Area.code))).scalars()
+    ]
+    if not areas:
+        raise DataError("no areas of record: run `populatie load` first")
+    area_of_district = {
+        str(d): str(a)
+        for d, a in session.execute(
+            select(col(AreaDistrict.district_code), col(AreaDistrict.area_code))
+        )
+    }
+    lots, contracts = _contract_terms(session, year)
+    allocated, allocated_in = _allocated(session, year)
+    totals = _month_totals(session, year, to_month)
+    outside, outside_evidence = _outside_period(session, year, contracts, lots, totals)
+    result = reconcile(
+        year,
+        to_month,
+        totals,
+        contracts,
+        lots,
+        areas,
+        area_of_district,
+        allocated,
+        allocated_in,
+        DOMAINS,
+        duplicates=_duplicates(session, year, to_month),
+        coverage=_coverage(session, config),
+        outside_period=outside,
+    )
+    return _with_evidence(session, result, totals, outside_evidence)
+
+
+def _contract_terms(session: Session, year: int) -> tuple[list[LotTerms], list[ContractTerms]]:
+    members = {
+        p.name: frozenset({p.lead_member, *p.members, *p.subcontractors})
+        for p in session.execute(select(Partnership)).scalars()
+    }
+    lots = {}
+    for lot in session.execute(select(Lot)).scalars():
+        lots[lot.id] = LotTerms(
+            reference=lot_reference(lot),
+            municipality=lot.municipality_code,
+            area=lot.area_code,
+            partnership=lot.partnership_name,
+            domains=frozenset(lot.domains),
+        )
+    ceilings: dict[int, dict[int, int]] = defaultdict(dict)
+    for contract_id, ceiling_year, cents in session.execute(
+        select(
+            col(ContractCeiling.contract_id),
+            col(ContractCeiling.year),
+            col(ContractCeiling.ceiling_cents),
+        )
+    ):
+        ceilings[int(contract_id)][int(ceiling_year)] = int(cents)
+    contracts = []
+    for c in session.execute(select(Contract).order_by(col(Contract.reference))).scalars():
+        assert c.id is not None
+        contracts.append(
+            ContractTerms(
+                reference=c.reference,
+                lot=lots[c.lot_id],
+                partnership=c.partnership_name,
+                members=members.get(c.partnership_name, frozenset()),
+                starts_on=c.starts_on,
+                ends_on=c.ends_on,
+                ceiling_cents=ceiling_for_year(ceilings[c.id], c.indexation_basis_points, year),
+            )
+        )
+    return sorted(lots.values(), key=lambda lot: lot.reference), contracts
+
+
+def _allocated(session: Session, year: int) -> tuple[dict[tuple[str, str], int], list[str]]:
+    """The adopted amounts of ``year`` per (area, domain), and the municipalities adopted."""
+    rows = session.execute(
+        select(col(RunArea.area_code), col(RunArea.domain), col(RunArea.amount_cents))
+        .join(
+            Adoption,
+            and_(
+                col(Adoption.run_id) == col(RunArea.run_id),
+                col(Adoption.municipality_code) == col(RunArea.municipality_code),
+            ),
+        )
+        .where(col(Adoption.year) == year)
+    )
+    allocated = {(str(a), str(d)): int(c) for a, d, c in rows}
+    municipalities = [
+        str(m)
+        for m in session.execute(
+            select(col(Adoption.municipality_code)).where(col(Adoption.year) == year)
+        ).scalars()
+    ]
+    return allocated, municipalities
+
+
+def _month_totals(session: Session, year: int, to_month: int) -> list[MonthTotal]:
+    rows = session.execute(
+        select(
+            col(SpendingMonth.id),
+            col(SpendingMonth.year),
+            col(SpendingMonth.month),
+            col(SpendingMonth.municipality_code),
+            col(SpendingMonth.district_code),
+            col(SpendingMonth.reference),
+            col(SpendingMonth.domain),
+            col(SpendingMonth.provider),
+            col(SpendingMonth.amount_cents),
+            col(SpendingMonth.rows),
+        ).where(col(SpendingMonth.year) == year, col(SpendingMonth.month) <= to_month)
+    )
+    return [
+        MonthTotal(
+            id=int(r[0]),
+            year=int(r[1]),
+            month=int(r[2]),
+            municipality=r[3],
+            district=r[4],
+            reference=r[5],
+            domain=r[6],
+            provider=r[7],
+            amount_cents=int(r[8]),
+            rows=int(r[9]),
+        )
+        for r in rows
+    ]
+
+
+def _rows_in_months(
+    month_ids_by_period: Mapping[tuple[int, int], Iterable[int]],
+) -> list[tuple[tuple[int, int], ColumnElement[bool]]]:
+    """A select of the rows behind some monthly totals: the id range of each month of each
+    file, filtered on the totals; no secondary index needed."""
+    queries = []
+    for (year, month), ids in sorted(month_ids_by_period.items()):
+        queries.append(
+            (
+                (year, month),
+                and_(
+                    col(SpendingImportMonth.year) == year,
+                    col(SpendingImportMonth.month) == month,
+                    col(Spending.month_id).in_(sorted(set(ids))),
+                ),
+            )
+        )
+    return queries
+
+
+def _range_join() -> ColumnElement[bool]:
+    return and_(
+        col(Spending.id) >= col(SpendingImportMonth.first_id),
+        col(Spending.id) <= col(SpendingImportMonth.last_id),
+    )
+
+
+def _outside_period(
+    session: Session,
+    year: int,
+    contracts: Sequence[ContractTerms],
+    lots: Sequence[LotTerms],
+    totals: Sequence[MonthTotal],
+) -> tuple[dict[int, tuple[int, int]], dict[int, list[dict[str, object]]]]:
+    """For totals in a month that their contract covers only in part: the cents and rows
+    booked outside the period (summed in SQL), and a few of those rows as evidence."""
+    lot_refs = {lot.reference for lot in lots}
+    wanted: dict[tuple[int, int], list[int]] = defaultdict(list)
+    period_of: dict[int, tuple[date, date]] = {}
+    for c in contracts:
+        months = boundary_months(c.starts_on, c.ends_on, year)
+        if not months:
+            continue
+        refs = {c.reference} | ({c.lot.reference} & lot_refs)
+        for t in totals:
+            if t.month in months and t.reference in refs:
+                wanted[(year, t.month)].append(t.id)
+                period_of[t.id] = (c.starts_on, c.ends_on)
+    amounts: dict[int, tuple[int, int]] = {}
+    evidence: dict[int, list[dict[str, object]]] = defaultdict(list)
+    for _, condition in _rows_in_months(wanted):
+        rows = session.execute(
+            select(
+                col(Spending.month_id),
+                col(Spending.booked_on),
+                col(Spending.amount_cents),
+                col(Spending.line),
+                col(Spending.invoice_reference),
+                col(SpendingImport.file_name),
+            )
+            .select_from(SpendingImportMonth)
+            .join(Spending, _range_join())
+            .join(SpendingImport, col(SpendingImport.id) == col(Spending.import_id))
+            .where(condition)
+        )
+        for month_id, booked_on, amount, line, invoice, file_name in rows:
+            start, end = period_of[int(month_id)]
+            if start <= booked_on <= end:
+                continue
+            cents, count = amounts.get(int(month_id), (0, 0))
+            amounts[int(month_id)] = (cents + int(amount), count + 1)
+            if len(evidence[int(month_id)]) < EVIDENCE_ROWS:
+                evidence[int(month_id)].append(
+                    _evidence_row(file_name, line, invoice, booked_on, amount)
+                )
+    return amounts, evidence
+
+
+def _evidence_row(
+    file_name: str, line: int, invoice: str, booked_on: date, amount: int
+) -> dict[str, object]:
+    return {
+        "file": file_name,
+        "line": int(line),
+        "invoice_reference": invoice,
+        "booked_on": booked_on.isoformat(),
+        "amount_cents": int(amount),
+    }
+
+
+def _duplicates(session: Session, year: int, to_month: int) -> list[DuplicateInvoice]:
+    copy = aliased(Spending)
+    original = aliased(Spending)
+    copy_file = aliased(SpendingImport)
+    original_file = aliased(SpendingImport)
+    last = date(year + 1, 1, 1) if to_month == 12 else date(year, to_month + 1, 1)
+    rows = session.execute(
+        select(
+            col(copy.invoice_reference),
+            col(original.invoice_reference),
+            col(copy.booked_on),
+            col(copy.provider),
+            col(copy.reference),
+            col(copy.domain),
+            col(copy.district_code),
+            col(copy.amount_cents),
+            col(copy_file.file_name),
+            col(copy.line),
+            col(original_file.file_name),
+            col(original.line),
+        )
+        .select_from(SpendingDuplicate)
+        .join(copy, col(copy.id) == col(SpendingDuplicate.spending_id))
+        .join(original, col(original.id) == col(SpendingDuplicate.original_id))
+        .join(copy_file, col(copy_file.id) == col(copy.import_id))
+        .join(original_file, col(original_file.id) == col(original.import_id))
+        .where(col(copy.booked_on) >= date(year, 1, 1), col(copy.booked_on) < last)
+        .order_by(col(copy.booked_on), col(copy.invoice_reference))
+    )
+    return [
+        DuplicateInvoice(
+            invoice_reference=r[0],
+            original_invoice_reference=r[1],
+            booked_on=r[2],
+            provider=r[3],
+            reference=r[4],
+            domain=r[5],
+            district=r[6] or "",
+            amount_cents=int(r[7]),
+            file_name=r[8],
+            line=int(r[9]),
+            original_file_name=r[10],
+            original_line=int(r[11]),
+        )
+        for r in rows
+    ]
+
+
+def _coverage(session: Session, config: RegionConfig | None) -> list[CoverageProblem]:
+    record = {
+        str(code): str(municipality)
+        for code, municipality in session.execute(
+            select(col(District.code), col(District.municipality_code))
+        )
+    }
+    area_districts: dict[str, list[str]] = defaultdict(list)
+    if config is None:
+        for district, area in session.execute(
+            select(col(AreaDistrict.district_code), col(AreaDistrict.area_code))
+        ):
+            area_districts[str(area)].append(str(district))
+        return district_coverage(area_districts, record)
+    for area in config.areas:
+        if area.districts == "all":
+            area_districts[area.code] = [d for d, m in record.items() if m == area.municipality]
+        else:
+            area_districts[area.code] = list(area.districts)
+    problems = district_coverage(area_districts, record)
+    # A configured district that is not of record is in no area of record either.
+    listed = {d for ds in area_districts.values() for d in ds}
+    for district in sorted(listed - set(record)):
+        problems.append(CoverageProblem(district, f"GM{district[2:6]}", areas=()))
+    return problems
+
+
+def _with_evidence(
+    session: Session,
+    result: Reconciliation,
+    totals: Sequence[MonthTotal],
+    outside_evidence: Mapping[int, list[dict[str, object]]],
+) -> Reconciliation:
+    """Add example rows to every exception built from monthly totals: for each of its largest
+    totals, the first row of that total (one primary-key lookup), or, for a total in a month
+    the contract covers in part, rows booked outside the period."""
+    by_id = {t.id: t for t in totals}
+    chosen: dict[int, list[int]] = {}
+    wanted: set[int] = set()
+    for i, exc in enumerate(result.exceptions):
+        if not exc.month_ids or exc.evidence:
+            continue
+        ids = sorted(exc.month_ids, key=lambda m: (-abs(by_id[m].amount_cents), m))
+        chosen[i] = ids[:EVIDENCE_ROWS]
+        wanted.update(chosen[i])
+    first_rows: dict[int, dict[str, object]] = {}
+    if wanted:
+        keys = sorted(wanted)
+        for start in range(0, len(keys), 500):
+            rows = session.execute(
+                select(
+                    col(SpendingMonth.id),
+                    col(SpendingImport.file_name),
+                    col(Spending.line),
+                    col(Spending.invoice_reference),
+                    col(Spending.booked_on),
+                    col(Spending.amount_cents),
+                )
+                .select_from(SpendingMonth)
+                .join(Spending, col(Spending.id) == col(SpendingMonth.first_spending_id))
+                .join(SpendingImport, col(SpendingImport.id) == col(Spending.import_id))
+                .where(col(SpendingMonth.id).in_(keys[start : start + 500]))
+            )
+            for month_id, file_name, line, invoice, booked_on, amount in rows:
+                first_rows[int(month_id)] = _evidence_row(
+                    file_name, line, invoice, booked_on, amount
+                )
+    exceptions = []
+    for i, exc in enumerate(result.exceptions):
+        if i not in chosen:
+            exceptions.append(exc)
+            continue
+        evidence: list[dict[str, object]] = []
+        for month_id in chosen[i]:
+            t = by_id[month_id]
+            total = {
+                "month": f"{t.year}-{t.month:02d}",
+                "reference": t.reference,
+                "district": t.district,
+                "domain": t.domain,
+                "provider": t.provider,
+                "month_total_cents": t.amount_cents,
+                "month_rows": t.rows,
+            }
+            if exc.kind == "outside-contract-period" and month_id in outside_evidence:
+                examples = outside_evidence[month_id]
+            else:
+                examples = [first_rows[month_id]] if month_id in first_rows else []
+            evidence.extend({**total, **row} for row in examples[:EVIDENCE_ROWS])
+        exceptions.append(replace(exc, evidence=tuple(evidence[: EVIDENCE_ROWS * 2])))
+    return replace(result, exceptions=exceptions)
+
+
+def report_json(result: Reconciliation) -> dict[str, Any]:
+    """The stable JSON form (README: "Reconciliation")."""
+    counts = dict.fromkeys(EXCEPTION_KINDS, 0)
+    for exc in result.exceptions:
+        counts[exc.kind] += 1
+    return {
+        "year": result.year,
+        "to": f"{result.year}-{result.to_month:02d}",
+        "forecast_method": result.forecast_method,
+        "lines": [
+            {
+                "contract": line.contract,
+                "lot": line.lot,
+                "area": line.area,
+                "municipality": line.municipality,
+                "partnership": line.partnership,
+                "domain": line.domain,
+                "allocated_cents": line.allocated_cents,
+                "ceiling_cents": line.ceiling_cents,
+                "spent_cents": line.spent_cents,
+                "forecast_cents": line.forecast_cents,
+                "remaining_cents": line.remaining_cents,
+                "variance_cents": line.variance_cents,
+                "status": line.status,
+                "months_in_force": line.months_in_force,
+                "months_elapsed": line.months_elapsed,
+            }
+            for line in result.lines
+        ],
+        "exception_counts": counts,
+        "exceptions": [_exception_json(exc) for exc in result.exceptions],
+        "notes": list(result.notes),
+    }
+
+
+def _exception_json(exc: ReconciliationException) -> dict[str, Any]:
+    return {
+        "kind": exc.kind,
+        "description": EXCEPTION_KINDS[exc.kind],
+        "subject": exc.subject,
+        "amount_cents": exc.amount_cents,
+        "rows": exc.rows,
+        "detail": exc.detail,
+        "evidence": [dict(e) for e in exc.evidence],
+    }
