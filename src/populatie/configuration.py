@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -25,6 +25,9 @@ from pydantic import (
 )
 
 from populatie.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from populatie.core.damping import DampingRules
 
 DOMAINS: tuple[str, ...] = ("prevention", "access", "specialist")
 MUNICIPALITY_PATTERN = r"^GM\d{4}$"
@@ -102,8 +105,24 @@ class ModelConfig(_Strict):
 
 
 class DampingConfig(_Strict):
+    """The pace-of-change rules of ``[damping]`` (see :class:`populatie.core.DampingRules`)."""
+
     max_change_pct: float | None = Field(default=None, ge=0)
     max_change_per_young_eur: float | None = Field(default=None, ge=0)
+    min_growth_pct: float | None = Field(default=None, ge=-100)
+    convergence_share: float | None = Field(default=None, ge=0, le=1)
+
+    def rules(self, *, young_population: bool = True) -> DampingRules:
+        """The rules as the core applies them; without a young population the cap per young
+        inhabitant cannot be computed and is left out (the run's notes say so)."""
+        from populatie.core.damping import DampingRules
+
+        return DampingRules(
+            max_change_pct=self.max_change_pct,
+            max_change_per_young_eur=self.max_change_per_young_eur if young_population else None,
+            min_growth_pct=self.min_growth_pct,
+            convergence_share=self.convergence_share,
+        )
 
 
 class RegionConfig(_Strict):

@@ -24,7 +24,6 @@ from sqlmodel import Session, col
 from populatie.allocations.models import Adoption, AllocationRun, RunArea, RunDistrictNeed
 from populatie.configuration import DOMAINS, RegionConfig
 from populatie.core import (
-    DampingBounds,
     allocate_domain,
     area_need,
     explain_change,
@@ -167,11 +166,8 @@ def create_run(
     vintage = session.execute(select(func.max(District.vintage))).scalar_one()
     area_of = config.district_areas(record)
     base = config.base_cents()
-    bounds = DampingBounds(
-        max_change_pct=config.damping.max_change_pct,
-        max_change_per_young_eur=config.damping.max_change_per_young_eur,
-    )
-    bounds_without_young = DampingBounds(max_change_pct=config.damping.max_change_pct)
+    bounds = config.damping.rules()
+    bounds_without_young = config.damping.rules(young_population=False)
     run_id = str(uuid.uuid4())
     budgets = {code: config.budget_cents(year, code) for code in codes}
     run = AllocationRun(

@@ -11,7 +11,15 @@ from populatie.core.allocation import (
     need,
     targets,
 )
-from populatie.core.damping import DampingBounds, bound_limits, damp
+from populatie.core.damping import (
+    DampedAmounts,
+    DampingBounds,
+    DampingRules,
+    bound_limits,
+    damp,
+    damp_rules,
+    rule_limits,
+)
 from populatie.core.explanation import ChangeExplanation, explain_change
 from populatie.core.money import (
     MAX_CENTS,
@@ -26,18 +34,22 @@ from populatie.core.money import (
 __all__ = [
     "MAX_CENTS",
     "ChangeExplanation",
+    "DampedAmounts",
     "DampingBounds",
+    "DampingRules",
     "DomainAllocation",
     "InvalidAmountError",
     "allocate_domain",
     "area_need",
     "bound_limits",
     "damp",
+    "damp_rules",
     "explain_change",
     "format_euro",
     "need",
     "parse_cents",
     "parse_euro",
+    "rule_limits",
     "split_cents",
     "targets",
     "to_cents",

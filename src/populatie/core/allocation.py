@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from populatie.core.damping import DampingBounds, bound_limits, damp
+from populatie.core.damping import DampingBounds, DampingRules, bound_limits, damp, damp_rules
 from populatie.core.money import MAX_CENTS, exact_sum, order_free_sum, split_cents
 from populatie.errors import AllocationError, MissingFigureError
 
@@ -171,10 +171,13 @@ class DomainAllocation:
     """One domain's allocation over the areas, with what shaped it.
 
     ``bound`` is ``"lower"``/``"upper"`` where the area is held at a damping bound that its
-    target lies beyond, else ``""``. ``damped`` is true where damping moved the area's exact
-    amount by half a cent or more: every labelled area, and also areas moved by the common shift
-    that pays for the others' bounds. ``lower_cents``/``upper_cents`` are None when no damping
-    applied. The arrays are read-only.
+    target lies beyond, else ``""``; with :class:`DampingRules` it names every binding rule
+    (``"pct_band:upper"``, ``"convergence+min_growth"``, see ``damp_rules``). ``damped`` is
+    true where damping moved the area's exact amount by half a cent or more: every labelled
+    area, and also areas moved by the common shift that pays for the others' bounds.
+    ``lower_cents``/``upper_cents`` are None when no damping applied. ``exact_cents`` are the
+    amounts before rounding (the damped exact amounts, or the targets without damping). The
+    arrays are read-only.
     """
 
     amount_cents: Cents
@@ -183,6 +186,7 @@ class DomainAllocation:
     upper_cents: Cents | None
     bound: npt.NDArray[np.str_]
     damped: npt.NDArray[np.bool_]
+    exact_cents: Floats | None = None
 
     def __post_init__(self) -> None:
         for value in vars(self).values():
@@ -197,7 +201,7 @@ def allocate_domain(
     *,
     area_keys: Sequence[str],
     previous_cents: npt.ArrayLike | None = None,
-    bounds: DampingBounds | None = None,
+    bounds: DampingBounds | DampingRules | None = None,
     young_population: npt.ArrayLike | None = None,
 ) -> DomainAllocation:
     """Targets, then damping (when there is a previous allocation and a rule), then cents.
@@ -223,13 +227,27 @@ def allocate_domain(
             upper_cents=None,
             bound=np.full(n, "", dtype="<U5"),
             damped=np.zeros(n, dtype=bool),
+            exact_cents=target,
         )
 
     previous = np.asarray(previous_cents)
     if previous.shape != (n,):
         raise AllocationError(f"previous amounts have shape {previous.shape}, expected ({n},)")
-    lower, upper = bound_limits(previous, bounds, young_population, total_cents=budget)
-    exact, labels = damp(target, lower, upper, budget)
+    if isinstance(bounds, DampingRules):
+        damped_amounts = damp_rules(
+            target,
+            previous,
+            bounds,
+            budget,
+            young_population=young_population,
+            area_keys=area_keys,
+            tolerance_cents=DAMPED_TOLERANCE_CENTS,
+        )
+        exact, labels = damped_amounts.exact_cents, damped_amounts.labels
+        lower, upper = damped_amounts.lower_cents, damped_amounts.upper_cents
+    else:
+        lower, upper = bound_limits(previous, bounds, young_population, total_cents=budget)
+        exact, labels = damp(target, lower, upper, budget)
     amount = split_cents(budget, exact, area_keys, lower_cents=lower, upper_cents=upper)
     damped = (labels != "") | (np.abs(exact - target) >= DAMPED_TOLERANCE_CENTS)
     return DomainAllocation(
@@ -239,4 +257,5 @@ def allocate_domain(
         upper_cents=upper,
         bound=labels,
         damped=damped,
+        exact_cents=exact,
     )
