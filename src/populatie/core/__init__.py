@@ -20,7 +20,9 @@ from populatie.core.damping import (
     damp_rules,
     rule_limits,
 )
+from populatie.core.estimation import Estimate, estimate_rates, variance_inflation
 from populatie.core.explanation import ChangeExplanation, explain_change
+from populatie.core.inputs import AllocationInputs
 from populatie.core.money import (
     MAX_CENTS,
     InvalidAmountError,
@@ -30,27 +32,47 @@ from populatie.core.money import (
     split_cents,
     to_cents,
 )
+from populatie.core.sensitivity import (
+    RateRange,
+    count_effects,
+    elasticity,
+    rate_effects,
+    rate_range,
+)
+from populatie.core.waterfall import Waterfall, combine, waterfall
 
 __all__ = [
     "MAX_CENTS",
+    "AllocationInputs",
     "ChangeExplanation",
     "DampedAmounts",
     "DampingBounds",
     "DampingRules",
     "DomainAllocation",
+    "Estimate",
     "InvalidAmountError",
+    "RateRange",
+    "Waterfall",
     "allocate_domain",
     "area_need",
     "bound_limits",
+    "combine",
+    "count_effects",
     "damp",
     "damp_rules",
+    "elasticity",
+    "estimate_rates",
     "explain_change",
     "format_euro",
     "need",
     "parse_cents",
     "parse_euro",
+    "rate_effects",
+    "rate_range",
     "rule_limits",
     "split_cents",
     "targets",
     "to_cents",
+    "variance_inflation",
+    "waterfall",
 ]
