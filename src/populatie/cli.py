@@ -23,6 +23,7 @@ from populatie.db import get_engine, migrate, session_scope
 from populatie.districts import cli as districts_cli
 from populatie.districts.service import load_districts
 from populatie.errors import PopulatieError
+from populatie.planning import cli as planning_cli
 from populatie.reconciliation import cli as reconciliation_cli
 from populatie.registry.service import sync_registry
 from populatie.settings import get_settings
@@ -32,6 +33,7 @@ from populatie.spending import cli as spending_cli
 # sets ``handler(args, engine, settings) -> exit code`` on its parsers.
 FEATURE_COMMANDS: list[ModuleType] = [auth_cli, districts_cli]
 FEATURE_COMMANDS += [contracts_cli, spending_cli, reconciliation_cli]
+FEATURE_COMMANDS.append(planning_cli)
 
 console = Console(width=max(Console().width, 170))
 err_console = Console(stderr=True)
