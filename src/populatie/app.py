@@ -40,6 +40,7 @@ from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
 from populatie.registry.controllers import AreaController, LotController, PartnershipController
 from populatie.settings import Settings, get_settings
+from populatie.web import WebPlugin
 
 OPENAPI_PATH = "/schema"
 CONTROLLERS: list[Any] = [
@@ -83,7 +84,8 @@ def create_app(
                     enable_for_all_http_exceptions=True,
                     exception_to_problem_detail_map=EXCEPTION_TO_PROBLEM,
                 )
-            )
+            ),
+            WebPlugin(),
         ],
         openapi_config=OpenAPIConfig(
             title="populatie",

@@ -85,9 +85,14 @@ class Endpoint:
         return f"{self.method} {self.path}"
 
 
+# The pages (populatie.web) answer a browser, not an API client: without a session they send it
+# to the sign-in page. tests/integration/test_web_pages.py checks their access per role.
+API_PREFIXES = ("/api", "/schema")
+
+
 def endpoints(app: Litestar) -> Iterator[Endpoint]:
     for route in app.routes:
-        if not isinstance(route, HTTPRoute):
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(API_PREFIXES):
             continue
         for method, (handler, _) in sorted(route.route_handler_map.items()):
             if method in {"OPTIONS", "HEAD"}:
