@@ -68,7 +68,8 @@ def test_den_haag_is_divided_by_need_and_single_areas_get_the_whole_budget(
     for area in den_haag:
         expected = budget * need_by_area[area.code] / total_need
         assert abs(area.domains["specialist"] - expected) <= 1
-        assert area.young_population is not None and area.young_population > 0
+        assert area.young_population is not None
+        assert area.young_population > 0
 
 
 def test_adoption_then_next_year_is_damped_and_explained(
@@ -92,9 +93,7 @@ def test_adoption_then_next_year_is_damped_and_explained(
     run_id = _run(loaded, load_config(CONFIG, scenario), 2026)
     with Session(loaded) as session:
         report = service.run_report(session, run_id)
-        rows = list(
-            session.execute(select(RunArea).where(col(RunArea.run_id) == run_id)).scalars()
-        )
+        rows = list(session.execute(select(RunArea).where(col(RunArea.run_id) == run_id)).scalars())
     assert report.scenario == "shift"
     assert any(a.damped for a in report.areas if a.municipality == "GM0518")
     for row in rows:

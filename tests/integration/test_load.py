@@ -112,7 +112,7 @@ def test_a_district_in_no_area_is_named(loaded: Engine, tmp_path: Path) -> None:
     areas = (CONFIG / "areas.toml").read_text(encoding="utf-8")
     areas = areas.replace('"WK051801", ', "", 1)
     config = load_config(write_config(tmp_path, areas))
-    with pytest.raises(ConfigurationError, match="WK051801.*in no area"), Session(loaded) as s:
+    with pytest.raises(ConfigurationError, match=r"WK051801.*in no area"), Session(loaded) as s:
         sync_registry(s, config)
 
 
