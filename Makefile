@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run demo demo-tokens test test-sqlite lint format bench clean
+.PHONY: help install browser run demo demo-tokens test test-sqlite lint format bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -20,6 +20,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the project with its dev tools
 
+# The page tests drive Debian's chromium through Playwright (never Playwright's own downloads).
+CHROMIUM := /usr/bin/chromium
+browser: ## Debian's chromium for the page tests: installed with apt-get when missing, as root
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the page tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation >/dev/null; \
+	else \
+		echo "$(CHROMIUM) is missing and this is not root: the page tests will be skipped"; \
+	fi
+
 demo: install ## load the shipped data and compute the 2025 (adopted) and 2026 allocations
 	$(BIN)/populatie load
 	$(BIN)/populatie allocate --year 2025 --adopt
@@ -31,7 +42,7 @@ demo-tokens: demo ## print fresh API tokens, one per role and partnership (embed
 run: demo-tokens ## the main job on the embedded default (SQLite + geodata/), demo tokens, then serve
 	$(BIN)/populatie serve --host $(HOST) --port $(PORT)
 
-test: install ## the whole test suite, on SQLite and on PostgreSQL where one answers
+test: install browser ## the whole test suite, on SQLite and on PostgreSQL where one answers; pages in chromium
 	$(BIN)/python -m pytest
 
 lint: install ## ruff lint + format check, mypy strict on src/
