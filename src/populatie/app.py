@@ -22,6 +22,7 @@ from populatie import __version__
 from populatie.allocations.controllers import BudgetController, RunController
 from populatie.api import schemas
 from populatie.api.budgets import BudgetReader
+from populatie.api.controllers import ExportController
 from populatie.api.deps import provide_session
 from populatie.api.pagination import provide_window
 from populatie.api.problems import EXCEPTION_TO_PROBLEM
@@ -36,10 +37,13 @@ from populatie.auth.access import (
 )
 from populatie.auth.controllers import AuditController
 from populatie.auth.tokens import PrincipalCache
+from populatie.contracts.controllers import ContractController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
+from populatie.reconciliation.controllers import ReconciliationController
 from populatie.registry.controllers import AreaController, LotController, PartnershipController
 from populatie.settings import Settings, get_settings
+from populatie.spending.controllers import SpendingController
 from populatie.web import WebPlugin
 
 OPENAPI_PATH = "/schema"
@@ -51,6 +55,10 @@ CONTROLLERS: list[Any] = [
     LotController,
     BudgetController,
     RunController,
+    ContractController,
+    SpendingController,
+    ReconciliationController,
+    ExportController,
     AuditController,
 ]
 

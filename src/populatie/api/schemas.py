@@ -7,7 +7,7 @@ Amounts are integer cents (``*_cents``); codes are the official values (``GM0518
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -236,3 +236,100 @@ class AuditPage(Struct, kw_only=True):
 class Health(Struct, kw_only=True):
     status: str
     version: str
+
+
+class Contract(Struct, kw_only=True):
+    reference: str
+    lot: str
+    municipality: str
+    area: str
+    partnership: str
+    starts_on: date
+    ends_on: date
+    extendable_to: date | None
+    funding_form: str
+    ceilings_cents: dict[str, int]
+    indexation_basis_points: int
+    version: int
+
+
+class ContractPage(Struct, kw_only=True):
+    items: list[Contract]
+    total: int
+
+
+class SpendingRow(Struct, kw_only=True):
+    id: int
+    booked_on: date
+    municipality: str
+    district: str | None
+    reference: str
+    domain: str
+    provider: str
+    amount_cents: int
+    invoice_reference: str
+    description: str
+    import_id: int
+    line: int
+
+
+class SpendingPage(Struct, kw_only=True):
+    items: list[SpendingRow]
+    total: int
+    amount_cents: int
+
+
+class SpendingImport(Struct, kw_only=True):
+    """The outcome of an upload; ``imported`` is false when the same file was imported before
+    (nothing written then)."""
+
+    imported: bool
+    import_id: int
+    content_hash: str
+    file_name: str
+    rows: int
+    amount_cents: int
+    first_booked_on: date
+    last_booked_on: date
+    months: int
+    duplicates: int
+
+
+class ReconciliationLine(Struct, kw_only=True):
+    contract: str | None
+    lot: str | None
+    area: str | None
+    municipality: str
+    partnership: str | None
+    domain: str
+    allocated_cents: int | None
+    ceiling_cents: int | None
+    spent_cents: int
+    forecast_cents: int
+    remaining_cents: int | None
+    variance_cents: int | None
+    status: str
+    months_in_force: int
+    months_elapsed: int
+
+
+class ReconciliationException(Struct, kw_only=True):
+    kind: str
+    description: str
+    subject: str
+    amount_cents: int
+    rows: int
+    detail: str
+    evidence: list[dict[str, Any]]
+
+
+class Reconciliation(Struct, kw_only=True):
+    """The same content as ``populatie reconcile --format json``."""
+
+    year: int
+    to: str
+    forecast_method: str
+    lines: list[ReconciliationLine]
+    exception_counts: dict[str, int]
+    exceptions: list[ReconciliationException]
+    notes: list[str]

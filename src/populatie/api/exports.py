@@ -1,0 +1,129 @@
+"""Exports for spreadsheets and maps: budgets (CSV, XLSX, GeoJSON) and reconciliation (CSV,
+XLSX), each scoped to the caller's partnership exactly as the JSON resources are."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from populatie.api import schemas
+from populatie.api.budgets import list_budgets
+from populatie.api.pagination import Window
+from populatie.configuration import DOMAINS
+from populatie.core.reconciliation import Reconciliation
+from populatie.districts.models import District, DistrictShape
+from populatie.reconciliation.render import render_csv, write_xlsx
+from populatie.registry.models import AreaDistrict
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BUDGET_COLUMNS = (
+    "year", "area", "name", "municipality", "partnership", "run_id",
+    *(f"{d}_cents" for d in DOMAINS), "total_cents",
+)  # fmt: skip
+_ALL = Window(limit=10**9, offset=0)
+
+
+def _budgets(session: Session, scope: str | None, year: int | None) -> list[schemas.AreaBudget]:
+    return list_budgets(session, _ALL, scope, year).items
+
+
+def _row(b: schemas.AreaBudget) -> list[Any]:
+    return [
+        b.year, b.area, b.name, b.municipality, b.partnership or "", b.run_id,
+        *(b.domains[d] for d in DOMAINS), b.total_cents,
+    ]  # fmt: skip
+
+
+def budgets_csv(session: Session, scope: str | None, year: int | None) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(BUDGET_COLUMNS)
+    writer.writerows(_row(b) for b in _budgets(session, scope, year))
+    return out.getvalue()
+
+
+def budgets_xlsx(session: Session, scope: str | None, year: int | None) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Budgets"
+    sheet.append([c.removesuffix("_cents") for c in BUDGET_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    money = '"€" #,##0.00'
+    for b in _budgets(session, scope, year):
+        sheet.append(
+            [v if not k.endswith("_cents") else Decimal(v).scaleb(-2) for k, v in zip(
+                BUDGET_COLUMNS, _row(b), strict=True
+            )]
+        )  # fmt: skip
+        for i, name in enumerate(BUDGET_COLUMNS, start=1):
+            if name.endswith("_cents"):
+                sheet.cell(sheet.max_row, i).number_format = money
+    sheet.freeze_panes = "A2"
+    return _save(book)
+
+
+def budgets_geojson(session: Session, scope: str | None, year: int | None) -> dict[str, Any]:
+    """Every district of the caller's areas (newest boundary, WGS84) with its area's budget."""
+    newest: dict[str, schemas.AreaBudget] = {}
+    for b in _budgets(session, scope, year):
+        if b.area not in newest or b.year > newest[b.area].year:
+            newest[b.area] = b
+    rows = session.execute(
+        select(col(District.code), col(District.name), col(AreaDistrict.area_code),
+               col(DistrictShape.geojson_wgs84))
+        .join(AreaDistrict, col(AreaDistrict.district_code) == col(District.code))
+        .join(DistrictShape, (col(DistrictShape.district_code) == col(District.code))
+              & (col(DistrictShape.vintage) == col(District.shape_vintage)))
+        .where(col(AreaDistrict.area_code).in_(sorted(newest)))
+        .order_by(col(District.code))
+    ).all()  # fmt: skip
+    features = []
+    for code, name, area, geometry in rows:
+        b = newest[str(area)]
+        features.append(
+            {
+                "type": "Feature",
+                "id": code,
+                "geometry": json.loads(geometry),
+                "properties": {
+                    "district": code,
+                    "district_name": name,
+                    "area": b.area,
+                    "area_name": b.name,
+                    "partnership": b.partnership,
+                    "year": b.year,
+                    **{f"{d}_cents": b.domains[d] for d in DOMAINS},
+                    "total_cents": b.total_cents,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features, "attribution": "Bron: CBS"}
+
+
+def reconciliation_csv(result: Reconciliation) -> str:
+    return render_csv(result)
+
+
+def reconciliation_xlsx(result: Reconciliation) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="populatie-export-") as folder:
+        path = Path(folder) / "reconciliation.xlsx"
+        write_xlsx(result, path)
+        return path.read_bytes()
+
+
+def _save(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
