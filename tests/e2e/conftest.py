@@ -128,8 +128,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(server: Server) -> Iterator[Any]:
+    """Playwright's sync API runs an event loop of its own while it is open, so it stays open
+    for one module only: the tests after it may run asyncio themselves."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

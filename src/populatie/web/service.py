@@ -348,6 +348,145 @@ def _monthly_spending(
     return out
 
 
+@dataclass(frozen=True)
+class _AreaFigures:
+    """One area's adopted budget, spending and forecast per domain (cents)."""
+
+    budget: dict[str, int]
+    spent: dict[str, int]
+    forecast: dict[str, int]
+    ceilings: list[str]  # statuses of its contracts that passed (or will pass) their ceiling
+    young: float | None
+    base: float | None  # the head count the map divides by
+
+    @property
+    def total_budget(self) -> int | None:
+        return sum(self.budget.values()) if self.budget else None
+
+    @property
+    def per_head(self) -> float | None:
+        total = self.total_budget
+        return total / self.base if total is not None and self.base else None
+
+
+def _area_view(area: Area, label: str, districts: int, f: _AreaFigures) -> AreaView:
+    domains = []
+    groups = []
+    for d in DOMAINS:
+        b, s, fc = f.budget.get(d), f.spent[d], f.forecast[d]
+        domains.append(
+            DomainFigures(
+                label=DOMAIN_LABELS[d],
+                budget=euro(b),
+                spent=euro(s),
+                forecast=euro(fc),
+                spent_share=percent(100 * s / b) if b else "—",
+                status=_status(line_status(s, fc, b)),
+            )
+        )
+        groups.append(charts.BarGroup(DOMAIN_LABELS[d], b, s, fc))
+    total = f.total_budget
+    spent, forecast = sum(f.spent.values()), sum(f.forecast.values())
+    return AreaView(
+        code=area.code,
+        name=area.name,
+        label=label,
+        districts=districts,
+        young_population=count(f.young),
+        per_young=euro_whole(f.per_head),
+        budget=euro(total),
+        spent=euro(spent),
+        forecast=euro(forecast),
+        remaining=euro(None if total is None else total - spent),
+        # The area's own figures against its budget, and any contract past its ceiling.
+        status=_status(_worst([*f.ceilings, line_status(spent, forecast, total)])),
+        domains=domains,
+        bars=charts.bar_chart(
+            groups,
+            prefix=f"bars-{area.code}",
+            title=f"{area.name}: budget, besteed en prognose per domein",
+            description="Per domein drie balken: budget (omlijnd), besteed tot nu toe (donker) "
+            "en prognose voor het jaar (gearceerd). De tabel eronder geeft de bedragen.",
+        ),
+        assumption=area.assumption,
+    )
+
+
+def _shapes(
+    session: Session, municipalities: Iterable[str | None], areas: set[str]
+) -> list[maps.MapShape]:
+    """The boundaries of the districts of ``areas`` (and of no other), from the API's GeoJSON."""
+    return [
+        maps.MapShape(
+            code=f.properties.code,
+            name=f.properties.name,
+            area=str(f.properties.area),
+            geometry=f.geometry,
+        )
+        for m in municipalities
+        for f in district_features(session, m).features
+        if f.properties.area in areas
+    ]
+
+
+def _map_of(
+    shapes: Sequence[maps.MapShape],
+    areas: Sequence[maps.MapArea],
+    scale: maps.Scale,
+    *,
+    prefix: str,
+    unit: str,
+    title: str,
+    description: str,
+) -> tuple[Markup | None, list[LegendItem]]:
+    """The map and its legend (one entry per class, and "no data" where an area has none)."""
+    svg = None
+    if shapes:
+        svg = maps.render_map(
+            shapes, areas, scale, prefix=prefix, title=title, description=description
+        )
+    suffix = f" {unit}" if unit else ""
+    legend = [LegendItem(maps.legend_swatch(prefix, c), c.label + suffix) for c in scale.classes]
+    if any(a.value is None for a in areas):
+        legend.append(LegendItem(maps.legend_swatch(prefix, None), "geen gegevens"))
+    return svg, legend
+
+
+def _monthly_view(
+    monthly: Sequence[int],
+    to_month: int,
+    year: int,
+    budget: int | None,
+    forecast: int,
+) -> tuple[Markup, list[MonthRow]]:
+    """The line of spending to date against the budget, and the table beside it."""
+    svg = charts.line_chart(
+        charts.MonthlySeries(
+            budget_cents=budget, spent_by_month=monthly, to_month=to_month, forecast_cents=forecast
+        ),
+        prefix="line-own",
+        title=f"Uitgaven {year} per maand, opgeteld, tegen het budget",
+        description=(
+            "Doorgetrokken lijn met punten: de uitgaven opgeteld tot en met elke maand. "
+            "Gestreepte lijn: het jaarbudget gelijk over de maanden verdeeld. Gestippelde lijn: "
+            "de prognose tot december. De tabel eronder geeft de bedragen."
+        ),
+    )
+    rows = []
+    running = 0
+    for m in range(to_month):
+        running += monthly[m]
+        rows.append(
+            MonthRow(
+                month=MONTHS[m],
+                spent=euro(monthly[m]),
+                cumulative=euro(running),
+                budget_to_date=euro(None if budget is None else budget * (m + 1) // 12),
+            )
+        )
+    return svg, rows
+
+
 def consortium_page(session: Session, partnership: str, year: int | None) -> ConsortiumPage:
     """The partnership's own areas: budget, spending and forecast per domain, on a map."""
     areas = list(
@@ -429,148 +568,48 @@ def consortium_page(session: Session, partnership: str, year: int | None) -> Con
             select(col(Area.municipality_code), func.count()).group_by(col(Area.municipality_code))
         )
     }
-    views: list[AreaView] = []
-    map_areas: list[maps.MapArea] = []
-    per_young_values: dict[str, float | None] = {}
     # Per young inhabitant where every area has the figure; else per inhabitant, for all alike.
     by_young = all(young.get(c) for c in codes)
     unit = "per jeugdige" if by_young else "per inwoner"
+    views: list[AreaView] = []
+    map_areas: list[maps.MapArea] = []
     for area in areas:
-        total_budget = sum(budget.get((area.code, d), 0) for d in DOMAINS)
-        has_budget = any((area.code, d) in budget for d in DOMAINS)
-        base = young.get(area.code) if by_young else population.get(area.code)
-        value = total_budget / base if has_budget and base else None
-        per_young_values[area.code] = value
-        domains = []
-        groups = []
-        for d in DOMAINS:
-            b = budget.get((area.code, d))
-            s, f = spent[(area.code, d)], forecast[(area.code, d)]
-            domains.append(
-                DomainFigures(
-                    label=DOMAIN_LABELS[d],
-                    budget=euro(b),
-                    spent=euro(s),
-                    forecast=euro(f),
-                    spent_share=percent(100 * s / b) if b else "—",
-                    status=_status(line_status(s, f, b)),
-                )
-            )
-            groups.append(charts.BarGroup(DOMAIN_LABELS[d], b, s, f))
-        total_spent = sum(spent[(area.code, d)] for d in DOMAINS)
-        total_forecast = sum(forecast[(area.code, d)] for d in DOMAINS)
+        figures = _AreaFigures(
+            budget={d: budget[(area.code, d)] for d in DOMAINS if (area.code, d) in budget},
+            spent={d: spent[(area.code, d)] for d in DOMAINS},
+            forecast={d: forecast[(area.code, d)] for d in DOMAINS},
+            ceilings=ceilings[area.code],
+            young=young.get(area.code),
+            base=young.get(area.code) if by_young else population.get(area.code),
+        )
         label = _short_label(area, areas_per_municipality.get(area.municipality_code, 1) == 1)
-        views.append(
-            AreaView(
-                code=area.code,
-                name=area.name,
-                label=label,
-                districts=district_counts.get(area.code, 0),
-                young_population=count(young.get(area.code)),
-                per_young=euro_whole(value),
-                budget=euro(total_budget if has_budget else None),
-                spent=euro(total_spent),
-                forecast=euro(total_forecast),
-                remaining=euro(total_budget - total_spent if has_budget else None),
-                # The area's own figures against its budget, and any contract past its ceiling.
-                status=_status(
-                    _worst(
-                        [
-                            *ceilings[area.code],
-                            line_status(
-                                total_spent, total_forecast, total_budget if has_budget else None
-                            ),
-                        ]
-                    )
-                ),
-                domains=domains,
-                bars=charts.bar_chart(
-                    groups,
-                    prefix=f"bars-{area.code}",
-                    title=f"{area.name}: budget, besteed en prognose per domein",
-                    description="Per domein drie balken: budget (omlijnd), besteed tot nu toe "
-                    "(donker) en prognose voor het jaar (gearceerd). De tabel eronder geeft de "
-                    "bedragen.",
-                ),
-                assumption=area.assumption,
-            )
-        )
-        map_areas.append(
-            maps.MapArea(
-                code=area.code,
-                label=label,
-                title=area.name,
-                value=value,
-                value_text=euro_whole(value),
-            )
-        )
-
-    scale = maps.sequential_scale(per_young_values.values(), euro_whole, unit)
-    shapes = [
-        maps.MapShape(
-            code=f.properties.code,
-            name=f.properties.name,
-            area=str(f.properties.area),
-            geometry=f.geometry,
-        )
-        for m in municipalities
-        for f in district_features(session, m).features
-        if f.properties.area in set(codes)
-    ]
-    map_svg = None
-    if shapes:
-        map_svg = maps.render_map(
-            shapes,
-            map_areas,
-            scale,
-            prefix="map-own",
-            title=f"Kaart van de gebieden van {partnership}",
-            description=(
-                f"De wijken van de gebieden van {partnership}, gekleurd naar budget {unit} in "
-                f"{year}. Donkerder is meer; elke klasse heeft ook een eigen arcering. Elk "
-                "gebied draagt zijn naam en bedrag; de tabel onder de kaart geeft dezelfde "
-                "cijfers."
-            ),
-        )
-    legend = [
-        LegendItem(maps.legend_swatch("map-own", c), f"{c.label} {unit}") for c in scale.classes
-    ]
-    if any(v is None for v in per_young_values.values()):
-        legend.append(LegendItem(maps.legend_swatch("map-own", None), "geen gegevens"))
-
-    monthly_by_area = _monthly_spending(session, year, result.to_month, codes)
-    monthly = [sum(monthly_by_area[c][m] for c in codes) for m in range(12)]
-    total_budget_all = sum(budget.values()) if budget else None
-    total_forecast_all = sum(forecast.values())
-    line_svg = charts.line_chart(
-        charts.MonthlySeries(
-            budget_cents=total_budget_all,
-            spent_by_month=monthly,
-            to_month=result.to_month,
-            forecast_cents=total_forecast_all,
-        ),
-        prefix="line-own",
-        title=f"Uitgaven {year} per maand, opgeteld, tegen het budget",
+        views.append(_area_view(area, label, district_counts.get(area.code, 0), figures))
+        value = figures.per_head
+        map_areas.append(maps.MapArea(area.code, label, area.name, value, euro_whole(value)))
+    map_svg, legend = _map_of(
+        _shapes(session, municipalities, set(codes)),
+        map_areas,
+        maps.sequential_scale([a.value for a in map_areas], euro_whole, unit),
+        prefix="map-own",
+        unit=unit,
+        title=f"Kaart van de gebieden van {partnership}",
         description=(
-            "Doorgetrokken lijn met punten: de uitgaven opgeteld tot en met elke maand. "
-            "Gestreepte lijn: het jaarbudget gelijk over de maanden verdeeld. Gestippelde lijn: "
-            "de prognose tot december. De tabel eronder geeft de bedragen."
+            f"De wijken van de gebieden van {partnership}, gekleurd naar budget {unit} in "
+            f"{year}. Donkerder is meer; elke klasse heeft ook een eigen arcering. Elk "
+            "gebied draagt zijn naam en bedrag; de tabel onder de kaart geeft dezelfde "
+            "cijfers."
         ),
     )
-    months = []
-    running = 0
-    for m in range(result.to_month):
-        running += monthly[m]
-        months.append(
-            MonthRow(
-                month=MONTHS[m],
-                spent=euro(monthly[m]),
-                cumulative=euro(running),
-                budget_to_date=euro(
-                    None if total_budget_all is None else total_budget_all * (m + 1) // 12
-                ),
-            )
-        )
+    total_budget_all = sum(budget.values()) if budget else None
+    total_forecast_all = sum(forecast.values())
+    monthly_by_area = _monthly_spending(session, year, result.to_month, codes)
+    line_svg, months = _monthly_view(
+        [sum(monthly_by_area[c][m] for c in codes) for m in range(12)],
+        result.to_month,
+        year,
+        total_budget_all,
+        total_forecast_all,
+    )
     total_spent_all = sum(spent.values())
     notes = []
     if len(budget) < len(codes) * len(DOMAINS):
@@ -806,35 +845,17 @@ def planner_page(
                 value_text=percent(pct, 1, signed=True),
             )
         )
-    scale = maps.sequential_scale(
-        change_pct.values(), lambda v: percent(v, 1, signed=True), "verschil"
+    map_svg, legend = _map_of(
+        _shapes(session, [municipality], {r.code for r in rows}),
+        map_areas,
+        maps.sequential_scale(change_pct.values(), lambda v: percent(v, 1, signed=True), ""),
+        prefix="map-change",
+        unit="",
+        title="Kaart van het verschil per gebied",
+        description="De wijken gekleurd naar het verschil van hun gebied tussen de twee "
+        "runs, in procent van de uitgangsrun. Donkerder is meer groei; elke klasse heeft ook "
+        "een eigen arcering en elk gebied draagt zijn verschil. De tabel geeft de bedragen.",
     )
-    wanted = {r.code for r in rows}
-    shapes = [
-        maps.MapShape(
-            code=f.properties.code,
-            name=f.properties.name,
-            area=str(f.properties.area),
-            geometry=f.geometry,
-        )
-        for f in district_features(session, municipality).features
-        if f.properties.area in wanted
-    ]
-    map_svg = None
-    if shapes:
-        map_svg = maps.render_map(
-            shapes,
-            map_areas,
-            scale,
-            prefix="map-change",
-            title="Kaart van het verschil per gebied",
-            description="De wijken gekleurd naar het verschil van hun gebied tussen de twee "
-            "runs, in procent van de uitgangsrun. Donkerder is meer groei; elke klasse heeft ook "
-            "een eigen arcering en elk gebied draagt zijn verschil. De tabel geeft de bedragen.",
-        )
-    legend = [LegendItem(maps.legend_swatch("map-change", c), c.label) for c in scale.classes]
-    if any(v is None for v in change_pct.values()):
-        legend.append(LegendItem(maps.legend_swatch("map-change", None), "geen vergelijking"))
     method = "none" if "none" in methods else (methods.pop() if len(methods) == 1 else "mixed")
     return PlannerPage(
         runs=[Choice(c.value, c.label, c.value == base_id) for c in run_choices],

@@ -3,7 +3,8 @@
 The token is pasted once into the sign-in form and checked like a bearer token. The browser
 then holds only a random session id, in an ``HttpOnly``, ``SameSite=Strict`` cookie; the server
 keeps, per session id, the SHA-256 hash of the token (never the token), in the application's
-store for :data:`SESSION_SECONDS`. Every page request resolves that hash again, so a revoked
+store (the memory of the serving process: a restart signs everyone out) for
+:data:`SESSION_SECONDS`. Every page request resolves that hash again, so a revoked
 token signs its sessions out at once. Signing in always starts a new session id (no fixation);
 signing out deletes it.
 
@@ -23,6 +24,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.middleware import ASGIMiddleware
 from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
@@ -81,6 +83,8 @@ async def start_session(
     old = request.cookies.get(COOKIE)
     if old:
         await store.delete(old)
+    if isinstance(store, MemoryStore):
+        await store.delete_expired()  # sessions never signed out would otherwise pile up
     session_id = secrets.token_urlsafe(32)
     await store.set(session_id, token_hash, expires_in=SESSION_SECONDS)
     return session_id, principal
