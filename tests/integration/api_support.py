@@ -7,6 +7,7 @@ role and for each of the two Den Haag partnerships.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from populatie.db import session_scope
 from populatie.districts.service import load_districts
 from populatie.registry.models import Lot
 from populatie.registry.service import sync_registry
+from populatie.spending.demo import register_demo_contracts, write_demo_spending
+from populatie.spending.service import import_spending
 
 ROOT = Path(__file__).resolve().parents[2]
 GEODATA = ROOT / "geodata"
@@ -33,6 +36,14 @@ CONFIG = ROOT / "config"
 KRACHT = "Kracht voor Jeugd en Gezin"
 RONDOMJOU = "RondomJou"
 AREAS_OF = {KRACHT: ["GM0518-L1", "GM0518-L3"], RONDOMJOU: ["GM0518-L2", "GM0518-L4"]}
+# the demo contracts of spending.demo (registered with ``build_world(spending=True)``)
+CONTRACT_OF = {KRACHT: "DEMO-H10-GM0518-P1", RONDOMJOU: "DEMO-H10-GM0518-P2"}
+# query parameters an operation needs, by operation id
+QUERIES: dict[str, dict[str, str]] = {
+    "GetReconciliation": {"year": "2025"},
+    "ExportReconciliationCsv": {"year": "2025"},
+    "ExportReconciliationXlsx": {"year": "2025"},
+}
 
 # caller name → (role, partnership)
 CALLERS: dict[str, tuple[str, str | None]] = {
@@ -57,7 +68,7 @@ class World:
         return {"Authorization": f"Bearer {self.tokens[caller]}"}
 
 
-def build_world(engine: Engine) -> World:
+def build_world(engine: Engine, *, spending: bool = False) -> World:
     config = load_config(CONFIG)
     with session_scope(engine) as session:
         load_districts(session, GEODATA, "test")
@@ -70,6 +81,12 @@ def build_world(engine: Engine) -> World:
             name: issue_token(session, role, partnership, name, "test").token
             for name, (role, partnership) in CALLERS.items()
         }
+    if spending:
+        with session_scope(engine) as session:
+            register_demo_contracts(session, 2025, "test")
+            out = Path(tempfile.mkdtemp(prefix="populatie-test-")) / "spending-2025.csv"
+            write_demo_spending(session, 2025, 1500, 7, out)
+        import_spending(engine, out, user="test")
     return World(engine=engine, tokens=tokens, adopted_2025=adopted.id, draft_2026=draft.id)
 
 
@@ -78,7 +95,7 @@ class Endpoint:
     method: str
     path: str
     handler: HTTPRouteHandler
-    params: dict[str, type]
+    params: dict[str, tuple[type, str]]
 
     @property
     def name(self) -> str:
@@ -97,7 +114,7 @@ def endpoints(app: Litestar) -> Iterator[Endpoint]:
         for method, (handler, _) in sorted(route.route_handler_map.items()):
             if method in {"OPTIONS", "HEAD"}:
                 continue
-            params = {p.name: p.type for p in route.path_parameters.values()}
+            params = {p.name: (p.type, p.full) for p in route.path_parameters.values()}
             yield Endpoint(method, route.path, handler, params)
 
 
@@ -119,6 +136,7 @@ def examples(world: World, caller: str | None) -> dict[str, dict[str, str]]:
         "other_id": world.draft_2026,
         "lot_id": str(_own_lot(world.engine, partnership)),
         "name": partnership or KRACHT,
+        "reference": CONTRACT_OF.get(partnership or KRACHT, "DEMO-H10-GM0518-P1"),
     }
     return {
         "/api/municipalities/{code:str}": {"code": "GM0518"},
@@ -131,10 +149,13 @@ def concrete(endpoint: Endpoint, values: dict[str, dict[str, str]]) -> tuple[str
     """The path with every parameter filled; False when some value had to be made up."""
     path = endpoint.path
     known = True
-    for name, kind in endpoint.params.items():
+    for name, (kind, full) in endpoint.params.items():
         value = values.get(endpoint.path, {}).get(name) or values["*"].get(name)
         if value is None:
             known = False
             value = "0" if kind is int else "unknown"
-        path = path.replace(f"{{{name}:{kind.__name__}}}", quote(value, safe=""))
+        path = path.replace(f"{{{full}}}", quote(value, safe="/" if full.endswith(":path") else ""))
+    query = QUERIES.get(endpoint.handler.operation_id or "")
+    if query:
+        path += "?" + "&".join(f"{k}={quote(v)}" for k, v in query.items())
     return path, known

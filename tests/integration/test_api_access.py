@@ -40,18 +40,28 @@ CONSORTIUM_OPERATIONS = {
     "ListLots",
     "GetLot",
     "ListBudgets",
+    "ListContracts",
+    "GetContract",
+    "ListSpending",
+    "GetReconciliation",
+    "ExportBudgetsCsv",
+    "ExportBudgetsXlsx",
+    "ExportBudgetsGeojson",
+    "ExportReconciliationCsv",
+    "ExportReconciliationXlsx",
 }
 # The writes and who may make them.
 WRITE_POLICIES = {
     "CreateRun": {Role.FINANCE, Role.PLANNER},
     "AdoptRun": {Role.FINANCE},
+    "UploadSpending": {Role.FINANCE},
 }
 BODIES: dict[str, Any] = {"CreateRun": {"year": 2026, "municipalities": ["GM0629"]}}
 
 
 @pytest.fixture
 def world(engine: Engine) -> World:
-    return build_world(engine)
+    return build_world(engine, spending=True)
 
 
 def check_all(app: Litestar, world: World) -> tuple[list[str], list[str]]:
@@ -74,6 +84,8 @@ def check_all(app: Litestar, world: World) -> tuple[list[str], list[str]]:
                     json=body if endpoint.method != "GET" else None,
                 )
                 checked.append(f"{endpoint.name} as {caller}")
+                # a write without an example body here is only checked to get past the guard
+                known = known and (endpoint.method == "GET" or bool(body))
                 problem = _expectation(endpoint, policy, role, known, response.status_code)
                 if problem is None and response.status_code >= 400 and path.startswith("/api"):
                     problem = _problem_shape(response)

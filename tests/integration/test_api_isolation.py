@@ -7,8 +7,12 @@ not exist, and no answer it can get mentions the other partnership at all.
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import pytest
 from litestar.testing import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from populatie.app import create_app
@@ -16,6 +20,7 @@ from populatie.auth.access import policy_of
 from populatie.auth.tokens import Role
 from tests.integration.api_support import (
     AREAS_OF,
+    CONTRACT_OF,
     KRACHT,
     RONDOMJOU,
     World,
@@ -25,12 +30,13 @@ from tests.integration.api_support import (
     examples,
 )
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAIRS = [("kracht", KRACHT, RONDOMJOU), ("rondomjou", RONDOMJOU, KRACHT)]
 
 
 @pytest.fixture
 def world(engine: Engine) -> World:
-    return build_world(engine)
+    return build_world(engine, spending=True)
 
 
 def _codes(items: list[dict[str, object]], key: str = "code") -> list[object]:
@@ -92,6 +98,43 @@ def test_another_partnerships_records_are_404_like_nothing_at_all(world: World) 
                 assert response.status_code == expected, (caller, lot)
             for path in ["/api/runs", "/api/partnerships", "/api/districts", "/api/audit"]:
                 assert client.get(path, headers=h).status_code == 404, path
+            theirs = client.get(f"/api/contracts/{CONTRACT_OF[other]}", headers=h)
+            nothing = client.get("/api/contracts/NO-SUCH-CONTRACT", headers=h)
+            assert theirs.status_code == nothing.status_code == 404
+            assert theirs.json()["title"] == nothing.json()["title"]
+            assert client.post("/api/spending", headers=h).status_code == 404
+
+
+def test_spending_contracts_and_reconciliation_are_scoped(world: World) -> None:
+    finance = world.headers("finance")
+    with TestClient(app=create_app(world.engine)) as client:
+        every = client.get("/api/spending", params={"limit": 1}, headers=finance).json()
+        seen = 0
+        for caller, own, _other in PAIRS:
+            h = world.headers(caller)
+            contracts = client.get("/api/contracts", headers=h).json()["items"]
+            assert contracts
+            assert {c["partnership"] for c in contracts} == {own}
+            own_refs = {c["reference"] for c in contracts} | {
+                f"{lot['municipality']}/{lot['number']}"
+                for lot in client.get("/api/lots", headers=h).json()["items"]
+            }
+            rows = client.get("/api/spending", params={"limit": 1000}, headers=h).json()
+            assert rows["total"] > 0
+            assert {r["reference"] for r in rows["items"]} <= own_refs
+            seen += rows["total"]
+            # the same filter through finance gives the same rows
+            for ref in sorted(own_refs):
+                mine = client.get("/api/spending", params={"reference": ref}, headers=h).json()
+                all_ = client.get("/api/spending", params={"reference": ref}, headers=finance)
+                assert mine["total"] == all_.json()["total"]
+            report = client.get("/api/reconciliation", params={"year": 2025}, headers=h).json()
+            assert report["lines"]
+            assert {line["partnership"] for line in report["lines"]} == {own}
+            for exc in report["exceptions"]:
+                assert any(ref in exc["subject"] for ref in own_refs), exc["subject"]
+            assert report["notes"] == []
+        assert seen < every["total"]  # rows on no lot, or on no contract, are finance's only
 
 
 def test_nothing_a_consortium_can_read_mentions_the_other(world: World) -> None:
@@ -111,9 +154,28 @@ def test_nothing_a_consortium_can_read_mentions_the_other(world: World) -> None:
             for endpoint in readable:
                 path, _ = concrete(endpoint, values)
                 response = client.get(path, headers=world.headers(caller))
-                assert response.status_code == 200, (caller, path, response.text)
-                text = response.text
-                assert own in text, (caller, path)
+                assert response.status_code == 200, (caller, path, response.text[:200])
+                text = _text(response)
+                ours = [own, *AREAS_OF[own], CONTRACT_OF[own]]
+                assert any(mark in text for mark in ours), (caller, path)  # not just empty
                 assert other not in text, (caller, path)
-                for code in AREAS_OF[other]:
-                    assert code not in text, (caller, path, code)
+                assert CONTRACT_OF[other] not in text, (caller, path)
+                if "reconciliation" not in path:
+                    # (a row booked on the caller's own lot for a district of another area is
+                    # the caller's own spending; its exception names that district's area)
+                    for code in AREAS_OF[other]:
+                        assert code not in text, (caller, path, code)
+
+
+def _text(response: Any) -> str:
+    """The readable text of a response, also of a spreadsheet."""
+    if not response.headers["content-type"].startswith(XLSX):
+        return str(response.text)
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    return "\n".join(
+        str(value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    )

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import Engine
 
 from populatie.app import create_app
-from tests.integration.api_support import World, build_world, examples
+from tests.integration.api_support import QUERIES, World, build_world, examples
 
 MAX_EXAMPLES = 6
 BODIES: dict[str, Any] = {
@@ -32,7 +32,15 @@ BODIES: dict[str, Any] = {
         "year": 2026,
         "municipalities": ["GM0518"],
         "scenario": {"name": "schema", "rates": {"gm0518": {"access": {"young_0_14": 200.0}}}},
-    }
+    },
+    "UploadSpending": {
+        "file": (
+            b"booking_date,municipality,district,reference,domain,provider,amount,"
+            b"invoice_reference,description\n"
+            b"2025-05-02,GM0518,WK051801,GM0518/1,access,Incluzio Randstad B.V.,100.00,S-1,\n"
+        ),
+        "decimal_comma": False,
+    },
 }
 CHECKS = [
     not_a_server_error,
@@ -67,7 +75,7 @@ def _checker(
 
 @pytest.fixture
 def world(engine: Engine) -> World:
-    return build_world(engine)
+    return build_world(engine, spending=True)
 
 
 def test_every_operation_keeps_to_the_schema(world: World) -> None:
@@ -90,8 +98,10 @@ def test_every_operation_keeps_to_the_schema(world: World) -> None:
             name: plain.get(operation.path, {}).get(name) or values["*"][name]
             for name in re.findall(r"{(\w+)}", operation.path)
         }
-        body = BODIES.get(operation.definition.raw.get("operationId", ""), NOT_SET)
-        case = operation.Case(path_parameters=params, body=body)
+        operation_id = operation.definition.raw.get("operationId", "")
+        body = BODIES.get(operation_id, NOT_SET)
+        query = QUERIES.get(operation_id) or None
+        case = operation.Case(path_parameters=params, body=body, query=query)
         response = case.call(headers=headers)
         assert response.status_code < 300, (operation.path, response.text[:300])
         case.validate_response(response, checks=CHECKS, headers=headers)
