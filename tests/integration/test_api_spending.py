@@ -131,7 +131,9 @@ def test_reconciliation_is_the_cli_content(world: World, demo_file: Path) -> Non
         assert march["to"] == "2025-03"
         no_year = client.get("/api/reconciliation", headers=finance)
         assert no_year.status_code == 400
-        assert "year" in no_year.json()["detail"], no_year.text
+        assert no_year.json()["errors"] == [
+            {"field": "year", "source": "query", "message": "required"}
+        ]
 
         contracts = client.get("/api/contracts", params={"year": 2025}, headers=finance).json()
         assert {c["reference"] for c in contracts["items"]} >= {"DEMO-H10-GM0518-P1"}

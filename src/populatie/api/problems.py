@@ -121,12 +121,23 @@ def _field_errors(extra: object) -> list[dict[str, Any]]:
     return errors
 
 
+_MISSING = re.compile(r"Missing required (\w+) parameter '([^']+)'")
+
+
+def _missing_parameter(detail: str) -> list[dict[str, Any]]:
+    """Litestar names a missing required parameter only in its message."""
+    found = _MISSING.search(detail)
+    if found is None:
+        return []
+    return [{"field": found[2], "source": found[1], "message": "required"}]
+
+
 def problem_from_http(exc: HTTPException) -> ProblemDetailsException:
     """Litestar's own errors (validation, auth, routing) with a stable ``type`` per kind."""
     if isinstance(exc, ProblemDetailsException):
         return exc
     if isinstance(exc, ValidationException):
-        errors = _field_errors(exc.extra)
+        errors = _field_errors(exc.extra) or _missing_parameter(exc.detail)
         named = "; ".join(f"{e['field'] or e['source']}: {e['message']}" for e in errors)
         return _problem(400, "validation-error", f"invalid request: {named or exc.detail}", errors)
     if isinstance(exc, NotAuthorizedException):
