@@ -3,6 +3,9 @@ record (``parse_cents``) on any text, and the checks run per column."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,6 +15,8 @@ from populatie.core.money import parse_cents
 from populatie.spending.parsing import (
     MAX_ROW_CENTS,
     SpendingFileError,
+    _csv_table,
+    _fast_table,
     parse_amounts,
     parse_spending,
 )
@@ -93,3 +98,38 @@ def test_a_byte_order_mark_and_semicolons_are_understood() -> None:
     data = "\ufeff" + HEADER.replace(",", ";") + "\n2025-01-31;GM0518;;C;access;P;1,00;I\n"
     parsed = parse_spending(data.encode(), decimal_comma=True, municipalities=["GM0518"])
     assert parsed.amount_cents.tolist() == [100]
+
+
+cells = st.text(alphabet=st.sampled_from(list('ab ,;"\n\r\t1é')), max_size=6)
+
+
+@settings(max_examples=300)
+@given(
+    st.integers(1, 4).flatmap(
+        lambda width: st.lists(st.lists(cells, min_size=width, max_size=width), min_size=2)
+    ),
+    st.sampled_from([",", ";"]),
+    st.sampled_from(["\n", "\r\n"]),
+)
+def test_the_fast_reader_reads_what_the_csv_module_reads(
+    rows: list[list[str]], delimiter: str, newline: str
+) -> None:
+    """Written by the csv module (quoting what needs it), read back by the fast path: the
+    same cells and lines as the csv module gives, or no answer (then the csv module reads)."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator=newline).writerows(rows)
+    text = out.getvalue().replace("\r\n", "\n")
+    fast = _fast_table(text, delimiter)
+    if fast is None:
+        return
+    slow = _csv_table(text, delimiter)
+    assert fast.header == slow.header
+    assert fast.columns == slow.columns
+    assert fast.lines.tolist() == slow.lines.tolist()
+
+
+def test_the_fast_reader_takes_quoted_separators() -> None:
+    text = 'a,b\n"x, y",1\nz,"2"\n'
+    fast = _fast_table(text, ",")
+    assert fast is not None
+    assert fast.columns == [["x, y", "z"], ["1", "2"]]

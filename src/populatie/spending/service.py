@@ -17,6 +17,7 @@ like every other validation error.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -26,7 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 import psycopg
-from sqlalchemy import Connection, Engine, and_, func, insert, select
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, literal_column, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -126,7 +127,7 @@ def import_spending(
     show.phase("writing", len(parsed))
     try:
         return _write(engine, parsed, path.name, decimal_comma, user, show)
-    except (sa_exc.IntegrityError, psycopg.errors.IntegrityError) as exc:
+    except (sa_exc.IntegrityError, psycopg.errors.IntegrityError, sqlite3.IntegrityError) as exc:
         again = _earlier_import(engine, digest, path.name)
         if again is not None:
             return again  # the same file, imported at the same moment by someone else
@@ -220,13 +221,6 @@ def _already_imported(
 # ---------------------------------------------------------------------------------------------
 
 
-def _codes(values: Sequence[str]) -> tuple[npt.NDArray[np.int64], list[str]]:
-    index = {v: i for i, v in enumerate(dict.fromkeys(values))}
-    return np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values)), list(
-        index
-    )
-
-
 @dataclass(frozen=True)
 class _Groups:
     """The file's rows grouped by month key: ``group[i]`` is row i's key; ``first[g]`` the
@@ -242,19 +236,14 @@ def _group(parsed: ParsedSpending) -> _Groups:
     n = len(parsed)
     key = (parsed.year.astype(np.int64) * 12 + parsed.month - 1) - 2000 * 12
     radix = 100 * 12
-    for values in (
-        parsed.municipality,
-        parsed.district,
-        parsed.reference,
-        parsed.domain,
-        parsed.provider,
-    ):
-        codes, uniques = _codes(values)
-        if radix * len(uniques) >= 2**62:  # cannot happen with real files; stay exact anyway
+    for name in ("municipality", "district", "reference", "domain", "provider"):
+        column = parsed.coded[name]
+        size = len(column.values)
+        if radix * size >= 2**62:  # cannot happen with real files; stay exact anyway
             _, key = np.unique(key, return_inverse=True)
             radix = int(key.max()) + 1
-        key = key * len(uniques) + codes
-        radix *= len(uniques)
+        key = key * size + column.codes
+        radix *= size
     _, first, group = np.unique(key, return_index=True, return_inverse=True)
     group = group.astype(np.int64).reshape(n)
     amount = np.zeros(first.size, dtype=np.int64)
@@ -323,11 +312,10 @@ def _write(
 
         month_ids, existed = _upsert_month_totals(conn, parsed, groups, base)
         _record_months(conn, parsed, import_id, base)
-        rows = _row_tuples(parsed, import_id, base, month_ids[groups.group])
         if postgres:
-            _copy_rows(conn, rows, progress)
+            _copy_rows(conn, parsed, import_id, base, month_ids[groups.group], progress)
         else:
-            _insert_rows(conn, rows, progress)
+            _insert_rows(conn, parsed, import_id, base, month_ids[groups.group], progress)
 
         original = _duplicates_of_earlier(conn, parsed, groups, base, month_ids, existed)
         for i, j in _duplicates_in_file(parsed, groups):
@@ -362,7 +350,7 @@ def _write(
         amount_cents=total,
         first_booked_on=first_day,
         last_booked_on=last_day,
-        months=len(set(zip(parsed.year.tolist(), parsed.month.tolist(), strict=True))),
+        months=int(np.unique(parsed.year * 100 + parsed.month).size),
         duplicates=len(original),
         imported_at=now,
     )
@@ -506,25 +494,114 @@ def _chunks(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[A
 
 
 def _insert_rows(
-    conn: Connection, rows: Iterator[tuple[Any, ...]], progress: ImportProgress
+    conn: Connection,
+    parsed: ParsedSpending,
+    import_id: int,
+    base: int,
+    row_month: npt.NDArray[np.int64],
+    progress: ImportProgress,
 ) -> None:
-    """SQLite: the Core insert, compiled once, executed many times without bind processing."""
-    sql = str(insert(Spending).compile(dialect=conn.dialect))
-    for chunk in _chunks(rows, CHUNK_ROWS):
-        conn.exec_driver_sql(sql, chunk)
-        progress.advance(len(chunk))
+    """SQLite: one Core ``insert``, compiled once and executed for every row by the driver.
+
+    Only what differs per row is bound: the import is a literal, an empty district becomes
+    NULL in SQL, and the id is SQLite's own next rowid (the largest plus one: the ids the
+    import reserved, as the write lock is held; checked below). The rows are fed to
+    ``executemany`` as they are zipped, chunk by chunk, never gathered in lists.
+    """
+    n = len(parsed)
+    statement = insert(Spending).values(
+        id=literal_column("NULL"),  # INTEGER PRIMARY KEY: NULL takes the next rowid
+        import_id=literal_column(str(int(import_id))),
+        line=bindparam("line"),
+        month_id=bindparam("month_id"),
+        booked_on=bindparam("booked_on"),
+        municipality_code=bindparam("municipality_code"),
+        district_code=func.nullif(bindparam("district_code"), literal_column("''")),
+        reference=bindparam("reference"),
+        domain=bindparam("domain"),
+        provider=bindparam("provider"),
+        amount_cents=bindparam("amount_cents"),
+        invoice_reference=bindparam("invoice_reference"),
+        description=bindparam("description"),
+    )
+    compiled = statement.compile(dialect=conn.dialect)
+    values: dict[str, Sequence[Any]] = {
+        "line": parsed.lines.tolist(),
+        "month_id": row_month.tolist(),
+        "booked_on": parsed.booked_on,
+        "municipality_code": parsed.municipality,
+        "district_code": parsed.district,
+        "reference": parsed.reference,
+        "domain": parsed.domain,
+        "provider": parsed.provider,
+        "amount_cents": parsed.amount_cents.tolist(),
+        "invoice_reference": parsed.invoice_reference,
+        "description": parsed.description,
+    }
+    assert compiled.positiontup is not None
+    rows = zip(*(values[name] for name in compiled.positiontup), strict=True)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, n, CHUNK_ROWS):
+            stop = min(n, start + CHUNK_ROWS)
+            cursor.executemany(str(compiled), itertools.islice(rows, stop - start))
+            progress.advance(stop - start)
+    finally:
+        cursor.close()
+    # Every new id is above the old largest (base - 1); n of them ending at base + n - 1 are
+    # exactly the reserved block.
+    last = conn.execute(select(func.max(Spending.id))).scalar_one()
+    if last != base + n - 1:
+        raise DataError(f"rows got ids up to {last}, not the block {base}..{base + n - 1}")
 
 
-def _copy_rows(conn: Connection, rows: Iterator[tuple[Any, ...]], progress: ImportProgress) -> None:
-    """PostgreSQL: ``COPY … FROM STDIN`` on the transaction's own connection."""
-    names = ", ".join(c.name for c in Spending.__table__.columns)  # type: ignore[attr-defined]
+def _copy_rows(
+    conn: Connection,
+    parsed: ParsedSpending,
+    import_id: int,
+    base: int,
+    row_month: npt.NDArray[np.int64],
+    progress: ImportProgress,
+) -> None:
+    """PostgreSQL: ``COPY … FROM STDIN`` on the transaction's own connection.
+
+    When no value needs escaping in COPY's text format (no tab, backslash or line break in the
+    file), each chunk is written as one block of text joined column-wise; otherwise row by
+    row, letting psycopg escape.
+    """
+    names = [c.name for c in Spending.__table__.columns]  # type: ignore[attr-defined]
     driver = conn.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
-    with driver.cursor() as cursor, cursor.copy(f"COPY spending ({names}) FROM STDIN") as copy:
-        for chunk in _chunks(rows, CHUNK_ROWS):
-            for row in chunk:
-                copy.write_row(row)
-            progress.advance(len(chunk))
+    statement = f"COPY spending ({', '.join(names)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        if not parsed.copy_safe:
+            rows = _row_tuples(parsed, import_id, base, row_month)
+            for chunk in _chunks(rows, CHUNK_ROWS):
+                for row in chunk:
+                    copy.write_row(row)
+                progress.advance(len(chunk))
+            return
+        n = len(parsed)
+        for start in range(0, n, CHUNK_ROWS):
+            stop = min(n, start + CHUNK_ROWS)
+            text = {
+                "id": map(str, range(base + start, base + stop)),
+                "import_id": itertools.repeat(str(import_id), stop - start),
+                "line": map(str, parsed.lines[start:stop].tolist()),
+                "month_id": map(str, row_month[start:stop].tolist()),
+                "booked_on": parsed.booked_on[start:stop],
+                "municipality_code": parsed.municipality[start:stop],
+                "district_code": [d or "\\N" for d in parsed.district[start:stop]],
+                "reference": parsed.reference[start:stop],
+                "domain": parsed.domain[start:stop],
+                "provider": parsed.provider[start:stop],
+                "amount_cents": map(str, parsed.amount_cents[start:stop].tolist()),
+                "invoice_reference": parsed.invoice_reference[start:stop],
+                "description": parsed.description[start:stop],
+            }
+            block = "\n".join(map("\t".join, zip(*(text[name] for name in names), strict=True)))
+            copy.write(block + "\n")
+            progress.advance(stop - start)
 
 
 def _duplicates_of_earlier(

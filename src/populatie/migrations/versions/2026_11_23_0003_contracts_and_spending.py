@@ -85,14 +85,6 @@ def upgrade() -> None:
         sa.Column("amount_cents", sa.BigInteger(), nullable=False),
         sa.Column("invoice_reference", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["import_id"],
-            ["spending_import.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["month_id"],
-            ["spending_month.id"],
-        ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("invoice_reference"),
     )
