@@ -316,12 +316,13 @@ def _duplicates(session: Session, year: int, to_month: int) -> list[DuplicateInv
             col(original_file.file_name),
             col(original.line),
         )
+        # Driven by the (small) duplicate table: a condition on the rows' dates here would make
+        # SQLite scan every spending row, so the year is picked below.
         .select_from(SpendingDuplicate)
         .join(copy, col(copy.id) == col(SpendingDuplicate.spending_id))
         .join(original, col(original.id) == col(SpendingDuplicate.original_id))
         .join(copy_file, col(copy_file.id) == col(copy.import_id))
         .join(original_file, col(original_file.id) == col(original.import_id))
-        .where(col(copy.booked_on) >= date(year, 1, 1), col(copy.booked_on) < last)
         .order_by(col(copy.booked_on), col(copy.invoice_reference))
     )
     return [
@@ -340,6 +341,7 @@ def _duplicates(session: Session, year: int, to_month: int) -> list[DuplicateInv
             original_line=int(r[11]),
         )
         for r in rows
+        if date(year, 1, 1) <= r[2] < last
     ]
 
 
