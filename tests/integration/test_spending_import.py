@@ -165,6 +165,10 @@ BAD_ROWS = [
         id="invoice-too-long",
     ),
     pytest.param({"reference": "R" * 65}, "reference", "longer than 64", id="reference-too-long"),
+    pytest.param({"provider": "P" * 201}, "provider", "longer than 200", id="provider-too-long"),
+    pytest.param(
+        {"description": "D" * 501}, "description", "longer than 500", id="description-too-long"
+    ),
     pytest.param(
         {"description": "client 111222333 seen"}, "description", "BSN", id="bsn-in-description"
     ),
