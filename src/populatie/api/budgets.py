@@ -123,17 +123,19 @@ class BudgetReader:
     """``GET /api/areas/{code}/budget``, the hottest read, answered from memory.
 
     An area's budget changes only when a run is adopted. Answers (including "not found") are
-    kept per area, year and caller scope for ``ttl`` seconds; an adoption through this app
-    clears them at once, one through another process (the CLI) shows within ``ttl``. One
-    computation per key runs at a time, in a worker thread with a session of its own, as a
-    task of its own so that a caller going away does not cancel it for the others waiting.
+    kept per area, year and caller scope; an adoption through this app clears them at once.
+    An answer older than ``ttl`` seconds is still given while a fresh one is computed in the
+    background, so an adoption through another process (the CLI) shows within ``ttl`` seconds
+    and the time to compute one, and no caller waits for a renewal. One computation per key
+    runs at a time, in a worker thread with a session of its own, as a task of its own so that
+    a caller going away does not cancel it for the others waiting.
     """
 
     def __init__(self, engine: Engine, ttl: float = BUDGET_CACHE_SECONDS) -> None:
         self.engine = engine
         self.ttl = ttl
         self._answers: dict[_Key, tuple[float, _Answer]] = {}
-        self._pending: dict[_Key, asyncio.Task[_Answer]] = {}
+        self._pending: dict[_Key, tuple[int, asyncio.Task[_Answer]]] = {}
         self._generation = 0
 
     def clear(self) -> None:
@@ -146,17 +148,22 @@ class BudgetReader:
     ) -> schemas.AreaBudget:
         key = (code, scope, year)
         cached = self._answers.get(key)
-        if cached is not None and cached[0] > time.monotonic():
+        pending = self._pending.get(key)
+        current = pending[1] if pending and pending[0] == self._generation else None
+        if cached is not None:
+            if cached[0] <= time.monotonic() and current is None:
+                self._start(key)  # renewed in the background; this caller need not wait
             return _answer(cached[1])
-        task = self._pending.get(key)
-        if task is None:
-            task = asyncio.create_task(self._load(key))
-            task.add_done_callback(_retrieve)
-            self._pending[key] = task
-        return _answer(await asyncio.shield(task))
+        # (a computation begun before the last clear() may have read what it replaced)
+        return _answer(await asyncio.shield(current or self._start(key)))
 
-    async def _load(self, key: _Key) -> _Answer:
-        generation = self._generation
+    def _start(self, key: _Key) -> asyncio.Task[_Answer]:
+        task = asyncio.create_task(self._load(key, self._generation))
+        task.add_done_callback(_retrieve)
+        self._pending[key] = (self._generation, task)
+        return task
+
+    async def _load(self, key: _Key, generation: int) -> _Answer:
         try:
             answer = await anyio.to_thread.run_sync(self._compute, *key)
             if generation == self._generation:
@@ -165,7 +172,8 @@ class BudgetReader:
                 self._answers[key] = (time.monotonic() + self.ttl, answer)
             return answer
         finally:
-            del self._pending[key]
+            if self._pending.get(key, (None,))[0] == generation:
+                del self._pending[key]
 
     def _compute(self, code: str, scope: str | None, year: int | None) -> _Answer:
         with Session(self.engine) as session:
