@@ -87,7 +87,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+def serve(url: str, folder: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {
         **os.environ,
@@ -99,6 +99,7 @@ def serve(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
         [
             sys.executable, "-m", "uvicorn", "populatie.app:create_app", "--factory",
             "--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log",
+            "--workers", str(workers),
         ],
         env=env,
         cwd=folder,
@@ -218,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20000, help="per route (python client)")
     parser.add_argument("--seconds", type=float, default=10.0, help="per route, at most")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args(argv)
     wrk = None if args.client == "python" else shutil.which("wrk")
     if args.client == "wrk" and wrk is None:
@@ -226,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="populatie-bench-") as tmp:
         folder = Path(tmp)
         url, token = prepare(folder)
-        server, base = serve(url, folder)
+        server, base = serve(url, folder, args.workers)
         try:
             consortium = {"Authorization": f"Bearer {token}"}
             budget_url = f"{base}/api/areas/{AREA}/budget"
@@ -247,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     tool = "wrk" if wrk else "asyncio keep-alive client in this process (no wrk)"
     load1, load5, _ = os.getloadavg()
     print(
-        f"load: {tool}, {args.connections} connections, 127.0.0.1, uvicorn 1 worker; "
+        f"load: {tool}, {args.connections} connections, 127.0.0.1, uvicorn {args.workers} "
+        f"worker{'s' if args.workers > 1 else ''}; "
         f"{os.cpu_count()} cores, load average {load1:.1f} / {load5:.1f} (1 / 5 min)"
     )
     for name, load in (
