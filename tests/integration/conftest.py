@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,3 +50,26 @@ def write_config(tmp_path: Path, areas_toml: str) -> Path:
         (folder / name).write_bytes((CONFIG / name).read_bytes())
     (folder / "areas.toml").write_text(areas_toml, encoding="utf-8")
     return folder
+
+
+def run_cli(
+    folder: Path, *args: str, user: str = "tester", timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run ``populatie`` as a user would, on a SQLite file in ``folder`` and the shipped data."""
+    env = {
+        **os.environ,
+        "POPULATIE_DATABASE_URL": f"sqlite:///{(folder / 'cli.db').as_posix()}",
+        "POPULATIE_DATA_DIR": str(GEODATA),
+        "POPULATIE_CONFIG_DIR": str(CONFIG),
+        "POPULATIE_USER": user,
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "populatie.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=folder,
+        timeout=timeout,
+        check=False,
+    )

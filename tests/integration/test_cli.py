@@ -3,47 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-
-
-def _populatie(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "POPULATIE_DATABASE_URL": f"sqlite:///{(tmp_path / 'cli.db').as_posix()}",
-        "POPULATIE_DATA_DIR": str(ROOT / "geodata"),
-        "POPULATIE_CONFIG_DIR": str(ROOT / "config"),
-        "POPULATIE_USER": "tester",
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "populatie.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
+from tests.integration.conftest import run_cli
 
 
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("cli")
-    loaded = _populatie(folder, "load")
+    loaded = run_cli(folder, "load")
     assert loaded.returncode == 0, loaded.stderr
     assert "loaded 123 districts" in loaded.stdout
     return folder
 
 
 def test_allocate_json_is_the_documented_stable_shape(cli_db: Path) -> None:
-    done = _populatie(cli_db, "allocate", "--year", "2025", "--adopt", "--format", "json")
+    done = run_cli(cli_db, "allocate", "--year", "2025", "--adopt", "--format", "json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert set(result) == {"run_id", "year", "status", "areas", "budget_cents"}
@@ -70,7 +47,7 @@ def test_allocate_json_is_the_documented_stable_shape(cli_db: Path) -> None:
 
 
 def test_allocate_table_names_units_and_changes(cli_db: Path) -> None:
-    done = _populatie(cli_db, "allocate", "--year", "2026", "--municipality", "GM0518")
+    done = run_cli(cli_db, "allocate", "--year", "2026", "--municipality", "GM0518")
     assert done.returncode == 0, done.stderr
     assert "Kracht voor Jeugd en Gezin" in done.stdout
     assert "per inhabitant" not in done.stdout  # Den Haag has age figures
@@ -79,7 +56,7 @@ def test_allocate_table_names_units_and_changes(cli_db: Path) -> None:
 
 
 def test_allocate_csv_has_one_row_per_area(cli_db: Path) -> None:
-    done = _populatie(cli_db, "allocate", "--year", "2025", "--format", "csv")
+    done = run_cli(cli_db, "allocate", "--year", "2025", "--format", "csv")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[0].startswith("run_id,year,status,code,area")
@@ -87,11 +64,11 @@ def test_allocate_csv_has_one_row_per_area(cli_db: Path) -> None:
 
 
 def test_errors_are_messages_not_tracebacks(cli_db: Path) -> None:
-    done = _populatie(cli_db, "allocate", "--year", "1999")
+    done = run_cli(cli_db, "allocate", "--year", "1999")
     assert done.returncode == 2
     assert "no budget" in done.stderr
     assert "1999" in done.stderr
     assert "Traceback" not in done.stderr
-    unknown = _populatie(cli_db, "allocate", "--year", "2025", "--municipality", "GM9999")
+    unknown = run_cli(cli_db, "allocate", "--year", "2025", "--municipality", "GM9999")
     assert unknown.returncode == 2
     assert "GM9999" in unknown.stderr

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,8 +20,7 @@ from populatie.districts.service import load_districts, remap_run_need, stored_m
 from populatie.errors import DataError, NotFoundError
 from populatie.geo import load_geodata
 from populatie.geo.harmonise import municipality_totals, vintage_mappings
-from tests.conftest import ROOT
-from tests.integration.conftest import GEODATA
+from tests.integration.conftest import GEODATA, run_cli
 
 FOUR = ["GM0518", "GM0603", "GM0629", "GM1916"]
 
@@ -198,44 +194,24 @@ def test_a_past_run_is_re_expressed_on_the_new_districts(session: Session) -> No
 # --- the command ---------------------------------------------------------------------------
 
 
-def _populatie(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "POPULATIE_DATABASE_URL": f"sqlite:///{(folder / 'cli.db').as_posix()}",
-        "POPULATIE_DATA_DIR": str(ROOT / "geodata"),
-        "POPULATIE_CONFIG_DIR": str(ROOT / "config"),
-        "POPULATIE_USER": "tester",
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "populatie.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=folder,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("mapping-cli")
-    loaded = _populatie(folder, "load")
+    loaded = run_cli(folder, "load")
     assert loaded.returncode == 0, loaded.stderr
     assert "WK060303 (2016) onto WK060304 89.3%, WK060306 10.7% (2023)" in loaded.stdout
     return folder
 
 
 def test_cli_mapping_csv(cli_db: Path) -> None:
-    done = _populatie(cli_db, "districts", "mapping", "--municipality", "GM0603", "--format", "csv")
+    done = run_cli(cli_db, "districts", "mapping", "--municipality", "GM0603", "--format", "csv")
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert len(rows) == 13
     assert {r["municipality_code"] for r in rows} == {"GM0603"}
     assert {r["status"] for r in rows} == {"overlap"}
     assert len({r["new_code"] for r in rows}) == 11
-    everything = _populatie(
+    everything = run_cli(
         cli_db, "districts", "mapping", "--municipality", "GM0603", "--format", "csv", "--all"
     )
     all_rows = list(csv.DictReader(io.StringIO(everything.stdout)))
@@ -244,14 +220,14 @@ def test_cli_mapping_csv(cli_db: Path) -> None:
 
 
 def test_cli_mapping_table_and_errors(cli_db: Path) -> None:
-    done = _populatie(cli_db, "districts", "mapping", "--municipality", "GM1916")
+    done = run_cli(cli_db, "districts", "mapping", "--municipality", "GM1916")
     assert done.returncode == 0, done.stderr
     assert "WK191609 (2016)" in done.stdout
     assert "WK191613 (2023)" in done.stdout
     assert "area-weighted overlay of CBS 2016 boundaries onto 2023 boundaries" in done.stdout
-    none = _populatie(cli_db, "districts", "mapping", "--municipality", "GM0503")
+    none = run_cli(cli_db, "districts", "mapping", "--municipality", "GM0503")
     assert none.returncode == 0
     assert "no district mapping stored for GM0503" in none.stdout
-    wrong = _populatie(cli_db, "districts", "mapping", "--municipality", "GM9999")
+    wrong = run_cli(cli_db, "districts", "mapping", "--municipality", "GM9999")
     assert wrong.returncode == 2
     assert "GM9999: not one of the H10 municipalities" in wrong.stderr

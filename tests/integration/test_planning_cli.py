@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.integration.conftest import run_cli
 
 
 def _populatie(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "POPULATIE_DATABASE_URL": f"sqlite:///{(folder / 'cli.db').as_posix()}",
-        "POPULATIE_DATA_DIR": str(ROOT / "geodata"),
-        "POPULATIE_CONFIG_DIR": str(ROOT / "config"),
-        "POPULATIE_USER": "planner",
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "populatie.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=folder,
-        timeout=300,
-        check=False,
-    )
+    return run_cli(folder, *args, user="planner")
 
 
 @pytest.fixture(scope="module")
