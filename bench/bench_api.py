@@ -167,7 +167,8 @@ async def _stream_load(
 def _wrk_load(
     wrk: str, url: str, headers: dict[str, str], connections: int, seconds: float
 ) -> Load:
-    args = [wrk, "-t", "2", "-c", str(connections), "-d", f"{max(1, round(seconds))}s"]
+    # one thread: on a small machine a second one takes the core the server needs
+    args = [wrk, "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s"]
     args += ["--latency", "--timeout", "10s"]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
