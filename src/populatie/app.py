@@ -31,13 +31,13 @@ from populatie.auth.access import (
     PUBLIC,
     SECURITY_SCHEME,
     BearerAuthMiddleware,
+    PrincipalResolver,
     access,
     authorize,
     check_policies,
     provide_principal,
 )
 from populatie.auth.controllers import AuditController
-from populatie.auth.tokens import PrincipalCache
 from populatie.contracts.controllers import ContractController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
@@ -134,7 +134,7 @@ def create_app(
     )
     app.state.engine = engine or get_engine()
     app.state.settings = settings or get_settings()
-    app.state.principal_cache = PrincipalCache()
+    app.state.principals = PrincipalResolver(app.state.engine)
     app.state.budget_reader = BudgetReader(app.state.engine)
     check_policies(app.routes)
     return app

@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from populatie.allocations import service
 from populatie.app import create_app
-from populatie.auth.tokens import PrincipalCache, list_tokens, revoke_token
+from populatie.auth.access import PrincipalResolver
+from populatie.auth.tokens import list_tokens, revoke_token
 from populatie.configuration import DOMAINS
 from populatie.db import session_scope
 from tests.integration.api_support import KRACHT, RONDOMJOU, World, build_world
@@ -240,13 +241,16 @@ def test_problems_for_tokens_routes_and_methods(world: World) -> None:
         assert bad.status_code == 400
         assert bad.json()["errors"][0]["field"] == "limit"
 
-        # a revoked token stops working once the short cache has let go of it
-        app.state.principal_cache = PrincipalCache(ttl=0)
-        assert client.get("/api/areas", headers=world.headers("auditor")).status_code == 200
+        # a revoked token stops working once the resolver has looked it up again
+        app.state.principals = PrincipalResolver(world.engine, ttl=0)
+        auditor = world.headers("auditor")
+        assert client.get("/api/areas", headers=auditor).status_code == 200
         with session_scope(world.engine) as session:
             token_id = next(int(t.id or 0) for t in list_tokens(session) if t.label == "auditor")
             revoke_token(session, token_id, "test")
-        assert client.get("/api/areas", headers=world.headers("auditor")).status_code == 401
+        statuses = [client.get("/api/areas", headers=auditor).status_code for _ in range(20)]
+        assert statuses[-1] == 401
+        assert statuses.count(200) <= 2, statuses  # at most the look-up's own time
 
 
 def test_budget_reads_are_kept_briefly_and_renewed_by_an_adoption(world: World) -> None:

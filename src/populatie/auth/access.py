@@ -17,6 +17,8 @@ starting with one.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +39,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from populatie.api.problems import problem_responses
-from populatie.auth.tokens import Principal, PrincipalCache, Role, find_principal
+from populatie.auth.tokens import CACHE_SECONDS, Principal, Role, find_principal, hash_token
 
 ACCESS_KEY = "access"
 SECURITY_SCHEME = "BearerToken"
@@ -92,8 +94,60 @@ def _lookup(engine: Engine, token: str) -> Principal | None:
         return find_principal(session, token)
 
 
+class PrincipalResolver:
+    """Bearer token → :class:`Principal`, kept in memory by the token's hash.
+
+    A known token's principal is kept; once older than ``ttl`` seconds it is still used while
+    the token is looked up again in the background, so a revocation takes effect within
+    ``ttl`` seconds and one lookup, and no request waits for a renewal (with many connections
+    on one token, all of them would). One lookup per token at a time, in a worker thread.
+    Unknown and revoked tokens are not kept.
+    """
+
+    def __init__(self, engine: Engine, ttl: float = CACHE_SECONDS, max_entries: int = 10_000):
+        self.engine = engine
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._pending: dict[str, asyncio.Task[Principal | None]] = {}
+
+    async def resolve(self, token: str) -> Principal | None:
+        key = hash_token(token)
+        entry = self._entries.get(key)
+        if entry is not None:
+            if entry[0] <= time.monotonic() and key not in self._pending:
+                self._start(key, token)
+            return entry[1]
+        return await asyncio.shield(self._pending.get(key) or self._start(key, token))
+
+    def _start(self, key: str, token: str) -> asyncio.Task[Principal | None]:
+        task = asyncio.create_task(self._load(key, token))
+        task.add_done_callback(_retrieve)
+        self._pending[key] = task
+        return task
+
+    async def _load(self, key: str, token: str) -> Principal | None:
+        try:
+            principal = await anyio.to_thread.run_sync(_lookup, self.engine, token)
+            if principal is None:
+                self._entries.pop(key, None)
+            else:
+                if len(self._entries) >= self.max_entries:
+                    self._entries.clear()
+                self._entries[key] = (time.monotonic() + self.ttl, principal)
+            return principal
+        finally:
+            del self._pending[key]
+
+
+def _retrieve(task: asyncio.Task[Principal | None]) -> None:
+    """Mark a failed lookup's error as seen; the requests waiting on it raise it."""
+    if not task.cancelled():
+        task.exception()
+
+
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
-    """``Authorization: Bearer <token>`` → :class:`Principal`, cached for a few seconds."""
+    """``Authorization: Bearer <token>`` → :class:`Principal`, through the app's resolver."""
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -102,14 +156,10 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException("a bearer token is required (Authorization: Bearer …)")
-        cache: PrincipalCache = connection.app.state.principal_cache
-        principal = cache.get(token)
+        principals: PrincipalResolver = connection.app.state.principals
+        principal = await principals.resolve(token)
         if principal is None:
-            engine: Engine = connection.app.state.engine
-            principal = await anyio.to_thread.run_sync(_lookup, engine, token)
-            if principal is None:
-                raise NotAuthorizedException("unknown or revoked token")
-            cache.put(token, principal)
+            raise NotAuthorizedException("unknown or revoked token")
         return AuthenticationResult(user=principal, auth=principal.token_id)
 
 

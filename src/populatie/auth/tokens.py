@@ -1,17 +1,15 @@
 """Bearer tokens: issued once, stored as a SHA-256 hash only, resolved to a :class:`Principal`.
 
 The token itself is shown once, when it is issued, and never stored; a lost token is revoked and
-a new one issued. Every request resolves its token, so :class:`PrincipalCache` keeps the answer
-for a few seconds: a revocation takes effect in this process at once and in other processes
-within :data:`CACHE_SECONDS`.
+a new one issued. Every request resolves its token; the HTTP layer keeps each answer for
+:data:`CACHE_SECONDS` (:class:`populatie.auth.access.PrincipalResolver`), so a revocation takes
+effect within about that time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -163,29 +161,3 @@ def find_principal(session: Session, token: str) -> Principal | None:
         partnership=record.partnership_name,
         label=record.label,
     )
-
-
-class PrincipalCache:
-    """Token hash → principal for ``ttl`` seconds; only known, valid tokens are kept."""
-
-    def __init__(self, ttl: float = CACHE_SECONDS, max_entries: int = 10_000) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._entries: dict[str, tuple[float, Principal]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, token: str) -> Principal | None:
-        entry = self._entries.get(hash_token(token))
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, token: str, principal: Principal) -> None:
-        with self._lock:
-            if len(self._entries) >= self.max_entries:
-                self._entries.clear()
-            self._entries[hash_token(token)] = (time.monotonic() + self.ttl, principal)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
