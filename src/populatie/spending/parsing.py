@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -125,10 +126,14 @@ class Coded:
 
     @classmethod
     def of(cls, column: Sequence[str]) -> Coded:
-        values = list(dict.fromkeys(column))
-        index = {v: i for i, v in enumerate(values)}
-        codes = np.fromiter(map(index.__getitem__, column), dtype=np.int32, count=len(column))
-        return cls(codes, values)
+        # One pass over the rows: each row gets the row number of its value's first occurrence;
+        # the first occurrences, in order, number the distinct values.
+        index: dict[str, int] = {}
+        first = np.fromiter(
+            map(index.setdefault, column, itertools.count()), dtype=np.int64, count=len(column)
+        )
+        firsts = np.fromiter(index.values(), dtype=np.int64, count=len(index))
+        return cls(np.searchsorted(firsts, first).astype(np.int32), list(index))
 
 
 @dataclass
@@ -296,7 +301,12 @@ def _fast_table(text: str, delimiter: str) -> _Table | None:
             or ((after != sep) & (after != 10) & (closes + 1 < raw.size)).any()
         ):
             return None  # a field over lines, or a quote that does not open or close a field
-        inside = np.searchsorted(quotes, seps) % 2 == 1
+        # Separators between an opening and its closing quote: a running count that steps up
+        # at each opening and down at each closing, over the separators in file order.
+        steps = np.zeros(seps.size + 1, dtype=np.int32)
+        np.add.at(steps, np.searchsorted(seps, opens), 1)
+        np.add.at(steps, np.searchsorted(seps, closes), -1)
+        inside = np.cumsum(steps[:-1]) > 0
         raw[seps[inside]] = 0  # masked; put back below
         seps = seps[~inside]
         line = np.searchsorted(ends, opens)

@@ -509,20 +509,25 @@ def _insert_rows(
     ``executemany`` as they are zipped, chunk by chunk, never gathered in lists.
     """
     n = len(parsed)
-    statement = insert(Spending).values(
-        id=literal_column("NULL"),  # INTEGER PRIMARY KEY: NULL takes the next rowid
-        import_id=literal_column(str(int(import_id))),
-        line=bindparam("line"),
-        month_id=bindparam("month_id"),
-        booked_on=bindparam("booked_on"),
-        municipality_code=bindparam("municipality_code"),
-        district_code=func.nullif(bindparam("district_code"), literal_column("''")),
-        reference=bindparam("reference"),
-        domain=bindparam("domain"),
-        provider=bindparam("provider"),
-        amount_cents=bindparam("amount_cents"),
-        invoice_reference=bindparam("invoice_reference"),
-        description=bindparam("description"),
+    # ``inline``: no RETURNING of the generated ids, which would cost a result row per insert.
+    statement = (
+        insert(Spending)
+        .inline()
+        .values(
+            id=literal_column("NULL"),  # INTEGER PRIMARY KEY: NULL takes the next rowid
+            import_id=literal_column(str(int(import_id))),
+            line=bindparam("line"),
+            month_id=bindparam("month_id"),
+            booked_on=bindparam("booked_on"),
+            municipality_code=bindparam("municipality_code"),
+            district_code=func.nullif(bindparam("district_code"), literal_column("''")),
+            reference=bindparam("reference"),
+            domain=bindparam("domain"),
+            provider=bindparam("provider"),
+            amount_cents=bindparam("amount_cents"),
+            invoice_reference=bindparam("invoice_reference"),
+            description=bindparam("description"),
+        )
     )
     compiled = statement.compile(dialect=conn.dialect)
     values: dict[str, Sequence[Any]] = {
