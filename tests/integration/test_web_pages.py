@@ -253,6 +253,10 @@ def test_the_finance_page_lists_every_municipality_and_lot(app: Litestar, world:
     assert "Alleen lezen" in auditor_html
     assert "Alleen lezen" not in html
     assert DUTCH_EURO.search(html)
+    # The findings are explained in Dutch, months by name, not in the CLI's English.
+    assert 'lang="en"' not in html
+    assert "; maanden: " in html
+    assert "; months " not in html
 
 
 def test_the_downloads_are_the_reconciliation_exports(app: Litestar, world: World) -> None:

@@ -187,6 +187,9 @@ class ReconciliationException:
     # Day-precise evidence: only rows booked outside [period_start, period_end] count.
     period: tuple[date, date] | None = None
     evidence: tuple[dict[str, object], ...] = ()
+    # The same finding as values (codes, amounts in cents, dates, months), so a reader in
+    # another language can say it in its own words; ``detail`` is the English sentence.
+    facts: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,10 @@ class Reconciliation:
     exceptions: list[ReconciliationException]
     forecast_method: str = FORECAST_METHOD
     notes: list[str] = field(default_factory=list)
+    # What the notes say, as codes: municipalities whose spending reached no contract, lot or
+    # district of record, and municipalities with no adopted allocation for the year.
+    unattributed_in: tuple[str, ...] = ()
+    unallocated_in: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,6 +325,7 @@ class _Acc:
     months: set[int] = field(default_factory=set)
     detail: str = ""
     period: tuple[date, date] | None = None
+    facts: dict[str, object] = field(default_factory=dict)
 
     def add(self, total: MonthTotal, amount: int, rows: int) -> None:
         self.amount_cents += amount
@@ -412,6 +420,7 @@ def reconcile(
             detail=f"{acc.detail}; months {_months_text(acc.months, year)}",
             month_ids=tuple(sorted(acc.month_ids)),
             period=acc.period,
+            facts={**acc.facts, "year": year, "months": tuple(sorted(acc.months))},
         )
         for (kind, subject), acc in flagged.items()
     ]
@@ -433,6 +442,12 @@ def reconcile(
                 rows=0,
                 detail=f"district {problem.district} ({problem.municipality}) is {where} "
                 "(configuration)",
+                facts={
+                    "district": problem.district,
+                    "municipality": problem.municipality,
+                    "areas": problem.areas,
+                    "source": "configuration",
+                },
             )
         )
     kind_order = list(EXCEPTION_KINDS)
@@ -454,7 +469,13 @@ def reconcile(
         line for _, group in sorted(lines_of.items(), key=_group_order(ctx)) for line in group
     ]
     return Reconciliation(
-        year=year, to_month=to_month, lines=ordered, exceptions=found, notes=notes
+        year=year,
+        to_month=to_month,
+        lines=ordered,
+        exceptions=found,
+        notes=notes,
+        unattributed_in=tuple(sorted(unattributed)),
+        unallocated_in=tuple(missing),
     )
 
 
@@ -467,10 +488,16 @@ def _classify(
     """Flag what is wrong with one monthly total and say where its money counts."""
 
     def flag(
-        kind: str, subject: str, detail: str, amount: int | None = None, rows: int | None = None
+        kind: str,
+        subject: str,
+        detail: str,
+        facts: dict[str, object],
+        amount: int | None = None,
+        rows: int | None = None,
     ) -> _Acc:
         acc = flagged[(kind, subject)]
         acc.detail = acc.detail or detail
+        acc.facts = acc.facts or facts
         acc.add(t, t.amount_cents if amount is None else amount, t.rows if rows is None else rows)
         return acc
 
@@ -480,6 +507,7 @@ def _classify(
             "district-not-in-one-area",
             f"district {t.district}",
             f"district {t.district} ({t.municipality}) is in no area",
+            {"district": t.district, "municipality": t.municipality, "areas": ()},
         )
     contract = ctx.by_contract.get(t.reference)
     lot = contract.lot if contract is not None else ctx.by_lot.get(t.reference)
@@ -500,21 +528,38 @@ def _classify(
                 f"lot {lot.reference} · {where}",
                 f"{where} lies in area {district_area or '(none)'}; lot {lot.reference} covers "
                 f"area {lot.area} of {lot.municipality}",
+                {
+                    "lot": lot.reference,
+                    "district": t.district,
+                    "municipality": t.municipality,
+                    "district_area": district_area,
+                    "lot_area": lot.area,
+                    "lot_municipality": lot.municipality,
+                },
             )
         if t.domain not in lot.domains:
             flag(
                 "domain-not-covered",
                 f"lot {lot.reference} · {t.domain}",
                 f"lot {lot.reference} covers {', '.join(sorted(lot.domains))}",
+                {
+                    "lot": lot.reference,
+                    "domain": t.domain,
+                    "lot_domains": tuple(sorted(lot.domains)),
+                },
             )
     if contract is None:
+        facts: dict[str, object]
         if lot is not None:
             subject, reason = f"lot {lot.reference}", "the lot has no contract in force"
+            facts = {"cause": "lot-without-contract", "lot": lot.reference}
         elif t.reference:
             subject, reason = f"reference {t.reference}", "no contract or lot has this reference"
+            facts = {"cause": "unknown-reference", "reference": t.reference}
         else:
             subject, reason = f"no reference ({t.municipality})", "the rows name no contract"
-        flag("no-contract", subject, reason)
+            facts = {"cause": "no-reference", "municipality": t.municipality}
+        flag("no-contract", subject, reason, facts)
         area = lot.area if lot is not None else district_area
         if area is None and len(ctx.areas_of_municipality.get(t.municipality, [])) == 1:
             area = ctx.areas_of_municipality[t.municipality][0]
@@ -526,16 +571,27 @@ def _classify(
             f"contract {contract.reference} · {t.provider}",
             f"{t.provider} is no member of {contract.partnership} (members: "
             f"{', '.join(sorted(contract.members))})",
+            {
+                "contract": contract.reference,
+                "provider": t.provider,
+                "partnership": contract.partnership,
+                "members": tuple(sorted(contract.members)),
+            },
         )
     subject = f"contract {contract.reference}"
     period = f"contract period {contract.starts_on} to {contract.ends_on}"
+    period_facts: dict[str, object] = {
+        "contract": contract.reference,
+        "starts_on": contract.starts_on,
+        "ends_on": contract.ends_on,
+    }
     if t.month not in ctx.in_force.get(contract.reference, []):
-        flag("outside-contract-period", subject, period).period = (
+        flag("outside-contract-period", subject, period, period_facts).period = (
             contract.starts_on,
             contract.ends_on,
         )
     elif outside is not None and outside[1]:
-        flag("outside-contract-period", subject, period, *outside).period = (
+        flag("outside-contract-period", subject, period, period_facts, *outside).period = (
             contract.starts_on,
             contract.ends_on,
         )
@@ -683,6 +739,14 @@ def _contract_exceptions(
                         f"{format_euro(ceiling)} for {ctx.year}; passed in "
                         f"{ctx.year}-{crossed:02d}"
                     ),
+                    facts={
+                        "contract": ref,
+                        "spent_cents": total.spent_cents,
+                        "ceiling_cents": ceiling,
+                        "year": ctx.year,
+                        "to_month": ctx.to_month,
+                        "crossed_month": crossed,
+                    },
                 )
             )
         if total.allocated_cents is not None and total.allocated_cents != ceiling:
@@ -698,6 +762,14 @@ def _contract_exceptions(
                         f"({len(months)} months in force); the contract amount (ceiling) is "
                         f"{format_euro(ceiling)}"
                     ),
+                    facts={
+                        "contract": ref,
+                        "area": contract.lot.area,
+                        "allocated_cents": total.allocated_cents,
+                        "ceiling_cents": ceiling,
+                        "year": ctx.year,
+                        "months_in_force": len(months),
+                    },
                 )
             )
     return found
@@ -722,6 +794,16 @@ def _duplicate_exceptions(
                     f"{dup.district or 'no district'}, {dup.booked_on}, "
                     f"{format_euro(dup.amount_cents)}"
                 ),
+                facts={
+                    "invoice": dup.invoice_reference,
+                    "original": dup.original_invoice_reference,
+                    "provider": dup.provider,
+                    "reference": dup.reference,
+                    "domain": dup.domain,
+                    "district": dup.district,
+                    "booked_on": dup.booked_on,
+                    "amount_cents": dup.amount_cents,
+                },
                 evidence=tuple(
                     {
                         "invoice_reference": invoice,

@@ -42,6 +42,7 @@ from populatie.reconciliation.service import reconcile_year
 from populatie.registry.models import Area, AreaDistrict, Lot
 from populatie.spending.models import Spending, SpendingMonth
 from populatie.web import charts, maps
+from populatie.web.exception_text import dutch_detail, dutch_notes, dutch_subject
 from populatie.web.formatting import (
     DOMAIN_LABELS,
     EXCEPTION_LABELS,
@@ -142,6 +143,7 @@ class ExceptionView:
     amount: str
     rows: str
     detail: str
+    detail_lang: str
     evidence: list[EvidenceView]
 
 
@@ -157,13 +159,15 @@ def _exception_view(exc: ReconciliationException, *, with_detail: bool) -> Excep
                 source=f"{e.get('file', '')}, regel {e.get('line', '?')}" if with_detail else "",
             )
         )
+    detail, lang = dutch_detail(exc) if with_detail else ("", "nl")
     return ExceptionView(
         kind=exc.kind,
         label=EXCEPTION_LABELS.get(exc.kind, exc.kind),
-        subject=exc.subject,
+        subject=dutch_subject(exc),
         amount=euro(exc.amount_cents),
         rows=count(exc.rows) if exc.rows else "",
-        detail=exc.detail if with_detail else "",
+        detail=detail,
+        detail_lang=lang,
         evidence=evidence,
     )
 
@@ -1067,7 +1071,7 @@ def finance_page(session: Session, year: int | None, to_month: int | None) -> Fi
         without_contract=without,
         kinds=kinds,
         exceptions=[_exception_view(e, with_detail=True) for e in result.exceptions],
-        notes=list(result.notes),
+        notes=dutch_notes(result),
         budget=euro(sum(budgets.values())),
         spent=euro(sum(spent.values())),
         forecast=euro(sum(forecast.values())),

@@ -1,0 +1,199 @@
+"""The reconciliation's findings in Dutch words, for the pages.
+
+The core states every exception twice: an English sentence (``detail``, which the command line,
+the API and the exports carry) and the same finding as values (``facts``). The pages are read
+by Dutch municipal and care staff, so they say it again from the values, in Dutch, with Dutch
+amounts and months. A finding without the values it needs falls back to the English sentence
+rather than show half a sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+
+from populatie.core.reconciliation import Reconciliation, ReconciliationException
+from populatie.web.formatting import DOMAIN_LABELS, MONTHS, euro
+
+__all__ = ["dutch_detail", "dutch_notes", "dutch_subject"]
+
+Facts = Mapping[str, object]
+
+
+def _domain(code: object) -> str:
+    return DOMAIN_LABELS.get(str(code), str(code)).lower()
+
+
+def _date(value: object) -> str:
+    return value.strftime("%d-%m-%Y") if isinstance(value, date) else str(value)
+
+
+def _month(year: object, month: object) -> str:
+    return f"{MONTHS[int(str(month)) - 1]} {year}"
+
+
+def _months(facts: Facts) -> str:
+    months = facts.get("months")
+    if not isinstance(months, tuple) or not months:
+        return ""
+    return "; maanden: " + ", ".join(_month(facts["year"], m) for m in months)
+
+
+def _items(values: object) -> list[str]:
+    return [str(v) for v in values] if isinstance(values, Iterable) else []
+
+
+def _listed(values: object) -> str:
+    items = _items(values)
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " en " + items[-1]
+
+
+def _cents(value: object) -> str:
+    return euro(value) if isinstance(value, int) else "—"
+
+
+def _where(facts: Facts) -> str:
+    district = facts.get("district")
+    return f"wijk {district}" if district else f"gemeente {facts['municipality']}"
+
+
+def _district_not_in_one_area(f: Facts) -> str:
+    areas = _items(f.get("areas"))
+    where = f"in {len(areas)} gebieden ({_listed(areas)})" if areas else "in geen enkel gebied"
+    source = " (configuratie)" if f.get("source") == "configuration" else ""
+    return f"wijk {f['district']} ({f['municipality']}) ligt {where}{source}{_months(f)}"
+
+
+def _district_outside_lot(f: Facts) -> str:
+    area = f.get("district_area") or "geen gebied"
+    return (
+        f"{_where(f)} ligt in {area}; perceel {f['lot']} dekt gebied {f['lot_area']} van "
+        f"{f['lot_municipality']}{_months(f)}"
+    )
+
+
+def _domain_not_covered(f: Facts) -> str:
+    covered = _listed([_domain(d) for d in _items(f.get("lot_domains"))])
+    return (
+        f"uitgaven voor {_domain(f['domain'])}; perceel {f['lot']} dekt alleen {covered}"
+        f"{_months(f)}"
+    )
+
+
+def _no_contract(f: Facts) -> str:
+    reason = {
+        "lot-without-contract": f"perceel {f.get('lot')} heeft geen lopend contract",
+        "unknown-reference": f"geen contract of perceel heeft kenmerk {f.get('reference')}",
+        "no-reference": "de regels noemen geen contract",
+    }[str(f["cause"])]
+    return reason + _months(f)
+
+
+def _provider_not_member(f: Facts) -> str:
+    return (
+        f"{f['provider']} is geen lid van {f['partnership']} (leden: {_listed(f['members'])})"
+        f"{_months(f)}"
+    )
+
+
+def _outside_contract_period(f: Facts) -> str:
+    return f"contractperiode {_date(f['starts_on'])} tot en met {_date(f['ends_on'])}{_months(f)}"
+
+
+def _over_ceiling(f: Facts) -> str:
+    return (
+        f"{_cents(f['spent_cents'])} uitgegeven tot en met {_month(f['year'], f['to_month'])} "
+        f"tegen een plafond van {_cents(f['ceiling_cents'])} voor {f['year']}; overschreden in "
+        f"{_month(f['year'], f['crossed_month'])}"
+    )
+
+
+def _allocation_differs(f: Facts) -> str:
+    return (
+        f"gebied {f['area']} heeft een budget van {_cents(f['allocated_cents'])} voor "
+        f"{f['year']} ({f['months_in_force']} maanden looptijd); het contractbedrag (plafond) "
+        f"is {_cents(f['ceiling_cents'])}"
+    )
+
+
+def _duplicate_invoice(f: Facts) -> str:
+    parts = [
+        str(f["provider"]),
+        str(f.get("reference") or "geen kenmerk"),
+        _domain(f["domain"]),
+        f"wijk {f['district']}" if f.get("district") else "geen wijk",
+        _date(f["booked_on"]),
+        _cents(f["amount_cents"]),
+    ]
+    return f"herhaalt factuur {f['original']}: " + ", ".join(parts)
+
+
+_DETAIL: dict[str, Callable[[Facts], str]] = {
+    "district-not-in-one-area": _district_not_in_one_area,
+    "district-outside-lot": _district_outside_lot,
+    "domain-not-covered": _domain_not_covered,
+    "no-contract": _no_contract,
+    "provider-not-member": _provider_not_member,
+    "outside-contract-period": _outside_contract_period,
+    "over-ceiling": _over_ceiling,
+    "allocation-differs": _allocation_differs,
+    "duplicate-invoice": _duplicate_invoice,
+}
+
+
+def dutch_detail(exc: ReconciliationException) -> tuple[str, str]:
+    """The finding in Dutch and its language tag: ``("…", "nl")``, or the English with ``"en"``."""
+    say = _DETAIL.get(exc.kind)
+    if say is None or not exc.facts:
+        return exc.detail, "en"
+    try:
+        return say(exc.facts), "nl"
+    except (KeyError, TypeError, ValueError, IndexError):
+        return exc.detail, "en"
+
+
+def dutch_subject(exc: ReconciliationException) -> str:
+    """What the finding is about, in Dutch words around the codes."""
+    f = exc.facts
+    if not f:
+        return exc.subject
+    kind = exc.kind
+    if kind == "district-not-in-one-area":
+        return f"wijk {f['district']}"
+    if kind == "district-outside-lot":
+        return f"perceel {f['lot']} · {_where(f)}"
+    if kind == "domain-not-covered":
+        return f"perceel {f['lot']} · {_domain(f['domain'])}"
+    if kind == "no-contract":
+        cause = f.get("cause")
+        if cause == "lot-without-contract":
+            return f"perceel {f['lot']}"
+        if cause == "unknown-reference":
+            return f"kenmerk {f['reference']}"
+        return f"geen kenmerk ({f['municipality']})"
+    if kind == "provider-not-member":
+        return f"contract {f['contract']} · {f['provider']}"
+    if kind == "duplicate-invoice":
+        return f"factuur {f['invoice']}"
+    if "contract" in f:
+        return f"contract {f['contract']}"
+    return exc.subject
+
+
+def dutch_notes(result: Reconciliation) -> list[str]:
+    """The reconciliation's notes on what it could not place, in Dutch."""
+    notes = []
+    if result.unattributed_in:
+        notes.append(
+            "Uitgaven zonder contract, perceel of bekende wijk, in een gemeente met meer "
+            "gebieden, staan per gemeente: " + _listed(result.unattributed_in) + "."
+        )
+    if result.unallocated_in:
+        notes.append(
+            f"Geen vastgestelde verdeling voor {result.year} in "
+            + _listed(result.unallocated_in)
+            + "."
+        )
+    return notes
