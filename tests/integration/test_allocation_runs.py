@@ -10,9 +10,11 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from populatie.allocations import service
-from populatie.allocations.models import Adoption, RunArea, RunDistrictNeed
+from populatie.allocations.models import Adoption, RunArea, RunDistrictCount, RunDistrictNeed
 from populatie.configuration import DOMAINS, RegionConfig, load_config
 from populatie.db import session_scope
+from populatie.districts.models import IndicatorFigure
+from populatie.districts.service import district_municipalities
 from populatie.errors import DampingInfeasibleError, NotFoundError
 from tests.integration.conftest import CONFIG
 
@@ -118,6 +120,50 @@ def test_adoption_then_next_year_is_damped_and_explained(
                 if r.municipality_code == municipality and r.domain == domain
             )
             assert total == config.budget_cents(2026, municipality)[domain]
+
+
+def test_a_run_keeps_the_counts_its_need_was_computed_from(
+    loaded: Engine, config: RegionConfig
+) -> None:
+    run_id = _run(loaded, config, 2025)
+    with Session(loaded) as session:
+        stored = {
+            (c.district_code, c.indicator): c
+            for c in session.execute(
+                select(RunDistrictCount).where(col(RunDistrictCount.run_id) == run_id)
+            ).scalars()
+        }
+        figures = {
+            (f.district_code, f.indicator): f
+            for f in session.execute(select(IndicatorFigure)).scalars()
+        }
+        needs = list(
+            session.execute(
+                select(RunDistrictNeed).where(col(RunDistrictNeed.run_id) == run_id)
+            ).scalars()
+        )
+        municipality_of = district_municipalities(session)
+    # Each count is the figure as loaded, labelled derived where the figure is.
+    for key, count in stored.items():
+        assert (count.value, count.derived) == (figures[key].value, figures[key].derived)
+    assert any(c.derived for c in stored.values())  # 's-Gravenhage's, carried from 2019
+    assert not all(c.derived for c in stored.values())
+    # Exactly the model's indicators, and the (young) population where every district has it.
+    for municipality in config.municipality_codes():
+        districts = [d for d, m in municipality_of.items() if m == municipality]
+        expected = set(config.model_for(municipality)[1].indicators())
+        for indicator in (config.population_indicator, config.young_population_indicator):
+            if all((d, indicator) in figures for d in districts):
+                expected.add(indicator)
+        held = {(d, k) for d, k in stored if municipality_of[d] == municipality}
+        assert held == {(d, k) for d in districts for k in expected}
+    assert {k for _, k in stored} >= {"young_population", "youth_care_users", "inhabitants"}
+    # ... and they give back every district's stored need: the sum of rate × count.
+    assert len(needs) == len(municipality_of) * len(DOMAINS)
+    for row in needs:
+        rates = config.model_for(municipality_of[row.district_code])[1].rates.get(row.domain, {})
+        recomputed = sum(rate * stored[(row.district_code, k)].value for k, rate in rates.items())
+        assert recomputed == pytest.approx(row.need, rel=1e-12, abs=1e-9)
 
 
 def test_infeasible_damping_is_a_clear_error(

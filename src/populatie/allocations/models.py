@@ -1,8 +1,11 @@
 """Allocation runs: immutable records of one recalculation, and the adoption pointer.
 
-A run never changes after it is written. Which run counts is kept apart in ``adoption``, one row
-per municipality and year, so "at most one adopted run per municipality-year" is a primary key
-the database enforces, also under concurrent requests; a run's status is derived from it.
+A run never changes after it is written. It keeps its own copy of every indicator count it was
+computed from (``run_district_count``): loading newer data replaces the figures, not what an old
+run used, so the run can still be rebuilt, explained and compared. Which run is adopted is
+kept apart in ``adoption``, one row per municipality and year, so "at most one adopted run per
+municipality-year" is a primary key the database enforces, also under concurrent requests; a
+run's status is derived from it.
 """
 
 from __future__ import annotations
@@ -63,6 +66,23 @@ class RunDistrictNeed(SQLModel, table=True):
     domain: str = Field(primary_key=True, max_length=20)
     area_code: str
     need: float
+
+
+class RunDistrictCount(SQLModel, table=True):
+    """Per district and indicator: the count the run read, as the figure was when it ran.
+
+    Every count of the run's need model, and the population and young-population figures where
+    the run summed them per area; ``derived`` is copied from the figure (see
+    :class:`~populatie.districts.models.IndicatorFigure`).
+    """
+
+    __tablename__ = "run_district_count"
+
+    run_id: str = Field(foreign_key="allocation_run.id", primary_key=True)
+    district_code: str = Field(primary_key=True, max_length=8)
+    indicator: str = Field(primary_key=True, max_length=40)
+    value: float
+    derived: bool = False
 
 
 class Adoption(SQLModel, table=True):

@@ -4,6 +4,10 @@ The arithmetic lives in :mod:`populatie.core`; this module only gathers its inpu
 database and configuration (figures of the data vintage of record, the adopted allocation of the
 previous year) and stores what it returns. A run is written once, in one transaction, and never
 changed; adoption is a separate pointer (see :mod:`populatie.allocations.models`).
+
+A run also stores the counts it read (``run_district_count``). The figures belong to the data
+load of record and a newer load replaces them; with its own counts a run computed before that
+load can still be rebuilt, explained and compared (:mod:`populatie.planning.inputs`).
 """
 
 from __future__ import annotations
@@ -16,12 +20,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from populatie.allocations.models import Adoption, AllocationRun, RunArea, RunDistrictNeed
+from populatie.allocations.models import (
+    Adoption,
+    AllocationRun,
+    RunArea,
+    RunDistrictCount,
+    RunDistrictNeed,
+)
 from populatie.configuration import DOMAINS, RegionConfig
 from populatie.core import (
     allocate_domain,
@@ -116,18 +126,26 @@ def data_of_record(session: Session) -> DataLoad:
 
 def _figures(
     session: Session, districts: Sequence[str], vintage: int, indicators: Sequence[str]
-) -> dict[tuple[str, str], float]:
+) -> tuple[dict[tuple[str, str], float], set[tuple[str, str]]]:
+    """``(district, indicator) → value`` for the figures that exist, and which are derived."""
     rows = session.execute(
         select(
             col(IndicatorFigure.district_code),
             col(IndicatorFigure.indicator),
             col(IndicatorFigure.value),
+            col(IndicatorFigure.derived),
         )
         .where(col(IndicatorFigure.vintage) == vintage)
         .where(col(IndicatorFigure.district_code).in_(districts))
         .where(col(IndicatorFigure.indicator).in_(indicators))
     )
-    return {(d, k): float(v) for d, k, v in rows}
+    values: dict[tuple[str, str], float] = {}
+    derived: set[tuple[str, str]] = set()
+    for d, k, v, is_derived in rows:
+        values[(d, k)] = float(v)
+        if is_derived:
+            derived.add((d, k))
+    return values, derived
 
 
 def _previous(session: Session, year: int, municipality: str) -> dict[str, RunArea] | None:
@@ -190,6 +208,7 @@ def create_run(
     models_used: dict[str, list[str]] = {}
     area_rows: list[RunArea] = []
     need_rows: list[RunDistrictNeed] = []
+    count_rows: list[dict[str, object]] = []
     for municipality in codes:
         areas = config.areas_of(municipality)
         area_codes = [a.code for a in areas]
@@ -200,7 +219,7 @@ def create_run(
         wanted = sorted(
             {*indicators, config.population_indicator, config.young_population_indicator}
         )
-        figures = _figures(session, districts, int(vintage), wanted)
+        figures, derived = _figures(session, districts, int(vintage), wanted)
         counts = np.array(
             [[figures.get((d, k), np.nan) for k in indicators] for d in districts], dtype=float
         )
@@ -214,6 +233,23 @@ def create_run(
         )
         young = _per_area(
             figures, districts, unit_area, len(areas), config.young_population_indicator
+        )
+        # The counts the run read: its need model's, and the (young) population where summed.
+        used = list(indicators)
+        if population is not None:
+            used.append(config.population_indicator)
+        if young is not None:
+            used.append(config.young_population_indicator)
+        count_rows.extend(
+            {
+                "run_id": run_id,
+                "district_code": d,
+                "indicator": k,
+                "value": figures[(d, k)],
+                "derived": (d, k) in derived,
+            }
+            for k in dict.fromkeys(used)
+            for d in districts
         )
         previous = _previous(session, year, municipality)
         if young is None:
@@ -307,6 +343,8 @@ def create_run(
     session.add_all(area_rows)
     session.add_all(need_rows)
     session.flush()
+    if count_rows:
+        session.execute(insert(RunDistrictCount), count_rows)
     return run
 
 

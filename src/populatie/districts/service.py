@@ -3,7 +3,8 @@
 Loading is keyed by the data folder's content hash: the same data twice is a no-op that says
 so; new data replaces the district tables inside the caller's transaction, so a failure half-way
 leaves the previous data standing. Runs keep their own copy of what they used (per-district
-need, config snapshot, data hash), so replacing the figures never changes an old run.
+counts and need, config snapshot, data hash), so replacing the figures never changes an old run
+and the planner tools can still explain and compare it.
 
 Where a municipality has shapes of more than one vintage, the load also stores how its old
 districts map onto the new ones (``populatie.geo.harmonise``), so that what was computed on old
