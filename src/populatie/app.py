@@ -38,7 +38,7 @@ from populatie.auth.access import (
     provide_principal,
 )
 from populatie.auth.controllers import AuditController
-from populatie.contracts.controllers import ContractController
+from populatie.contracts.controllers import ContractController, ContractHistoryController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
 from populatie.reconciliation.controllers import ReconciliationController
@@ -57,6 +57,7 @@ CONTROLLERS: list[Any] = [
     BudgetController,
     RunController,
     ContractController,
+    ContractHistoryController,
     SpendingController,
     ReconciliationController,
     ExportController,

@@ -55,8 +55,20 @@ WRITE_POLICIES = {
     "CreateRun": {Role.FINANCE, Role.PLANNER},
     "AdoptRun": {Role.FINANCE},
     "UploadSpending": {Role.FINANCE},
+    "CreateContract": {Role.FINANCE},
+    "ChangeContract": {Role.FINANCE},
 }
-BODIES: dict[str, Any] = {"CreateRun": {"year": 2026, "municipalities": ["GM0629"]}}
+BODIES: dict[str, Any] = {
+    "CreateRun": {"year": 2026, "municipalities": ["GM0629"]},
+    "CreateContract": {
+        "reference": "PROBE-2090",
+        "lot": "GM0518/1",
+        "starts_on": "2090-01-01",
+        "ends_on": "2090-12-31",
+        "funding_form": "population-based",
+    },
+    "ChangeContract": {"reason": "probe", "indexation_basis_points": 77},
+}
 
 
 @pytest.fixture

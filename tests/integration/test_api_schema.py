@@ -41,6 +41,15 @@ BODIES: dict[str, Any] = {
         ),
         "decimal_comma": False,
     },
+    "CreateContract": {
+        "reference": "SCHEMA-2098",
+        "lot": "GM0518/3",
+        "starts_on": "2098-01-01",
+        "ends_on": "2098-12-31",
+        "funding_form": "task-based",
+        "ceilings_cents": {"2098": 100_000},
+    },
+    "ChangeContract": {"reason": "schema check", "indexation_basis_points": 99},
 }
 CHECKS = [
     not_a_server_error,

@@ -258,6 +258,79 @@ class ContractPage(Struct, kw_only=True):
     total: int
 
 
+ContractReference = Annotated[
+    str,
+    Meta(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$",
+        description="Letters, digits and . _ / - (at most 64)",
+        examples=["H10-2024-DH-P1"],
+    ),
+]
+LotReference = Annotated[
+    str,
+    Meta(pattern=r"^GM\d{4}/\d{1,3}$", description="municipality/number", examples=["GM0518/1"]),
+]
+FundingForm = Literal[
+    "population-based",
+    "task-based",
+    "output-based-trajectory",
+    "output-based-month",
+    "effort-based",
+]
+CeilingYear = Annotated[str, Meta(pattern=r"^20\d\d$", examples=["2025"])]
+Ceilings = Annotated[
+    dict[CeilingYear, Annotated[int, Meta(ge=0, le=10**14)]],
+    Meta(max_length=100, description="Ceiling per budget year, in cents"),
+]
+IndexationBasisPoints = Annotated[
+    int, Meta(gt=-10_000, le=10_000, description="Yearly indexation in 1/100 %: 250 = 2.5 %")
+]
+PartnershipName = Annotated[str, Meta(min_length=1, max_length=200)]
+Reason = Annotated[str, Meta(min_length=1, max_length=500, description="Why (kept in the history)")]
+
+
+class ContractCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    reference: ContractReference
+    lot: LotReference
+    starts_on: date
+    ends_on: date
+    funding_form: FundingForm
+    partnership: PartnershipName | None = None
+    extendable_to: date | None = None
+    ceilings_cents: Ceilings = {}
+    indexation_basis_points: IndexationBasisPoints = 0
+    reason: Reason = "registered"
+
+
+class ContractUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
+    """The fields to change (absent: unchanged); ``ceilings_cents`` sets the years it names."""
+
+    reason: Reason
+    lot: LotReference | None = None
+    partnership: PartnershipName | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    extendable_to: date | None = None
+    funding_form: FundingForm | None = None
+    ceilings_cents: Ceilings | None = None
+    indexation_basis_points: IndexationBasisPoints | None = None
+
+
+class ContractVersion(Struct, kw_only=True):
+    version: int
+    changed_at: datetime
+    changed_by: str
+    reason: str
+    changes: dict[str, Any]
+    state: dict[str, Any]
+
+
+class ContractHistory(Struct, kw_only=True):
+    reference: str
+    items: list[ContractVersion]
+    total: int
+
+
 class SpendingRow(Struct, kw_only=True):
     id: int
     booked_on: date

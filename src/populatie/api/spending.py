@@ -51,7 +51,7 @@ def own_references(session: Session, partnership: str) -> tuple[set[str], set[st
 # --- contracts ----------------------------------------------------------------------------
 
 
-def _contract(view: ContractView) -> schemas.Contract:
+def contract_schema(view: ContractView) -> schemas.Contract:
     return msgspec.convert(view.as_json(), schemas.Contract)
 
 
@@ -60,13 +60,13 @@ def list_contract_page(
 ) -> schemas.ContractPage:
     views = [v for v in list_contracts(session, year) if scope is None or v.partnership == scope]
     page = views[window.offset : window.offset + window.limit]
-    return schemas.ContractPage(items=[_contract(v) for v in page], total=len(views))
+    return schemas.ContractPage(items=[contract_schema(v) for v in page], total=len(views))
 
 
 def get_contract_in_scope(session: Session, reference: str, scope: str | None) -> schemas.Contract:
     for view in list_contracts(session):
         if view.reference == reference and (scope is None or view.partnership == scope):
-            return _contract(view)
+            return contract_schema(view)
     raise NotFoundError(f"contract {reference} not found")
 
 

@@ -1,16 +1,17 @@
-"""Thin HTTP layer over contracts: a consortium sees its own partnership's only."""
+"""Thin HTTP layer over contracts: a consortium sees its own partnership's only; finance
+registers and changes them, each change a new version in the history and the audit log."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get
-from litestar.params import FromPath, QueryParameter
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, QueryParameter, RequestBody
 
-from populatie.api import schemas
+from populatie.api import contracts, schemas
 from populatie.api.deps import Caller, DbSession, Paging
 from populatie.api.spending import get_contract_in_scope, list_contract_page
-from populatie.auth.access import READ_SCOPED, access
+from populatie.auth.access import FINANCE, READ, READ_SCOPED, access
 
 YearFilter = Annotated[
     int | None, QueryParameter(ge=2000, le=2099, description="Only contracts in force that year")
@@ -37,3 +38,53 @@ class ContractController(Controller):
         self, session: DbSession, principal: Caller, reference: FromPath[str]
     ) -> schemas.Contract:
         return get_contract_in_scope(session, reference.lstrip("/"), principal.scope)
+
+    @post(
+        "/",
+        operation_id="CreateContract",
+        sync_to_thread=True,
+        description="Register a contract on a lot (version 1 of its history). The partnership "
+        "defaults to the one the lot was awarded to; two contracts on one lot may not overlap.",
+        **access(FINANCE, errors=[409, 422]),
+    )
+    def create_contract(
+        self,
+        session: DbSession,
+        principal: Caller,
+        data: RequestBody[schemas.ContractCreate],
+    ) -> schemas.Contract:
+        return contracts.register(session, data, principal)
+
+    @patch(
+        "/{reference:path}",
+        operation_id="ChangeContract",
+        sync_to_thread=True,
+        description="Change a contract: the fields given replace the current ones (a ceiling "
+        "per year named), kept as the next version with the reason; a change that changes "
+        "nothing is refused.",
+        **access(FINANCE, errors=[409, 422]),
+    )
+    def change_contract(
+        self,
+        session: DbSession,
+        principal: Caller,
+        reference: FromPath[str],
+        data: RequestBody[schemas.ContractUpdate],
+    ) -> schemas.Contract:
+        return contracts.change(session, reference.lstrip("/"), data, principal)
+
+
+class ContractHistoryController(Controller):
+    path = "/api/contract-history"
+    tags = ["contracts"]  # noqa: RUF012
+
+    @get(
+        "/{reference:path}",
+        operation_id="GetContractHistory",
+        sync_to_thread=True,
+        description="Every version of a contract, oldest first: its state after the change, "
+        "what changed, who and why.",
+        **access(READ),
+    )
+    def history(self, session: DbSession, reference: FromPath[str]) -> schemas.ContractHistory:
+        return contracts.history(session, reference.lstrip("/"))

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
 from populatie.auth.models import AuditEvent
@@ -225,6 +225,10 @@ def _check(session: Session, data: ContractInput, contract_id: int | None) -> Lo
     if session.get(Partnership, partnership) is None:
         raise NotFoundError(f"partnership {partnership!r} is not in config/areas.toml")
     # Two contracts in force on one lot at once would make "spending on lot 1" ambiguous.
+    # Writing the lot's row first (a change to nothing) holds back any other registration or
+    # change on this lot until this one is committed, so the check below sees what it wrote:
+    # a row lock on PostgreSQL, the write lock on SQLite.
+    session.execute(update(Lot).where(col(Lot.id) == lot.id).values(number=Lot.number))
     for other in session.execute(select(Contract).where(col(Contract.lot_id) == lot.id)).scalars():
         if other.id == contract_id:
             continue
