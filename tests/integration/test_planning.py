@@ -8,18 +8,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session, col
 
 from populatie.allocations import service
-from populatie.allocations.models import AllocationRun, RunArea
+from populatie.allocations.models import AllocationRun, RunArea, RunDistrictCount
 from populatie.configuration import DOMAINS, RegionConfig, load_config
 from populatie.db import session_scope
 from populatie.districts.models import IndicatorFigure
+from populatie.districts.service import load_districts
 from populatie.errors import DataError
 from populatie.planning import service as planning
 from populatie.spending.models import SpendingMonth
-from tests.integration.conftest import CONFIG
+from tests.integration.conftest import CONFIG, GEODATA
 
 GM0518_MODEL = (
     "[models.default.rates.prevention]\ninhabitants = 30.0\n"
@@ -173,9 +174,136 @@ def test_sensitivity_equals_a_recalculated_run(
     assert payload["municipalities"][0]["municipality"] == "GM0518"
 
 
-def test_runs_on_replaced_data_are_refused(loaded: Engine, config: RegionConfig) -> None:
+def _counts(engine: Engine, run_id: str) -> dict[tuple[str, str], tuple[float, bool]]:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(RunDistrictCount).where(col(RunDistrictCount.run_id) == run_id)
+        ).scalars()
+        return {(c.district_code, c.indicator): (c.value, c.derived) for c in rows}
+
+
+def _figures(engine: Engine) -> dict[tuple[str, str], float]:
+    with Session(engine) as session:
+        rows = session.execute(select(IndicatorFigure)).scalars()
+        return {(f.district_code, f.indicator): f.value for f in rows}
+
+
+#: Inhabitants (and men, so men + women stay the total) of a Delft and an 's-Gravenhage
+#: district in the 2024 key figures, as shipped and as in the newer load of the tests.
+NEWER_COUNTS = {
+    "WK050311,Wijk 11 Binnenstad": (",13935,7720,", ",15935,9720,"),
+    "WK051802,Wijk 02 Belgisch Park": (",8385,4105,", ",9385,5105,"),
+}
+
+
+def _load_newer_data(engine: Engine, tmp_path: Path) -> str:
+    """Load a copy of geodata/ with other counts for two districts; return its content hash."""
+    folder = tmp_path / "geodata-newer"
+    folder.mkdir()
+    for source in GEODATA.iterdir():
+        if source.is_file():
+            (folder / source.name).write_bytes(source.read_bytes())
+    table = folder / "kwb_2024_h10_wijken.csv"
+    lines = table.read_bytes().decode("utf-8").split("\n")
+    for i, line in enumerate(lines):
+        for district, (old, new) in NEWER_COUNTS.items():
+            if line.startswith(district + ","):
+                assert line.count(old) == 1
+                lines[i] = line.replace(old, new)
+    table.write_bytes("\n".join(lines).encode("utf-8"))
+    with session_scope(engine) as session:
+        outcome = load_districts(session, folder, "test")
+    assert outcome.loaded
+    return outcome.content_hash
+
+
+def test_a_run_from_before_a_newer_data_load_is_still_explained(
+    loaded: Engine, config: RegionConfig, tmp_path: Path
+) -> None:
+    _run(loaded, config, 2025, adopt=True)
+    old = _run(loaded, config, 2026)
+    used = _counts(loaded, old)
+    shipped = _figures(loaded)
+    assert {key: value for key, (value, _) in used.items()} == {key: shipped[key] for key in used}
+    newer_hash = _load_newer_data(loaded, tmp_path)
+    new = _run(loaded, config, 2026)
+    with Session(loaded) as session:
+        old_run, new_run = session.get(AllocationRun, old), session.get(AllocationRun, new)
+        assert old_run is not None
+        assert new_run is not None
+        assert old_run.data_hash != new_run.data_hash == newer_hash
+        assert service.data_of_record(session).content_hash == newer_hash
+    # The old run kept what it used; the figures of record moved on.
+    assert _counts(loaded, old) == used
+    newer = _figures(loaded)
+    assert used[("WK050311", "inhabitants")][0] == 13935
+    assert newer[("WK050311", "inhabitants")] == 15935
+    assert used[("WK051802", "young_0_14")][0] != newer[("WK051802", "young_0_14")]
+    assert _counts(loaded, new)[("WK050311", "inhabitants")] == (15935, False)
+
+    stored = {r: {(x.area_code, x.domain): x.amount_cents for x in _rows(loaded, r)} for r in
+              (old, new)}  # fmt: skip
+    with Session(loaded) as session:
+        report = planning.explain(session, old, new)
+    assert set(report.waterfalls) == set(config.municipality_codes())
+    for per_domain in report.waterfalls.values():
+        for domain, w in per_domain.items():
+            assert (w.start_cents + w.parts.sum(axis=0) == w.end_cents).all()
+            for i, area in enumerate(w.area_keys):
+                if domain == "total":
+                    continue
+                assert w.start_cents[i] == stored[old][(area, domain)]
+                assert w.end_cents[i] == stored[new][(area, domain)]
+    payload = report.as_json()
+    for area in payload["areas"]:
+        assert area["from_cents"] + sum(area["parts"].values()) == area["to_cents"]
+    # Same configuration and year: every change comes from the newer counts (Delft is one area,
+    # its whole budget stays with it).
+    changed = {a["municipality"] for a in payload["areas"] if a["change_cents"]}
+    assert changed == {"GM0518"}
+    den_haag = report.waterfalls["GM0518"]["specialist"]
+    assert den_haag.part("count:youth_care_users").any() or den_haag.part("population").any()
+    assert not any(den_haag.part(step).any() for step in den_haag.steps if step.startswith("rate:"))
+    assert not den_haag.part("budget").any()
+
+    # Sensitivity of the old run works on its own counts, also with an indicator it stored
+    # (young_population, summed per area); one it never read is a clear error.
+    with Session(loaded) as session:
+        assert planning.sensitivity(session, old).municipalities
+        estimate = planning.RateInterval(
+            domain="specialist", municipality="GM0518",
+            indicators=["youth_care_users", "young_population"], rates=[6000.0, 10.0],
+            low=[5000.0, 0.0], high=[7000.0, 30.0], source="test",
+        )  # fmt: skip
+        tried = planning.sensitivity(session, old, estimate=estimate)
+        den_haag_s = next(m for m in tried.municipalities if m.municipality == "GM0518")
+        (found,) = den_haag_s.ranges  # a range needs young_population in every district
+        assert not den_haag_s.notes
+        assert (found.min_cents <= found.amount_cents).all()
+        assert (found.amount_cents <= found.max_cents).all()
+        unused = planning.RateInterval(
+            domain="specialist", municipality="GM0518",
+            indicators=["youth_care_users", "households"], rates=[6000.0, 10.0],
+            low=[5000.0, 0.0], high=[7000.0, 30.0], source="test",
+        )  # fmt: skip
+        with pytest.raises(DataError, match=r"did not use households.*no longer stored"):
+            planning.sensitivity(session, old, estimate=unused)
+        assert planning.sensitivity(session, new, estimate=unused).municipalities
+
+
+def test_runs_stored_without_their_counts_need_their_own_data_load(
+    loaded: Engine, config: RegionConfig
+) -> None:
     run_a = _run(loaded, config, 2025)
     run_b = _run(loaded, config, 2026)
+    with session_scope(loaded) as session:
+        session.execute(delete(RunDistrictCount).where(col(RunDistrictCount.run_id) == run_a))
+    # As runs were stored before they kept their counts: rebuilt from the figures of its load.
+    with Session(loaded) as session:
+        report = planning.explain(session, run_a, run_b)
+    for per_domain in report.waterfalls.values():
+        for w in per_domain.values():
+            assert (w.start_cents + w.parts.sum(axis=0) == w.end_cents).all()
     with session_scope(loaded) as session:
         session.execute(
             update(AllocationRun).where(col(AllocationRun.id) == run_a).values(data_hash="0" * 64)

@@ -1,11 +1,20 @@
 """A stored run's inputs, rebuilt so the allocation can be recomputed with one thing changed.
 
 A run stores its configuration snapshot, its budgets, per area the previous amounts and the
-(young) population, and per district its need; it does not store the indicator counts. Those are
-read back from the figures of the run's data vintage, which is only sound while the data load
-of record is still the one the run was computed on (``data_hash``): a newer load replaces the
-figures. Otherwise :func:`run_inputs` refuses with a :class:`~populatie.errors.DataError` rather
-than explain a run with figures it never saw.
+(young) population, per district its need, and per district and indicator the counts it was
+computed from (``run_district_count``). The counts are read from the run itself, not from the
+figures: a newer data load replaces the figures, and a planner must still be able to explain a
+run from before it and compare it with one computed after.
+
+Two things still need the figures, and the figures are only the run's while the data load of
+record is the one the run was computed on (``data_hash``):
+
+- indicators the run did not use (``extra_indicators``, which sensitivity tries for an
+  estimate): read from the figures of the run's vintage on the run's own load, otherwise a
+  :class:`~populatie.errors.DataError` that names the indicator;
+- runs stored before runs kept their counts: rebuilt from the figures on the run's own load,
+  otherwise refused with a :class:`~populatie.errors.DataError` rather than explained with
+  figures the run never saw.
 
 Before anything is built on them, the rebuilt inputs must give back the run: the need of every
 district and the amount of every area and domain are recomputed and compared with what the run
@@ -22,7 +31,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from populatie.allocations.models import AllocationRun, RunArea, RunDistrictNeed
+from populatie.allocations.models import (
+    AllocationRun,
+    RunArea,
+    RunDistrictCount,
+    RunDistrictNeed,
+)
 from populatie.allocations.service import data_of_record
 from populatie.configuration import DOMAINS, RegionConfig
 from populatie.core import AllocationInputs, need
@@ -77,24 +91,27 @@ def figures(
     return {(str(d), str(k)): float(v) for d, k, v in rows}
 
 
-def run_inputs(session: Session, run_id: str, *, extra_indicators: Sequence[str] = ()) -> RunInputs:
-    """Rebuild and verify the inputs of every municipality of a stored run.
+def run_inputs(
+    session: Session,
+    run_id: str,
+    *,
+    extra_indicators: Sequence[str] = (),
+    extra_for: Sequence[str] | None = None,
+) -> RunInputs:
+    """Rebuild and verify the inputs of every municipality of a stored run, from its own counts.
 
     ``extra_indicators`` adds indicators the run's model does not use, with rate 0 (so the
     allocation is unchanged), where every district of a municipality has the figure: sensitivity
-    needs them to try an estimate that uses other indicators.
+    needs them to try an estimate that uses other indicators. ``extra_for`` limits them to
+    those municipalities (all of the run's when None).
     """
     run = session.get(AllocationRun, run_id)
     if run is None:
         raise NotFoundError(f"allocation run {run_id} does not exist")
-    load = data_of_record(session)
-    if run.data_hash != load.content_hash:
-        raise DataError(
-            f"run {run_id} was computed on data load {run.data_hash[:12]}, but the data of "
-            f"record is now load {load.content_hash[:12]}: the figures it used are no longer "
-            "stored, so its counts cannot be recovered (compare runs on the current data)",
-            details=[{"run_id": run_id, "data_hash": run.data_hash}],
-        )
+    counts = _stored_counts(session, run_id)
+    source = _Figures(session, run)
+    if not counts:  # stored before runs kept their counts: the figures must still be its own
+        source.require_own_load()
     try:
         config = RegionConfig.model_validate(run.config_snapshot)
     except ValidationError as exc:
@@ -114,19 +131,87 @@ def run_inputs(session: Session, run_id: str, *, extra_indicators: Sequence[str]
         config=config,
     )
     for municipality in run.municipalities:
+        extra = extra_indicators if extra_for is None or municipality in extra_for else ()
         result.municipalities[municipality] = _municipality(
-            session, run, config, municipality, areas, needs, extra_indicators
+            run, config, municipality, areas, needs, counts, source, extra
         )
     return result
 
 
+def _stored_counts(session: Session, run_id: str) -> dict[tuple[str, str], float]:
+    """The run's own counts, ``(district, indicator) → value``; empty for a run stored before
+    runs kept their counts."""
+    rows = session.execute(
+        select(
+            col(RunDistrictCount.district_code),
+            col(RunDistrictCount.indicator),
+            col(RunDistrictCount.value),
+        ).where(col(RunDistrictCount.run_id) == run_id)
+    )
+    return {(str(d), str(k)): float(v) for d, k, v in rows}
+
+
+class _Figures:
+    """The figures of a run's data vintage, which are the run's only while its data load is
+    still the load of record (checked once, on first use)."""
+
+    def __init__(self, session: Session, run: AllocationRun) -> None:
+        self._session = session
+        self._run = run
+        self._replaced_by: str | None = None
+        self._checked = False
+
+    def _replacement(self) -> str | None:
+        """The hash of the load of record when it is not the run's, None when it is."""
+        if not self._checked:
+            load = data_of_record(self._session)
+            if load.content_hash != self._run.data_hash:
+                self._replaced_by = load.content_hash
+            self._checked = True
+        return self._replaced_by
+
+    def require_own_load(self) -> None:
+        """For a run stored before runs kept their counts: the figures must still be its own."""
+        run, current = self._run, self._replacement()
+        if current is not None:
+            raise DataError(
+                f"run {run.id} was computed on data load {run.data_hash[:12]}, but the data of "
+                f"record is now load {current[:12]}: the run was stored before runs kept their "
+                "own counts and the figures it used are no longer stored, so its counts cannot "
+                "be recovered (compare runs on the current data)",
+                details=[{"run_id": run.id, "data_hash": run.data_hash}],
+            )
+
+    def read(
+        self, districts: Sequence[str], indicators: Sequence[str]
+    ) -> dict[tuple[str, str], float]:
+        """The figures of the run's vintage for ``indicators`` that exist; a DataError naming
+        the indicators when the data load of record is no longer the run's."""
+        if not indicators:
+            return {}
+        run, current = self._run, self._replacement()
+        if current is not None:
+            raise DataError(
+                f"run {run.id} did not use {', '.join(indicators)}, and it was computed on data "
+                f"load {run.data_hash[:12]} while the data of record is now load "
+                f"{current[:12]}: the figures of its load are no longer stored, so only the "
+                "indicators the run used can be tried on it",
+                details=[
+                    {"run_id": run.id, "data_hash": run.data_hash, "indicator": k}
+                    for k in indicators
+                ],
+            )
+        return figures(self._session, districts, run.data_vintage, indicators)
+
+
 def _municipality(
-    session: Session,
     run: AllocationRun,
     config: RegionConfig,
     municipality: str,
     areas: list[RunArea],
     needs: list[RunDistrictNeed],
+    counts: dict[tuple[str, str], float],
+    source: _Figures,
     extra_indicators: Sequence[str],
 ) -> MunicipalityRun:
     rows = {(r.area_code, r.domain): r for r in areas if r.municipality_code == municipality}
@@ -144,8 +229,16 @@ def _municipality(
     stored_need = {(n.district_code, n.domain): n.need for n in needs if n.area_code in index}
     model_name, model = config.model_for(municipality)
     indicators, rate_rows = model.rate_matrix()
-    extra = [k for k in extra_indicators if k not in indicators]
-    found = figures(session, districts, run.data_vintage, [*indicators, *extra])
+    extra = [k for k in dict.fromkeys(extra_indicators) if k not in indicators]
+    if counts:
+        # The run's own counts; an extra indicator it happens to hold (say, its population
+        # figure) comes from there too, any other from the figures of its load.
+        found = {(d, k): counts[(d, k)] for d in districts for k in indicators if (d, k) in counts}
+        stored_extra = [k for k in extra if all((d, k) in counts for d in districts)]
+        found.update({(d, k): counts[(d, k)] for d in districts for k in stored_extra})
+        found.update(source.read(districts, [k for k in extra if k not in stored_extra]))
+    else:
+        found = source.read(districts, [*indicators, *extra])
 
     def count_matrix(keys: Sequence[str]) -> np.ndarray:
         return np.array(
@@ -220,7 +313,7 @@ def _verify(
             bad = int(np.flatnonzero(~np.isclose(unit_need[:, j], stored, rtol=_NEED_RTOL))[0])
             raise AllocationError(
                 f"run {run_id} cannot be rebuilt: district {inputs.unit_keys[bad]} had "
-                f"{domain} need {stored[bad]}, its figures now give {unit_need[bad, j]}"
+                f"{domain} need {stored[bad]}, its counts give {unit_need[bad, j]}"
             )
     recomputed = inputs.allocate()
     for domain, allocation in recomputed.items():

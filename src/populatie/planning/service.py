@@ -422,7 +422,8 @@ def sensitivity(
     if not 0 < step <= 10:
         raise DataError(f"the step must be a share above 0 (0.10 is 10 %), got {step}")
     extra = estimate.indicators if estimate else ()
-    rebuilt = run_inputs(session, run_id, extra_indicators=extra)
+    only = [estimate.municipality] if estimate and estimate.municipality else None
+    rebuilt = run_inputs(session, run_id, extra_indicators=extra, extra_for=only)
     result: list[MunicipalitySensitivity] = []
     for municipality, part in rebuilt.municipalities.items():
         inputs = part.inputs
