@@ -64,6 +64,33 @@ def _rows(engine: Engine, run_id: str) -> list[RunArea]:
         return list(session.execute(select(RunArea).where(col(RunArea.run_id) == run_id)).scalars())
 
 
+def _explained_exactly(
+    engine: Engine, config: RegionConfig, run_a: str, run_b: str
+) -> planning.ExplainReport:
+    """The waterfall between two runs, checked: parts that add up to every area's change,
+    from and to the amounts the runs stored."""
+    stored = {
+        r: {(x.area_code, x.domain): x.amount_cents for x in _rows(engine, r)}
+        for r in (run_a, run_b)
+    }
+    with Session(engine) as session:
+        report = planning.explain(session, run_a, run_b)
+    assert set(report.waterfalls) == set(config.municipality_codes())
+    for per_domain in report.waterfalls.values():
+        for domain, w in per_domain.items():
+            assert (w.start_cents + w.parts.sum(axis=0) == w.end_cents).all()
+            if domain == "total":
+                continue
+            for i, area in enumerate(w.area_keys):
+                assert w.start_cents[i] == stored[run_a][(area, domain)]
+                assert w.end_cents[i] == stored[run_b][(area, domain)]
+    for area in report.as_json()["areas"]:
+        assert area["from_cents"] + sum(area["parts"].values()) == area["to_cents"]
+        for part in area["domains"].values():
+            assert part["from_cents"] + sum(part["parts"].values()) == part["to_cents"]
+    return report
+
+
 def test_combined_damping_rules_hold_in_a_stored_run(
     loaded: Engine, config: RegionConfig, tmp_path: Path
 ) -> None:
@@ -105,26 +132,9 @@ def test_waterfall_parts_add_up_to_every_change_between_real_runs(
     plain = _run(loaded, config, 2026)
     scenario = _run(loaded, _scenario(tmp_path, "rules", GM0518_MODEL + RULES), 2026)
     undamped = _run(loaded, _scenario(tmp_path, "rates", GM0518_MODEL), 2025)
-    stored = {r: {(x.area_code, x.domain): x.amount_cents for x in _rows(loaded, r)} for r in
-              (adopted, plain, scenario, undamped)}  # fmt: skip
     pairs = [(adopted, plain), (adopted, scenario), (plain, scenario), (scenario, undamped)]
     for run_a, run_b in pairs:
-        with Session(loaded) as session:
-            report = planning.explain(session, run_a, run_b)
-        assert set(report.waterfalls) == set(config.municipality_codes())
-        for per_domain in report.waterfalls.values():
-            for domain, w in per_domain.items():
-                assert (w.start_cents + w.parts.sum(axis=0) == w.end_cents).all()
-                for i, area in enumerate(w.area_keys):
-                    if domain == "total":
-                        continue
-                    assert w.start_cents[i] == stored[run_a][(area, domain)]
-                    assert w.end_cents[i] == stored[run_b][(area, domain)]
-        payload = report.as_json()
-        for area in payload["areas"]:
-            assert area["from_cents"] + sum(area["parts"].values()) == area["to_cents"]
-            for part in area["domains"].values():
-                assert part["from_cents"] + sum(part["parts"].values()) == part["to_cents"]
+        _explained_exactly(loaded, config, run_a, run_b)
     # The scenario's rate changes show as rate parts in Den Haag, not as counts (same data).
     with Session(loaded) as session:
         report = planning.explain(session, plain, scenario)
@@ -241,22 +251,8 @@ def test_a_run_from_before_a_newer_data_load_is_still_explained(
     assert used[("WK051802", "young_0_14")][0] != newer[("WK051802", "young_0_14")]
     assert _counts(loaded, new)[("WK050311", "inhabitants")] == (15935, False)
 
-    stored = {r: {(x.area_code, x.domain): x.amount_cents for x in _rows(loaded, r)} for r in
-              (old, new)}  # fmt: skip
-    with Session(loaded) as session:
-        report = planning.explain(session, old, new)
-    assert set(report.waterfalls) == set(config.municipality_codes())
-    for per_domain in report.waterfalls.values():
-        for domain, w in per_domain.items():
-            assert (w.start_cents + w.parts.sum(axis=0) == w.end_cents).all()
-            for i, area in enumerate(w.area_keys):
-                if domain == "total":
-                    continue
-                assert w.start_cents[i] == stored[old][(area, domain)]
-                assert w.end_cents[i] == stored[new][(area, domain)]
+    report = _explained_exactly(loaded, config, old, new)
     payload = report.as_json()
-    for area in payload["areas"]:
-        assert area["from_cents"] + sum(area["parts"].values()) == area["to_cents"]
     # Same configuration and year: every change comes from the newer counts (Delft is one area,
     # its whole budget stays with it).
     changed = {a["municipality"] for a in payload["areas"] if a["change_cents"]}
