@@ -40,7 +40,7 @@ demo: install ## load the shipped data, allocate 2025 (adopted) and 2026, import
 	$(BIN)/populatie reconcile --year 2025
 
 demo-tokens: demo ## print fresh API tokens, one per role and partnership (embedded demo database only)
-	-$(BIN)/populatie tokens demo
+	-$(BIN)/populatie tokens demo --url http://$(HOST):$(PORT)
 
 run: demo-tokens ## the main job on the embedded default (SQLite + geodata/), demo tokens, then serve
 	$(BIN)/populatie serve --host $(HOST) --port $(PORT)

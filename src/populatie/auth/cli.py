@@ -45,6 +45,11 @@ def add_commands(subparsers: Any) -> None:
         help="embedded demo database only: revoke earlier demo tokens, print one per role "
         "and per partnership",
     )
+    demo.add_argument(
+        "--url",
+        default="http://127.0.0.1:8000",
+        help="where `populatie serve` answers, for the hints printed with the tokens",
+    )
     demo.set_defaults(handler=_demo)
 
 
@@ -105,7 +110,9 @@ def _demo(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
     sys.stdout.write("Demo tokens (earlier demo tokens are revoked; use as Bearer tokens):\n")
     for role_name, bound, token in rows:
         sys.stdout.write(f"  {role_name:<10}  {bound:<28}  {token}\n")
+    url = args.url.rstrip("/")
     sys.stdout.write(
-        "  e.g. curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/areas\n"
+        f"  pages: sign in with a token on {url}/sign-in\n"
+        f"  API:   curl -H 'Authorization: Bearer <token>' {url}/api/areas\n"
     )
     return 0
