@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 from fractions import Fraction
+from random import Random
 
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from populatie.core.money import (
     MAX_CENTS,
     InvalidAmountError,
     format_euro,
+    order_free_sum,
     parse_cents,
     parse_euro,
     split_cents,
@@ -295,3 +298,35 @@ def test_text_round_trips(cents: int) -> None:
     dotted = f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
     assert parse_cents(dotted) == cents
     assert parse_cents(format_euro(cents).removeprefix("€ "), decimal_comma=True) == cents
+
+
+# --- the order-free sum -----------------------------------------------------------------------
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
+
+
+@given(st.lists(FINITE, max_size=200), st.randoms(use_true_random=False))
+def test_the_order_free_sum_is_the_exact_sum_rounded_once_in_any_order(
+    values: list[float], random: Random
+) -> None:
+    expected = math.fsum(values)
+    assert order_free_sum(np.array(values, dtype=np.float64)) == expected
+    random.shuffle(values)
+    assert order_free_sum(np.array(values, dtype=np.float64)) == expected
+
+
+@given(
+    st.lists(st.floats(min_value=0, max_value=1e12, allow_nan=False), min_size=1, max_size=50),
+    st.integers(1, 300),
+)
+def test_the_order_free_sum_of_many_like_values_is_exact(values: list[float], copies: int) -> None:
+    many = np.tile(np.array(values, dtype=np.float64), copies)
+    assert order_free_sum(many) == math.fsum(many.tolist())
+    assert order_free_sum(many[::-1].copy()) == order_free_sum(many)
+
+
+def test_the_order_free_sum_of_nothing_and_of_tiny_values() -> None:
+    assert order_free_sum(np.array([], dtype=np.float64)) == 0.0
+    tiny = np.array([5e-324, 5e-324, 1e-310, -2e-310], dtype=np.float64)
+    assert order_free_sum(tiny) == math.fsum(tiny.tolist())
+    assert order_free_sum(np.array([1e308, 1e308])) == math.inf

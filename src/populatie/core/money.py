@@ -9,10 +9,13 @@ of each caller's care.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
+import sys
 from collections.abc import Sequence
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -244,14 +247,53 @@ def _check_bounds_hold(total: int, lower: Cents | None, upper: Cents | None) -> 
 
 
 def order_free_sum(values: Floats) -> float:
-    """A float sum that does not depend on the order of the values.
+    """A float sum that does not depend on the order of the values: the exact sum, rounded once.
 
     Float addition is not associative, so a plain sum can differ in the last bit when the same
     areas arrive in another order, and that bit can decide which of two equal remainders gets a
-    cent. Summing the sorted values makes every step after it a function of each area's own
-    figures, so the cents follow the keys, never the row order.
+    cent. The exactly rounded sum is a function of the values alone, so the cents follow the
+    keys, never the row order.
+
+    It is computed without sorting (a sort of every area's value cost more than the rest of a
+    national recalculation): each value is ``q · 2**(e-53)`` with ``q`` a 53-bit integer;
+    ``q`` is cut into two halves of at most 27 bits, and the halves are summed per exponent.
+    Those sums are integers below 2**53 (fewer than 2**26 values of below 2**27 each), so float
+    addition makes them exactly, in any order; the few per-exponent sums are then added as
+    Python integers and rounded once.
     """
-    return float(np.sort(values).sum())
+    flat = np.ravel(values)
+    if flat.size == 0:
+        return 0.0
+    if flat.size >= 2**26 or not np.isfinite(flat).all():
+        return float(np.sort(flat).sum())
+    mantissa, exponent = np.frexp(flat)
+    q = np.ldexp(mantissa, 53).astype(np.int64)  # exact: |mantissa| < 1 has 53 bits
+    low_exp = int(exponent.min())
+    bins = exponent - low_exp
+    high = np.bincount(bins, weights=(q >> 27).astype(np.float64))
+    low = np.bincount(bins, weights=(q & (2**27 - 1)).astype(np.float64))
+    total = 0
+    for shift in np.flatnonzero(high.astype(bool) | low.astype(bool)):
+        total += ((int(high[shift]) << 27) + int(low[shift])) << int(shift)
+    return _ldexp_exact(total, low_exp - 53)
+
+
+def _ldexp_exact(numerator: int, exponent: int) -> float:
+    """``numerator · 2**exponent`` rounded once to the nearest float (ties to even).
+
+    ``float(numerator)`` is the one rounding, and scaling it by a power of two is exact, unless
+    the integer is too long for a float or the result is subnormal: then the exact quotient is
+    rounded instead. A sum beyond the float range is infinite, as a float sum would be."""
+    try:
+        if numerator.bit_length() <= 1000:
+            result = math.ldexp(float(numerator), exponent)
+            if numerator == 0 or abs(result) >= sys.float_info.min:
+                return result
+        if exponent >= 0:
+            return float(numerator << exponent)
+        return float(Fraction(numerator, 1 << -exponent))
+    except OverflowError:
+        return math.copysign(math.inf, numerator)
 
 
 def exact_sum(values: Cents) -> int:
