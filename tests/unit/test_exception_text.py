@@ -110,6 +110,9 @@ def test_a_finding_without_its_values_keeps_the_english_and_says_so() -> None:
     bare = replace(FINDINGS[0], facts={})
     assert dutch_detail(bare) == (bare.detail, "en")
     assert dutch_subject(bare) == bare.subject
+    assert dutch_subject(replace(FINDINGS[0], facts={"cause": "no-reference"})) == (
+        FINDINGS[0].subject
+    )
     over = next(e for e in FINDINGS if e.kind == "over-ceiling")
     broken = replace(over, facts={"contract": "C1", "spent_cents": 1_500})
     assert dutch_detail(broken) == (over.detail, "en")

@@ -155,11 +155,14 @@ def dutch_detail(exc: ReconciliationException) -> tuple[str, str]:
 
 
 def dutch_subject(exc: ReconciliationException) -> str:
-    """What the finding is about, in Dutch words around the codes."""
-    f = exc.facts
-    if not f:
+    """What the finding is about, in Dutch words around the codes (the English without them)."""
+    try:
+        return _subject(exc.kind, exc.facts) if exc.facts else exc.subject
+    except (KeyError, TypeError, ValueError):
         return exc.subject
-    kind = exc.kind
+
+
+def _subject(kind: str, f: Facts) -> str:
     if kind == "district-not-in-one-area":
         return f"wijk {f['district']}"
     if kind == "district-outside-lot":
@@ -177,9 +180,7 @@ def dutch_subject(exc: ReconciliationException) -> str:
         return f"contract {f['contract']} · {f['provider']}"
     if kind == "duplicate-invoice":
         return f"factuur {f['invoice']}"
-    if "contract" in f:
-        return f"contract {f['contract']}"
-    return exc.subject
+    return f"contract {f['contract']}"
 
 
 def dutch_notes(result: Reconciliation) -> list[str]:
