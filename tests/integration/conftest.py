@@ -53,17 +53,28 @@ def write_config(tmp_path: Path, areas_toml: str) -> Path:
 
 
 def run_cli(
-    folder: Path, *args: str, user: str = "tester", timeout: float = 300
+    folder: Path,
+    *args: str,
+    user: str = "tester",
+    timeout: float = 300,
+    database_url: str | None = "",
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``populatie`` as a user would, on a SQLite file in ``folder`` and the shipped data."""
-    env = {
-        **os.environ,
-        "POPULATIE_DATABASE_URL": f"sqlite:///{(folder / 'cli.db').as_posix()}",
+    """Run ``populatie`` as a user would, on a SQLite file in ``folder`` and the shipped data.
+
+    ``database_url=None`` leaves the URL unset, as on a fresh clone: the embedded default, with
+    its ``var/`` folder moved under ``folder``."""
+    env = {k: v for k, v in os.environ.items() if k != "POPULATIE_DATABASE_URL"}
+    env |= {
+        "POPULATIE_VAR_DIR": str(folder / "var"),
         "POPULATIE_DATA_DIR": str(GEODATA),
         "POPULATIE_CONFIG_DIR": str(CONFIG),
         "POPULATIE_USER": user,
         "COLUMNS": "200",
     }
+    if database_url is not None:
+        env["POPULATIE_DATABASE_URL"] = (
+            database_url or f"sqlite:///{(folder / 'cli.db').as_posix()}"
+        )
     return subprocess.run(
         [sys.executable, "-m", "populatie.cli", *args],
         capture_output=True,

@@ -3,10 +3,8 @@ the embedded database, the earlier ones revoked, never on a configured database.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,39 +12,21 @@ from litestar.testing import TestClient
 
 from populatie.app import create_app
 from populatie.db import make_engine
-from tests.integration.conftest import CONFIG, GEODATA
+from tests.integration.conftest import run_cli
 
 TOKEN_LINE = re.compile(r"^  (\w+)\s+(.*?)\s+(pop_\S+)$", re.M)
 
 
-def _populatie(
-    folder: Path, *args: str, url: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """The command on the embedded default, its ``var/`` folder moved under ``folder``."""
-    env = {k: v for k, v in os.environ.items() if k != "POPULATIE_DATABASE_URL"}
-    env |= {
-        "POPULATIE_VAR_DIR": str(folder / "var"),
-        "POPULATIE_DATA_DIR": str(GEODATA),
-        "POPULATIE_CONFIG_DIR": str(CONFIG),
-    }
-    if url is not None:
-        env["POPULATIE_DATABASE_URL"] = url
-    return subprocess.run(
-        [sys.executable, "-m", "populatie.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=folder,
-        timeout=300,
-        check=False,
-    )
+def _embedded(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command with no database configured, as on a fresh clone."""
+    return run_cli(folder, *args, database_url=None)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     for args in (("load",), ("allocate", "--year", "2025", "--adopt")):
-        done = _populatie(folder, *args)
+        done = _embedded(folder, *args)
         assert done.returncode == 0, done.stderr
     return folder
 
@@ -56,7 +36,7 @@ def _tokens(output: str) -> dict[tuple[str, str], str]:
 
 
 def test_demo_tokens_work_one_per_role_and_partnership_and_replace_the_last(demo: Path) -> None:
-    first = _populatie(demo, "tokens", "demo", "--url", "http://127.0.0.1:8765/")
+    first = _embedded(demo, "tokens", "demo", "--url", "http://127.0.0.1:8765/")
     assert first.returncode == 0, first.stderr
     tokens = _tokens(first.stdout)
     assert set(tokens) == {
@@ -69,7 +49,7 @@ def test_demo_tokens_work_one_per_role_and_partnership_and_replace_the_last(demo
     assert "http://127.0.0.1:8765/sign-in" in first.stdout
     assert "http://127.0.0.1:8765/api/areas" in first.stdout
 
-    again = _populatie(demo, "tokens", "demo")
+    again = _embedded(demo, "tokens", "demo")
     assert again.returncode == 0, again.stderr
     assert "http://127.0.0.1:8000/sign-in" in again.stdout
     renewed = _tokens(again.stdout)
@@ -97,7 +77,7 @@ def test_demo_tokens_work_one_per_role_and_partnership_and_replace_the_last(demo
 
 def test_demo_tokens_are_refused_on_a_configured_database(demo: Path) -> None:
     url = f"sqlite:///{(demo / 'var' / 'populatie.db').as_posix()}"
-    refused = _populatie(demo, "tokens", "demo", url=url)
+    refused = run_cli(demo, "tokens", "demo", database_url=url)
     assert refused.returncode != 0
     assert "embedded demo database only" in refused.stderr + refused.stdout
     assert "pop_" not in refused.stdout

@@ -24,7 +24,7 @@ from populatie.contracts.service import (
     contract_history,
     create_contract,
 )
-from populatie.errors import ConflictError, DataError
+from populatie.errors import ConflictError
 
 __all__ = ["change", "history", "register"]
 
@@ -79,8 +79,6 @@ def change(
         ceilings_cents=_ceilings(body.ceilings_cents) or None,
         indexation_basis_points=body.indexation_basis_points,
     )
-    if not body.reason.strip():
-        raise DataError("reason: say why the contract changes")
     view = _unique(
         reference, lambda: change_contract(session, reference, update, principal.actor, body.reason)
     )

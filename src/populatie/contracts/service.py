@@ -311,7 +311,7 @@ def change_contract(
     """Apply ``change`` as the next version; the caller commits. A change that changes
     nothing is refused, so the history only holds real changes."""
     if not reason.strip():
-        raise DataError("say why the contract changes (--reason)")
+        raise DataError("reason: say why the contract changes")
     contract = get_contract(session, reference)
     assert contract.id is not None
     before = _view(session, contract)
