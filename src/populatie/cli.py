@@ -92,7 +92,10 @@ def _print_report(report: service.RunReport, fmt: str) -> None:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "allocate" and (twice := service.repeated(args.municipality or [])):
+        parser.error(f"argument --municipality: {', '.join(twice)} given more than once")
     settings = get_settings()
     if args.command == "serve":
         import uvicorn

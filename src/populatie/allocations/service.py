@@ -41,7 +41,7 @@ from populatie.core import (
 )
 from populatie.districts.models import DataLoad, District, IndicatorFigure
 from populatie.districts.service import latest_load
-from populatie.errors import AllocationError, DataError, NotFoundError
+from populatie.errors import AllocationError, ConfigurationError, DataError, NotFoundError
 from populatie.registry.models import Area
 
 
@@ -165,6 +165,18 @@ def _hash(payload: object) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def repeated(codes: Sequence[str]) -> list[str]:
+    """The codes named more than once, each once, in the order they repeat: a run stores one
+    row per area, so a municipality named twice could only end in a database error."""
+    seen: set[str] = set()
+    twice: list[str] = []
+    for code in codes:
+        if code in seen and code not in twice:
+            twice.append(code)
+        seen.add(code)
+    return twice
+
+
 def create_run(
     session: Session,
     config: RegionConfig,
@@ -173,6 +185,13 @@ def create_run(
     user: str,
 ) -> AllocationRun:
     """Compute the allocation for ``year`` and store it as a draft run (caller commits)."""
+    if municipalities is not None and not municipalities:
+        raise ConfigurationError("municipalities: name at least one, or leave it out for all")
+    if twice := repeated(municipalities or []):
+        raise ConfigurationError(
+            f"municipalities: {', '.join(twice)} named more than once; name each once",
+            details=[{"field": "municipalities", "value": code} for code in twice],
+        )
     load = data_of_record(session)
     codes = list(municipalities or config.municipality_codes())
     for code in codes:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 import msgspec
+from litestar.exceptions import ValidationException
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -153,6 +154,17 @@ def create_run(
     session: Session, config_dir: Path, body: schemas.RunCreate, principal: Principal
 ) -> schemas.Run:
     """Compute and store a draft run with the body's scenario; audited in the same unit."""
+    if twice := service.repeated(body.municipalities or []):
+        raise ValidationException(
+            "invalid request body",
+            extra=[
+                {
+                    "key": "municipalities",
+                    "source": "body",
+                    "message": f"{', '.join(twice)} named more than once; name each once",
+                }
+            ],
+        )
     config = scenario_config(load_config(config_dir), body.scenario)
     run = service.create_run(session, config, body.year, body.municipalities, principal.actor)
     record_event(

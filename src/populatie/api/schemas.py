@@ -211,9 +211,20 @@ class Scenario(Struct, kw_only=True, forbid_unknown_fields=True):
     damping: DampingOverride | None = None
 
 
+Municipalities = Annotated[
+    list[MunicipalityCode],
+    Meta(
+        min_length=1,
+        max_length=50,
+        description="The municipalities to allocate, each once (absent: all of them)",
+        extra_json_schema={"uniqueItems": True},
+    ),
+]
+
+
 class RunCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     year: Annotated[int, Meta(ge=1900, le=2200)]
-    municipalities: Annotated[list[MunicipalityCode], Meta(max_length=50)] | None = None
+    municipalities: Municipalities | None = None
     scenario: Scenario | None = None
 
 

@@ -1,0 +1,70 @@
+"""The API's contract with its callers: what it refuses, how it names things, what it says it
+allows and what its OpenAPI document promises."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from populatie.allocations import service
+from populatie.allocations.models import AllocationRun
+from populatie.app import create_app
+from populatie.auth.tokens import issue_token
+from populatie.configuration import RegionConfig
+from populatie.db import session_scope
+from populatie.errors import ConfigurationError
+
+PROBLEMS = "https://populatie.example/problems/"
+
+
+@pytest.fixture
+def client(loaded: Engine) -> Iterator[TestClient]:
+    with session_scope(loaded) as session:
+        token = issue_token(session, "finance", None, "contract", "test").token
+    with TestClient(app=create_app(loaded)) as c:
+        c.headers["Authorization"] = f"Bearer {token}"
+        yield c
+
+
+def _runs(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.execute(select(func.count()).select_from(AllocationRun)).scalar_one())
+
+
+@pytest.mark.parametrize(
+    ("municipalities", "reason"),
+    [
+        (["GM0518", "GM0503", "GM0518"], "GM0518 named more than once"),
+        ([], "length >= 1"),
+    ],
+)
+def test_a_run_refuses_a_municipality_twice_or_none(
+    loaded: Engine, client: TestClient, municipalities: list[str], reason: str
+) -> None:
+    response = client.post("/api/runs", json={"year": 2026, "municipalities": municipalities})
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["type"] == PROBLEMS + "validation-error"
+    assert [e["field"] for e in problem["errors"]] == ["municipalities"]
+    assert reason in problem["errors"][0]["message"]
+    assert _runs(loaded) == 0  # nothing written
+
+
+def test_a_run_over_named_municipalities_each_once_is_made(client: TestClient) -> None:
+    response = client.post("/api/runs", json={"year": 2026, "municipalities": ["GM0503"]})
+    assert response.status_code == 201, response.text
+    assert {a["municipality"] for a in response.json()["areas"]} == {"GM0503"}
+
+
+def test_the_service_refuses_a_municipality_twice_for_any_caller(
+    session: Session, config: RegionConfig
+) -> None:
+    with pytest.raises(ConfigurationError, match="GM0518 named more than once") as raised:
+        service.create_run(session, config, 2026, ["GM0518", "GM0518"], "test")
+    assert raised.value.details == [{"field": "municipalities", "value": "GM0518"}]
+    with pytest.raises(ConfigurationError, match="name at least one"):
+        service.create_run(session, config, 2026, [], "test")
