@@ -118,12 +118,14 @@ def endpoints(app: Litestar) -> Iterator[Endpoint]:
             yield Endpoint(method, route.path, handler, params)
 
 
-def _own_lot(engine: Engine, partnership: str | None) -> int:
+def _own_lot(engine: Engine, partnership: str | None) -> str:
+    """The reference (``GM0518/1``) of the first lot the partnership holds."""
     with Session(engine) as session:
-        query = select(col(Lot.id)).order_by(col(Lot.id))
+        query = select(Lot).order_by(col(Lot.id))
         if partnership is not None:
             query = query.where(col(Lot.partnership_name) == partnership)
-        return int(session.execute(query).scalars().first() or 0)
+        lot = session.execute(query).scalars().first()
+        return f"{lot.municipality_code}/{lot.number}" if lot else "GM0000/0"
 
 
 def examples(world: World, caller: str | None) -> dict[str, dict[str, str]]:
@@ -134,7 +136,7 @@ def examples(world: World, caller: str | None) -> dict[str, dict[str, str]]:
         "code": area,
         "run_id": world.adopted_2025,
         "other_id": world.draft_2026,
-        "lot_id": str(_own_lot(world.engine, partnership)),
+        "lot": _own_lot(world.engine, partnership),
         "name": partnership or KRACHT,
         "reference": CONTRACT_OF.get(partnership or KRACHT, "DEMO-H10-GM0518-P1"),
     }

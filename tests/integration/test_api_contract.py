@@ -60,6 +60,34 @@ def test_a_run_over_named_municipalities_each_once_is_made(client: TestClient) -
     assert {a["municipality"] for a in response.json()["areas"]} == {"GM0503"}
 
 
+def test_a_lot_is_named_as_everywhere_else(loaded: Engine, client: TestClient) -> None:
+    listed = client.get("/api/lots", params={"municipality": "GM0518"}).json()["items"]
+    first = next(lot for lot in listed if lot["number"] == 1)
+    assert first["reference"] == "GM0518/1"
+    by_reference = client.get("/api/lots/GM0518%2F1")  # as a client encodes a path segment
+    assert by_reference.status_code == 200, by_reference.text
+    assert by_reference.json() == first
+    assert client.get("/api/lots/GM0518/1").json() == first
+    assert client.get(f"/api/lots/{first['id']}").json() == first  # the older form still works
+    for unknown in ("GM0518%2F9", "GM9999%2F1", "lot-1", "0", str(2**40)):
+        response = client.get(f"/api/lots/{unknown}")
+        assert response.status_code == 404, (unknown, response.text)
+        assert response.json()["type"] == PROBLEMS + "not-found"
+
+
+def test_a_consortium_gets_404_for_another_partnerships_lot_by_reference(
+    loaded: Engine, client: TestClient
+) -> None:
+    with session_scope(loaded) as session:
+        token = issue_token(session, "consortium", "RondomJou", "rj", "test").token
+    headers = {"Authorization": f"Bearer {token}"}
+    own = client.get("/api/lots/GM0518%2F2", headers=headers)
+    assert own.status_code == 200, own.text
+    assert own.json()["partnership"] == "RondomJou"
+    other = client.get("/api/lots/GM0518%2F1", headers=headers)
+    assert other.status_code == 404
+
+
 def test_the_service_refuses_a_municipality_twice_for_any_caller(
     session: Session, config: RegionConfig
 ) -> None:

@@ -7,6 +7,7 @@ A record outside the scope is reported exactly as one that does not exist.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from sqlmodel import Session, col
 
 from populatie.api import schemas
 from populatie.api.pagination import Window
+from populatie.contracts.service import lot_reference
 from populatie.districts.models import District, DistrictShape, Municipality
 from populatie.errors import NotFoundError
 from populatie.registry.models import Area, AreaDistrict, Lot, Partnership
@@ -248,6 +250,7 @@ def get_partnership(session: Session, name: str) -> schemas.Partnership:
 def _lot(row: Lot) -> schemas.Lot:
     return schemas.Lot(
         id=int(row.id or 0),
+        reference=lot_reference(row),
         municipality=row.municipality_code,
         number=row.number,
         area=row.area_code,
@@ -280,8 +283,22 @@ def list_lots(
     )
 
 
-def get_lot(session: Session, lot_id: int, scope: str | None) -> schemas.Lot:
-    row = session.get(Lot, lot_id)
+_LOT_REFERENCE = re.compile(r"(GM\d{4})/(\d{1,3})")
+_MAX_ID = 2**31 - 1
+
+
+def get_lot(session: Session, reference: str, scope: str | None) -> schemas.Lot:
+    """A lot by the reference contracts and spending files use (``GM0518/1``), or by the
+    numeric id this route took first; anything else is a lot that does not exist."""
+    row: Lot | None = None
+    if reference.isdigit() and 0 < int(reference) <= _MAX_ID:
+        row = session.get(Lot, int(reference))
+    elif match := _LOT_REFERENCE.fullmatch(reference):
+        row = session.execute(
+            select(Lot).where(
+                col(Lot.municipality_code) == match[1], col(Lot.number) == int(match[2])
+            )
+        ).scalar_one_or_none()
     if row is None or (scope is not None and row.partnership_name != scope):
-        raise NotFoundError(f"lot {lot_id} not found")
+        raise NotFoundError(f"lot {reference} not found")
     return _lot(row)

@@ -93,7 +93,11 @@ class PartnershipPage(Struct, kw_only=True):
 
 
 class Lot(Struct, kw_only=True):
+    """``reference`` (``GM0518/1``) is how contracts, spending files and ``/api/lots/{lot}``
+    name the lot; ``id`` is the database's number for it, still accepted there."""
+
     id: int
+    reference: str
     municipality: str
     number: int
     area: str

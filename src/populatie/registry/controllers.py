@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
+from litestar.openapi.spec import Example
 from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 
 from populatie.api import registry, schemas
@@ -20,7 +21,13 @@ from populatie.auth.tokens import Principal
 MunicipalityFilter = Annotated[
     str | None, QueryParameter(pattern=r"^GM\d{4}$", description="Only this municipality (GMnnnn)")
 ]
-LotId = Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="The lot's id")]
+LotPath = Annotated[
+    str,
+    PathParameter(
+        description="The lot's reference, municipality/number (or its numeric id)",
+        examples=[Example(value="GM0518/1")],
+    ),
+]
 YearFilter = Annotated[int | None, QueryParameter(ge=1900, le=2200, description="Budget year")]
 
 
@@ -85,6 +92,13 @@ class LotController(Controller):
     ) -> schemas.LotPage:
         return registry.list_lots(session, window, principal.scope, municipality)
 
-    @get("/{lot_id:int}", operation_id="GetLot", sync_to_thread=True, **access(READ_SCOPED))
-    def get_lot(self, session: DbSession, principal: Caller, lot_id: LotId) -> schemas.Lot:
-        return registry.get_lot(session, lot_id, principal.scope)
+    @get(
+        "/{lot:path}",
+        operation_id="GetLot",
+        sync_to_thread=True,
+        description="A lot by its reference, `GM0518/1` (the slash may be sent as `%2F`), as "
+        "contracts and spending files name it; its numeric `id` is accepted too.",
+        **access(READ_SCOPED),
+    )
+    def get_lot(self, session: DbSession, principal: Caller, lot: LotPath) -> schemas.Lot:
+        return registry.get_lot(session, lot.lstrip("/"), principal.scope)
