@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from populatie import __version__
 from populatie.allocations.controllers import BudgetController, RunController
 from populatie.api import schemas
+from populatie.api.allow import AllowHeader
 from populatie.api.budgets import BudgetReader
 from populatie.api.controllers import ExportController
 from populatie.api.deps import provide_session
@@ -93,6 +94,7 @@ def create_app(
     extra_handlers: list[Any] | None = None,
 ) -> Litestar:
     """The app over ``engine`` (default: the configured database)."""
+    allow = AllowHeader()
     app = Litestar(
         route_handlers=[health, *CONTROLLERS, *(extra_handlers or [])],
         dependencies={
@@ -112,6 +114,7 @@ def create_app(
             WebPlugin(),
         ],
         on_startup=[freeze_heap],
+        before_send=[allow],
         openapi_config=OpenAPIConfig(
             title="populatie",
             version=__version__,
@@ -138,4 +141,5 @@ def create_app(
     app.state.principals = PrincipalResolver(app.state.engine)
     app.state.budget_reader = BudgetReader(app.state.engine)
     check_policies(app.routes)
+    allow.learn(app.routes)
     return app

@@ -3,9 +3,12 @@ allows and what its OpenAPI document promises."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
@@ -15,7 +18,7 @@ from populatie.allocations.models import AllocationRun
 from populatie.app import create_app
 from populatie.auth.tokens import issue_token
 from populatie.configuration import RegionConfig
-from populatie.db import session_scope
+from populatie.db import make_engine, migrate, session_scope
 from populatie.errors import ConfigurationError
 
 PROBLEMS = "https://populatie.example/problems/"
@@ -96,3 +99,29 @@ def test_the_service_refuses_a_municipality_twice_for_any_caller(
     assert raised.value.details == [{"field": "municipalities", "value": "GM0518"}]
     with pytest.raises(ConfigurationError, match="name at least one"):
         service.create_run(session, config, 2026, [], "test")
+
+
+def _fill(path: str) -> str:
+    """A concrete path for a route template: any value answers OPTIONS."""
+    values = {"int": "1", "path": "GM0518/1"}
+    return re.sub(r"{(\w+):(\w+)}", lambda m: values.get(m[2], "GM0518"), path)
+
+
+def test_options_names_every_method_of_every_path(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{(tmp_path / 'bare.db').as_posix()}")
+    migrate(engine)
+    app = create_app(engine)
+    routes = [r for r in app.routes if isinstance(r, HTTPRoute)]
+    assert len(routes) > 30
+    with TestClient(app=app) as client:  # no token: the methods of a path are no secret
+        for route in routes:
+            response = client.options(_fill(route.path))
+            assert response.status_code == 204, (route.path, response.text)
+            allowed = set(response.headers["allow"].split(", "))
+            assert allowed == set(route.methods), route.path
+        assert client.options("/api/runs").headers["allow"] == "GET, OPTIONS, POST"
+        assert client.options("/api/contracts/X-1").headers["allow"] == "GET, OPTIONS, PATCH"
+        refused = client.delete("/api/runs")
+        assert refused.status_code == 405
+        assert set(refused.headers["allow"].split(", ")) == {"GET", "OPTIONS", "POST"}
+    engine.dispose()
