@@ -26,6 +26,7 @@ from populatie.api.allow import AllowHeader
 from populatie.api.budgets import BudgetReader
 from populatie.api.controllers import ExportController
 from populatie.api.deps import provide_session
+from populatie.api.openapi import RequestBodySchemaPlugin
 from populatie.api.pagination import provide_window
 from populatie.api.problems import EXCEPTION_TO_PROBLEM
 from populatie.auth.access import (
@@ -112,6 +113,7 @@ def create_app(
                 )
             ),
             WebPlugin(),
+            RequestBodySchemaPlugin(),
         ],
         on_startup=[freeze_heap],
         before_send=[allow],

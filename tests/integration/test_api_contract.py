@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import msgspec
 import pytest
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
@@ -15,6 +17,7 @@ from sqlmodel import Session
 
 from populatie.allocations import service
 from populatie.allocations.models import AllocationRun
+from populatie.api import schemas
 from populatie.app import create_app
 from populatie.auth.tokens import issue_token
 from populatie.configuration import RegionConfig
@@ -125,3 +128,64 @@ def test_options_names_every_method_of_every_path(tmp_path: Path) -> None:
         assert refused.status_code == 405
         assert set(refused.headers["allow"].split(", ")) == {"GET", "OPTIONS", "POST"}
     engine.dispose()
+
+
+def _document(tmp_path: Path) -> dict[str, Any]:
+    engine = make_engine(f"sqlite:///{(tmp_path / 'doc.db').as_posix()}")
+    migrate(engine)
+    with TestClient(app=create_app(engine)) as client:
+        document: dict[str, Any] = client.get("/schema/openapi.json").json()
+    engine.dispose()
+    return document
+
+
+def test_the_document_closes_every_body_that_refuses_unknown_fields(tmp_path: Path) -> None:
+    components = _document(tmp_path)["components"]["schemas"]
+    strict = {
+        name
+        for name, value in vars(schemas).items()
+        if isinstance(value, type)
+        and issubclass(value, msgspec.Struct)
+        and value.__struct_config__.forbid_unknown_fields
+    }
+    assert {"RunCreate", "Scenario", "DampingOverride", "ContractCreate"} <= strict
+    closed = {name for name, c in components.items() if c.get("additionalProperties") is False}
+    assert closed == strict
+
+
+def test_the_document_gives_key_patterns_and_bounds(tmp_path: Path) -> None:
+    components = _document(tmp_path)["components"]["schemas"]
+    ceilings = components["ContractCreate"]["properties"]["ceilings_cents"]
+    assert ceilings["propertyNames"]["pattern"] == r"^20\d\d$"
+    assert ceilings["additionalProperties"] == {
+        "type": "integer", "minimum": 0, "maximum": 10**14,
+    }  # fmt: skip
+    changed = components["ContractUpdate"]["properties"]["ceilings_cents"]["anyOf"][0]
+    assert changed["propertyNames"]["pattern"] == r"^20\d\d$"
+    scenario = components["Scenario"]["properties"]
+    domains = {"enum": ["access", "prevention", "specialist"]}
+    assert scenario["base_cents"]["propertyNames"] == domains
+    indicator = scenario["rates"]["additionalProperties"]["additionalProperties"]
+    assert indicator["propertyNames"]["pattern"] == r"^[a-z][a-z0-9_]{0,39}$"
+    municipalities = components["RunCreate"]["properties"]["municipalities"]["anyOf"][0]
+    assert municipalities["uniqueItems"] is True
+    assert municipalities["minItems"] == 1
+    assert municipalities["items"]["pattern"] == r"^GM\d{4}$"
+    damping = components["DampingOverride"]["properties"]["max_change_pct"]["anyOf"][0]
+    assert damping["minimum"] == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"year": 2026, "unknown": 1},
+        {"year": 2026, "scenario": {"name": "x", "unknown": 1}},
+        {"year": 2026, "scenario": {"damping": {"unknown": 1}}},
+    ],
+)
+def test_an_unknown_field_is_refused_as_the_document_says(
+    loaded: Engine, client: TestClient, body: dict[str, Any]
+) -> None:
+    response = client.post("/api/runs", json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["field"].endswith("unknown")
