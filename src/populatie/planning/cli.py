@@ -57,10 +57,23 @@ def add_commands(subparsers: Any) -> None:
         metavar="NAME",
         help="an indicator to fit (repeatable; default: those the model rates in the domain)",
     )
-    estimate.add_argument("--bootstrap", type=int, default=1000, metavar="DRAWS")
-    estimate.add_argument("--seed", type=int, default=1)
-    estimate.add_argument("--level", type=float, default=0.95, help="interval level")
-    estimate.add_argument("--vif-threshold", type=float, default=10.0)
+    estimate.add_argument(
+        "--bootstrap",
+        type=int,
+        default=1000,
+        metavar="DRAWS",
+        help="resamples of the districts for the rate intervals",
+    )
+    estimate.add_argument("--seed", type=int, default=1, help="the same seed, the same intervals")
+    estimate.add_argument(
+        "--level", type=float, default=0.95, help="interval level, a fraction (0.95: 95 %%)"
+    )
+    estimate.add_argument(
+        "--vif-threshold",
+        type=float,
+        default=10.0,
+        help="flag an indicator whose variance inflation factor is above this",
+    )
     estimate.add_argument(
         "--write-scenario",
         type=Path,
@@ -75,7 +88,12 @@ def add_commands(subparsers: Any) -> None:
     )
     sensitivity.add_argument("run_id")
     sensitivity.add_argument(
-        "--step", type=float, default=10.0, metavar="PCT", help="the change tried (%%)"
+        "--step",
+        type=float,
+        default=10.0,
+        metavar="PERCENT",
+        help="how much higher each rate and each count is tried, in percent of its value "
+        "(10: 10 %% higher)",
     )
     sensitivity.add_argument(
         "--estimate",
