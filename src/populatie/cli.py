@@ -17,6 +17,7 @@ from rich.console import Console
 
 from populatie.allocations import render, service
 from populatie.auth import cli as auth_cli
+from populatie.cli_help import Parser
 from populatie.configuration import load_config
 from populatie.contracts import cli as contracts_cli
 from populatie.db import get_engine, migrate, session_scope
@@ -40,7 +41,7 @@ err_console = Console(stderr=True)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="populatie",
         description="Population-based youth-care budgets for the H10 region.",
     )
