@@ -26,6 +26,7 @@ from populatie.api.allow import AllowHeader
 from populatie.api.budgets import BudgetReader
 from populatie.api.controllers import ExportController
 from populatie.api.deps import provide_session
+from populatie.api.docs import openapi_asset, render_plugins
 from populatie.api.openapi import RequestBodySchemaPlugin
 from populatie.api.pagination import provide_window
 from populatie.api.problems import EXCEPTION_TO_PROBLEM
@@ -97,7 +98,7 @@ def create_app(
     """The app over ``engine`` (default: the configured database)."""
     allow = AllowHeader()
     app = Litestar(
-        route_handlers=[health, *CONTROLLERS, *(extra_handlers or [])],
+        route_handlers=[health, openapi_asset, *CONTROLLERS, *(extra_handlers or [])],
         dependencies={
             "session": Provide(provide_session),
             "principal": Provide(provide_principal, sync_to_thread=False),
@@ -121,6 +122,7 @@ def create_app(
             title="populatie",
             version=__version__,
             path=OPENAPI_PATH,
+            render_plugins=render_plugins(),
             description=(
                 "Population-based youth-care budgets for the H10 region. Every route but "
                 "/api/health needs `Authorization: Bearer <token>` (issued by `populatie tokens "

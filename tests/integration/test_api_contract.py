@@ -189,3 +189,50 @@ def test_an_unknown_field_is_refused_as_the_document_says(
     response = client.post("/api/runs", json=body)
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["field"].endswith("unknown")
+
+
+_LINK = re.compile(r"""\b(?:src|href)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
+_URL = re.compile(r"""\b(?:https?:)?//[\w.-]+\.[a-z]{2,}[^\s"'<>)]*""", re.IGNORECASE)
+
+
+def test_the_schema_pages_load_everything_from_the_app(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{(tmp_path / 'pages.db').as_posix()}")
+    migrate(engine)
+    app = create_app(engine)
+    pages = sorted(
+        path
+        for route in app.routes
+        if isinstance(route, HTTPRoute) and route.path.startswith("/schema")
+        for path in [route.path]
+        if "{" not in path
+    )
+    assert {"/schema", "/schema/swagger", "/schema/redoc", "/schema/rapidoc"} <= set(pages)
+    loaded: set[str] = set()
+    with TestClient(app=app) as client:  # no token: the document is public
+        for path in pages:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            if not response.headers["content-type"].startswith("text/html"):
+                continue
+            head = response.text.split("<body", 1)[0]  # the document itself may name URLs
+            assert not _URL.findall(head), (path, _URL.findall(head))
+            for link in _LINK.findall(response.text):
+                assert re.match(r"/[^/]", link), (path, link)  # same origin
+                loaded.add(link)
+        assert {
+            "/schema/assets/redoc.standalone.js",
+            "/schema/assets/swagger-ui-bundle.js",
+            "/schema/assets/swagger-ui-standalone-preset.js",
+            "/schema/assets/swagger-ui.css",
+            "/schema/assets/rapidoc-min.js",
+            "/static/favicon.svg",
+        } <= loaded
+        for link in sorted(loaded):
+            response = client.get(link)
+            assert response.status_code == 200, link
+            kind = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+            assert response.headers["content-type"].startswith(kind[Path(link).suffix]), link
+            assert len(response.content) > 100, link
+        assert client.get("/schema/assets/index.html").status_code == 404  # only what pages load
+        assert client.get("/schema/elements").status_code == 404  # no bundle to serve it from
+    engine.dispose()
