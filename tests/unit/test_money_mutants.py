@@ -6,12 +6,24 @@ checked with ``<`` instead of ``<=``, an error message that lost its value. See 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from populatie.core.money import split_cents
+from populatie.core.money import (
+    MAX_CENTS,
+    InvalidAmountError,
+    format_euro,
+    parse_cents,
+    parse_euro,
+    split_cents,
+    to_cents,
+)
+from populatie.errors import AllocationError
 
 KEYS = list("abcdefghij")
 
@@ -85,8 +97,6 @@ def test_parts_held_at_their_lower_bound_leave_the_rest_split_as_without_them(
     ],
 )
 def test_bound_errors_name_the_value(kwargs: dict[str, list[float]], match: str) -> None:
-    from populatie.errors import AllocationError
-
     with pytest.raises(AllocationError, match=match):
         split_cents(10, [1, 1], **kwargs)  # type: ignore[arg-type]
 
@@ -97,3 +107,90 @@ def test_bounds_that_hold_the_total_exactly_are_accepted() -> None:
     assert split_cents(10, [1, 1], lower_cents=[0, 3], upper_cents=[10, 3]).tolist() == [7, 3]
     assert split_cents(0, [1, 1], lower_cents=[0, 0]).tolist() == [0, 0]
     assert split_cents(4, [1, 1], lower_cents=np.array([2, 2], dtype=np.uint8)).tolist() == [2, 2]
+
+
+@pytest.mark.parametrize(
+    ("total", "weights", "keys", "message"),
+    [
+        (1, [], None, "cannot split 1 cents over no parts"),
+        (10.5, [1], None, "a total must be a whole number of cents, got 10.5"),
+        (-1, [1], None, "a total cannot be negative, got -1 cents"),
+        (
+            MAX_CENTS + 1,
+            [1],
+            None,
+            f"a total of {MAX_CENTS + 1} cents is above the supported {MAX_CENTS}",
+        ),
+        (1, [[1, 2]], None, "weights must be one-dimensional, got shape (1, 2)"),
+        (1, [1, -1], None, "weight of index 1 is -1.0; weights must be finite and >= 0"),
+        (1, [1, 2], ["a", "b", "c"], "3 tie keys for 2 weights"),
+    ],
+)
+def test_split_errors_say_what_is_wrong(
+    total: int, weights: list[float], keys: list[str] | None, message: str
+) -> None:
+    with pytest.raises(AllocationError) as raised:
+        split_cents(total, weights, keys)
+    assert str(raised.value) == message
+
+
+def test_weights_that_are_not_numbers_are_refused() -> None:
+    with pytest.raises(AllocationError, match=r"^weights are not numbers: could not convert"):
+        split_cents(1, ["one"])
+
+
+def test_the_largest_supported_total_is_accepted() -> None:
+    assert int(split_cents(MAX_CENTS, [1, 1, 1]).sum()) == MAX_CENTS
+    assert split_cents(np.int64(7), [1, 1]).tolist() == [4, 3]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: parse_euro(12), "an amount must be text, got 12"),  # type: ignore[arg-type]
+        (lambda: parse_euro("abc"), "'abc' is not a euro amount (expected e.g. '1234.56')"),
+        (
+            lambda: parse_euro("1.5", decimal_comma=True),
+            "'1.5' is not a euro amount (expected e.g. '1.234,56')",
+        ),
+        (lambda: parse_euro("12.345"), "'12.345' has a fraction of a cent"),
+        (lambda: parse_euro("1,2345", decimal_comma=True), "'1,2345' has a fraction of a cent"),
+        (lambda: to_cents(Decimal("1.005")), "1.005 euro is not a whole number of cents"),
+        (lambda: to_cents(Decimal("NaN")), "Decimal('NaN') is not a finite decimal amount"),
+        (lambda: to_cents(1.5), "1.5 is not a finite decimal amount"),  # type: ignore[arg-type]
+    ],
+)
+def test_amount_errors_say_what_is_wrong(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(InvalidAmountError) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "comma", "cents"),
+    [
+        ("12.5000", False, 1250),
+        ("0.001000", False, None),
+        ("1,2000", True, 120),
+        ("-0,00", True, 0),
+        ("-0.01", False, -1),
+        ("7", True, 700),
+        ("1.234.567", True, 123456700),
+    ],
+)
+def test_trailing_zeros_are_whole_cents(text: str, comma: bool, cents: int | None) -> None:
+    if cents is None:
+        with pytest.raises(InvalidAmountError):
+            parse_cents(text, decimal_comma=comma)
+    else:
+        assert parse_cents(text, decimal_comma=comma) == cents
+        assert str(parse_euro(text, decimal_comma=comma)) == f"{cents / 100:.2f}".replace(
+            "-0.00", "0.00"
+        )
+
+
+def test_small_negative_amounts_keep_their_sign() -> None:
+    assert format_euro(-5) == "€ -0,05"
+    assert format_euro(-100) == "€ -1,00"
+    assert to_cents(Decimal("-5E+1")) == -5000
+    assert to_cents(Decimal("0E-7")) == 0
