@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run demo demo-tokens test test-sqlite lint format bench clean
+.PHONY: help install browser run demo demo-tokens test test-sqlite lint format bench mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,6 +59,14 @@ format: install ## apply ruff's formatting and safe fixes
 
 bench: install ## benchmarks, each beside the engine's own limit measured in the same run
 	$(BIN)/python -m bench
+
+# One worker: the machines are small and shared. Verdicts are kept in mutants/ (git-ignored), so
+# a second run only tests what changed; `rm -rf mutants` starts afresh.
+mutation: install ## mutation testing of money, damping, the spending parser and access; prints the score
+	@$(BIN)/python -c "import mutmut" 2>/dev/null || $(BIN)/python -m pip install --quiet 'mutmut>=3.8,<4'
+	@mkdir -p var
+	$(BIN)/mutmut run --max-children 1 >var/mutation.log 2>&1 || { tail -40 var/mutation.log; exit 1; }
+	$(BIN)/python tests/mutation_score.py --min 90
 
 clean: ## remove the virtual environment and the working database
 	rm -rf $(VENV) var
