@@ -195,15 +195,17 @@ def test_a_consortium_page_shows_its_own_areas_and_nothing_of_the_other(
 def test_the_consortium_view_model_adds_up(world: World) -> None:
     with Session(world.engine) as session:
         view = service.consortium_page(session, KRACHT, None)
-        result = reconcile_year(session, 2025)
-        monthly = service._monthly_spending(session, 2025, result.to_month, AREAS_OF[KRACHT])
+        result = reconcile_year(session, 2025, partnership=KRACHT)
+        monthly = service._monthly_spending(
+            session, 2025, result.to_month, AREAS_OF[KRACHT], KRACHT
+        )
     assert view.year == 2025
     assert [a.code for a in view.areas] == AREAS_OF[KRACHT]
     assert [a.label for a in view.areas] == ["L1", "L3"]
     spent = sum(
         line.spent_cents
         for line in result.lines
-        if line.area in AREAS_OF[KRACHT] and line.domain != "total"
+        if line.area in AREAS_OF[KRACHT] and line.partnership == KRACHT and line.domain != "total"
     )
     assert sum(sum(m) for m in monthly.values()) == spent, "the monthly line is the lines' spending"
     assert view.spent.replace("\u00a0", " ") == service.euro(spent).replace("\u00a0", " ")
