@@ -193,3 +193,25 @@ def test_contracts_from_the_command_line(demo: Path) -> None:
     )
     assert clash.returncode == 2
     assert "already has contract DEMO-H10-GM0518-P4" in clash.stderr
+
+
+def test_a_change_of_partnership_from_the_command_line_says_from_when(demo: Path) -> None:
+    change = ("contracts", "change", "DEMO-H10-GM0518-P4", "--partnership")
+    undated = _populatie(demo, *change, "Kracht voor Jeugd en Gezin", "--reason", "novation")
+    assert undated.returncode == 2
+    assert "partnership_from is required" in undated.stderr
+    dated = _populatie(
+        demo,
+        *change,
+        "Kracht voor Jeugd en Gezin",
+        "--partnership-from",
+        "2025-07-01",
+        "--reason",
+        "novation",
+    )
+    assert dated.returncode == 0, dated.stderr
+    history = _populatie(demo, "contracts", "history", "DEMO-H10-GM0518-P4", "--format", "json")
+    assert json.loads(history.stdout)[-1]["changes"] == {
+        "partnership": ["RondomJou", "Kracht voor Jeugd en Gezin"],
+        "partnership_from": [None, "2025-07-01"],
+    }

@@ -72,6 +72,7 @@ def change(
     update = ContractChange(
         lot=body.lot,
         partnership=body.partnership,
+        partnership_from=body.partnership_from,
         starts_on=body.starts_on,
         ends_on=body.ends_on,
         extendable_to=body.extendable_to,

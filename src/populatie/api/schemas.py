@@ -259,6 +259,7 @@ class Contract(Struct, kw_only=True):
     municipality: str
     area: str
     partnership: str
+    partnership_from: date | None = None
     starts_on: date
     ends_on: date
     extendable_to: date | None
@@ -323,6 +324,13 @@ class ContractUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
     reason: Reason
     lot: LotReference | None = None
     partnership: PartnershipName | None = None
+    partnership_from: Annotated[
+        date | None,
+        Meta(
+            description="With a new partnership: the first day it holds the contract (the "
+            "first of a month); spending booked before stays with the partnership before"
+        ),
+    ] = None
     starts_on: date | None = None
     ends_on: date | None = None
     extendable_to: date | None = None

@@ -4,6 +4,10 @@ The import, the contracts and the reconciliation rules are their features' own
 (:mod:`populatie.spending.service`, :mod:`populatie.contracts.service`,
 :mod:`populatie.reconciliation.service`); this module confines what a consortium sees to its
 own partnership — its lots and its contracts — and shapes the answers into public schemas.
+
+Spending is a partnership's by the contract it was booked on as it stood on the booking date:
+a contract taken over by another partnership leaves the rows booked before the takeover with
+the partnership that held it then (:func:`populatie.core.reconciliation.reference_owners`).
 """
 
 from __future__ import annotations
@@ -15,37 +19,36 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, and_, false, func, or_, select
 from sqlmodel import Session, col
 
 from populatie.api import schemas
 from populatie.api.pagination import Window
 from populatie.auth.tokens import Principal
 from populatie.configuration import RegionConfig
-from populatie.contracts.models import Contract
-from populatie.contracts.service import ContractView, list_contracts, lot_reference
+from populatie.contracts.service import ContractView, list_contracts
 from populatie.core.reconciliation import Reconciliation
 from populatie.errors import NotFoundError
-from populatie.reconciliation.service import reconcile_year, report_json
-from populatie.registry.models import Lot
+from populatie.reconciliation.service import reconcile_year, report_json, spending_owners
 from populatie.spending.models import Spending
 from populatie.spending.service import import_spending
 
 
-def own_references(session: Session, partnership: str) -> tuple[set[str], set[str]]:
-    """The lot references (``GM0518/1``) and contract references of one partnership."""
-    lots = {
-        lot_reference(lot)
-        for lot in session.execute(
-            select(Lot).where(col(Lot.partnership_name) == partnership)
-        ).scalars()
-    }
-    contracts = set(
-        session.execute(
-            select(col(Contract.reference)).where(col(Contract.partnership_name) == partnership)
-        ).scalars()
-    )
-    return lots, contracts
+def own_spending(session: Session, partnership: str) -> ColumnElement[bool]:
+    """The condition on ``spending`` rows that are ``partnership``'s: booked on one of its
+    contracts or lots while it held them."""
+    terms = []
+    for reference, periods in sorted(spending_owners(session).items()):
+        for start, end, owner in periods:
+            if owner != partnership:
+                continue
+            term = [col(Spending.reference) == reference]
+            if start != date.min:
+                term.append(col(Spending.booked_on) >= start)
+            if end != date.max:
+                term.append(col(Spending.booked_on) < end)
+            terms.append(and_(*term))
+    return or_(*terms) if terms else false()
 
 
 # --- contracts ----------------------------------------------------------------------------
@@ -55,17 +58,28 @@ def contract_schema(view: ContractView) -> schemas.Contract:
     return msgspec.convert(view.as_json(), schemas.Contract)
 
 
+def _held_by(session: Session, scope: str) -> set[str]:
+    """The contracts ``scope`` holds or held: it sees the contracts its rows were booked on."""
+    return {
+        reference
+        for reference, periods in spending_owners(session).items()
+        if any(owner == scope for _, _, owner in periods)
+    }
+
+
 def list_contract_page(
     session: Session, window: Window, scope: str | None, year: int | None = None
 ) -> schemas.ContractPage:
-    views = [v for v in list_contracts(session, year) if scope is None or v.partnership == scope]
+    held = _held_by(session, scope) if scope is not None else set()
+    views = [v for v in list_contracts(session, year) if scope is None or v.reference in held]
     page = views[window.offset : window.offset + window.limit]
     return schemas.ContractPage(items=[contract_schema(v) for v in page], total=len(views))
 
 
 def get_contract_in_scope(session: Session, reference: str, scope: str | None) -> schemas.Contract:
+    held = _held_by(session, scope) if scope is not None else set()
     for view in list_contracts(session):
-        if view.reference == reference and (scope is None or view.partnership == scope):
+        if view.reference == reference and (scope is None or reference in held):
             return contract_schema(view)
     raise NotFoundError(f"contract {reference} not found")
 
@@ -90,8 +104,7 @@ def list_spending(
     and contracts."""
     conditions: list[Any] = []
     if scope is not None:
-        lots, contracts = own_references(session, scope)
-        conditions.append(col(Spending.reference).in_(sorted(lots | contracts)))
+        conditions.append(own_spending(session, scope))
     if booked_from is not None:
         conditions.append(col(Spending.booked_on) >= booked_from)
     if booked_to is not None:
@@ -172,23 +185,16 @@ def reconciliation(
     scope: str | None,
     config: RegionConfig | None = None,
 ) -> Reconciliation:
-    """The reconciliation of ``year``; for a consortium only its own lines and the exceptions
-    about its own lots and contracts (the rest, and the region-wide notes, left out)."""
-    result = reconcile_year(session, year, to_month, config)
+    """The reconciliation of ``year``; for a consortium, to the last month of its own spending
+    by default, and only its own lines and the exceptions about its own rows and contracts,
+    duplicate invoices included (the rest, and the region-wide notes, left out)."""
+    result = reconcile_year(session, year, to_month, config, partnership=scope)
     if scope is None:
         return result
-    lots, contracts = own_references(session, scope)
-    subjects = tuple(f"contract {c}" for c in sorted(contracts)) + tuple(
-        f"lot {lot}" for lot in sorted(lots)
-    )
     return replace(
         result,
         lines=[line for line in result.lines if line.partnership == scope],
-        exceptions=[
-            e
-            for e in result.exceptions
-            if any(e.subject == s or e.subject.startswith(s + " ") for s in subjects)
-        ],
+        exceptions=[e for e in result.exceptions if e.partnership == scope],
         notes=[],
     )
 

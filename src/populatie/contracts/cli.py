@@ -82,6 +82,13 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     change = commands.add_parser("change", help="change a contract (kept in its history)")
     change.add_argument("reference")
     _terms(change, required=False)
+    change.add_argument(
+        "--partnership-from",
+        type=date.fromisoformat,
+        metavar="DATE",
+        help="with --partnership: the first day the new partnership holds the contract (the "
+        "first of a month); earlier spending stays with the partnership before",
+    )
     change.add_argument("--reason", required=True, help="why it changes (kept in the history)")
     change.set_defaults(handler=_change)
 
@@ -153,6 +160,7 @@ def _change(args: argparse.Namespace, engine: Engine, settings: Settings) -> int
     change = ContractChange(
         lot=args.lot,
         partnership=args.partnership,
+        partnership_from=args.partnership_from,
         starts_on=args.start,
         ends_on=args.end,
         extendable_to=args.extendable_to,

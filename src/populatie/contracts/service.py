@@ -5,11 +5,17 @@ finance adds on top: which partnership holds a lot, for which period (with the o
 extend), in which funding form, up to which ceiling per year. A contract is never edited in
 place without a trace: every change bumps ``version`` and writes the full new state, with what
 changed, to ``contract_version`` and the audit log, in the caller's transaction.
+
+A change of partnership (a novation) names the date the new partnership takes over
+(``partnership_from``, the first of a month). Spending belongs to whoever held the contract on
+its booking date, so the history, not the current row, says who that was:
+:func:`contract_holdings` reads it back.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -35,6 +41,7 @@ __all__ = [
     "ContractView",
     "change_contract",
     "contract_history",
+    "contract_holdings",
     "create_contract",
     "find_lot",
     "get_contract",
@@ -69,6 +76,9 @@ class ContractChange:
 
     lot: str | None = None
     partnership: str | None = None
+    # The first day the new partnership holds the contract: the first of a month, or the
+    # contract's start (to correct who it was registered to). Required with a new partnership.
+    partnership_from: date | None = None
     starts_on: date | None = None
     ends_on: date | None = None
     extendable_to: date | None = None
@@ -95,6 +105,7 @@ class ContractView:
     version: int
     changed_at: datetime
     changed_by: str
+    partnership_from: date | None = None  # since when ``partnership`` holds it; None: the start
 
     def ceiling_for(self, year: int) -> int | None:
         return ceiling_for_year(self.ceilings_cents, self.indexation_basis_points, year)
@@ -109,6 +120,9 @@ class ContractView:
             "municipality": self.municipality,
             "area": self.area,
             "partnership": self.partnership,
+            "partnership_from": (
+                self.partnership_from.isoformat() if self.partnership_from else None
+            ),
             "starts_on": self.starts_on.isoformat(),
             "ends_on": self.ends_on.isoformat(),
             "extendable_to": self.extendable_to.isoformat() if self.extendable_to else None,
@@ -171,7 +185,9 @@ def _view(session: Session, contract: Contract) -> ContractView:
     assert contract.id is not None
     lot = session.get(Lot, contract.lot_id)
     assert lot is not None
+    holdings = contract_holdings(session, contract.id).get(contract.id, [])
     return ContractView(
+        partnership_from=holdings[-1][1] if holdings else None,
         reference=contract.reference,
         lot=lot_reference(lot),
         municipality=lot.municipality_code,
@@ -335,13 +351,16 @@ def change_contract(
     )
     lot = _check(session, data, contract.id)
     assert lot.id is not None
+    partnership = data.partnership or lot.partnership_name
+    since = _takeover_date(reference, data, before, partnership, change.partnership_from)
     now = datetime.now(UTC)
     after = replace(
         before,
         lot=lot_reference(lot),
         municipality=lot.municipality_code,
         area=lot.area_code,
-        partnership=data.partnership or lot.partnership_name,
+        partnership=partnership,
+        partnership_from=since,
         starts_on=data.starts_on,
         ends_on=data.ends_on,
         extendable_to=data.extendable_to,
@@ -387,6 +406,91 @@ def change_contract(
     _audit(session, user, "contract.change", reference, {"reason": reason, "changes": changes})
     session.flush()
     return replace(after, version=contract.version, changed_at=now, changed_by=user)
+
+
+def _takeover_date(
+    reference: str,
+    data: ContractInput,
+    before: ContractView,
+    partnership: str,
+    since: date | None,
+) -> date | None:
+    """Since when ``partnership`` holds the contract after the change.
+
+    A new partnership takes over on the first of a month, so a month of spending has one
+    holder; a date on or before the contract's start corrects who it was registered to.
+    """
+    if partnership == before.partnership:
+        if since is not None:
+            raise DataError(
+                f"contract {reference}: partnership_from is the date a new partnership takes "
+                f"over; {partnership} holds the contract already"
+            )
+        return before.partnership_from
+    if since is None:
+        raise DataError(
+            f"contract {reference}: partnership_from is required with a new partnership: the "
+            "first day it holds the contract (the first of a month), so that earlier spending "
+            f"stays with {before.partnership}"
+        )
+    if since <= data.starts_on:
+        return data.starts_on
+    if since > data.ends_on:
+        raise DataError(
+            f"contract {reference}: partnership_from {since} lies after the contract ends "
+            f"({data.ends_on})"
+        )
+    if since.day != 1:
+        raise DataError(
+            f"contract {reference}: partnership_from {since} is not the first of a month; a "
+            "new partnership takes over on the first of a month"
+        )
+    return since
+
+
+def contract_holdings(
+    session: Session, contract_id: int | None = None
+) -> dict[int, list[tuple[str, date | None]]]:
+    """Who held each contract (or the one given) from when: ``(partnership, since)`` in order.
+    The first holder holds it from before its start, whatever its ``since`` (None, or the start
+    when a correction replaced the registered partnership).
+
+    Read from the history: a version that names another partnership starts a holding on its
+    ``partnership_from``, and a retroactive one ends every holding that started on or after
+    it. A version written before takeovers were dated counts from the first of the month after
+    it was recorded, the earliest the change can have been known.
+    """
+    query = select(
+        col(ContractVersion.contract_id),
+        col(ContractVersion.changed_at),
+        col(ContractVersion.state),
+    ).order_by(col(ContractVersion.contract_id), col(ContractVersion.version))
+    if contract_id is not None:
+        query = query.where(col(ContractVersion.contract_id) == contract_id)
+    holdings: dict[int, list[tuple[str, date | None]]] = defaultdict(list)
+    for cid, changed_at, state in session.execute(query):
+        held = holdings[int(cid)]
+        partnership = str(state["partnership"])
+        if not held:
+            held.append((partnership, None))
+            continue
+        if partnership == held[-1][0]:
+            continue
+        recorded = state.get("partnership_from")
+        if recorded:
+            since = date.fromisoformat(recorded)
+        else:
+            day = changed_at.date()
+            since = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        starts_on = date.fromisoformat(state["starts_on"])
+        if since <= starts_on:
+            held[:] = [(partnership, starts_on)]  # a correction: held it from the start
+            continue
+        while len(held) > 1 and (held[-1][1] or date.min) >= since:
+            held.pop()
+        if held[-1][0] != partnership:
+            held.append((partnership, since))
+    return dict(holdings)
 
 
 def list_contracts(session: Session, year: int | None = None) -> list[ContractView]:

@@ -25,6 +25,13 @@ Exception kinds (the ``kind`` codes are stable; the CLI, JSON and the API show t
 ``district-not-in-one-area`` a district in no area or in two (configuration), or spending on a
                            district that is in no area
 ========================== ==================================================================
+
+Whose spending it is: a contract may pass to another partnership (a novation, from the first of
+a month, :class:`Takeover`). The rows booked on its reference, or on its lot while it is in
+force, belong to the partnership that held it on the booking date (:func:`reference_owners`);
+its line is split at the takeover, one line per holder, and every exception names the
+partnership whose rows it is about (``None``: rows with no contract or lot of record, and the
+region's own configuration), so a consortium is shown exactly its own.
 """
 
 from __future__ import annotations
@@ -46,15 +53,20 @@ __all__ = [
     "DuplicateInvoice",
     "LotTerms",
     "MonthTotal",
+    "OwnerPeriod",
     "Reconciliation",
     "ReconciliationException",
     "ReconciliationLine",
+    "Takeover",
     "boundary_months",
     "ceiling_for_year",
     "district_coverage",
+    "last_months",
     "line_status",
     "months_in_force",
+    "owner_on",
     "reconcile",
+    "reference_owners",
     "round_half_away",
     "run_rate_forecast",
 ]
@@ -91,14 +103,24 @@ class LotTerms:
 
 
 @dataclass(frozen=True)
+class Takeover:
+    """Another partnership holding a contract from ``since`` (the first of a month) on."""
+
+    partnership: str
+    members: frozenset[str]
+    since: date
+
+
+@dataclass(frozen=True)
 class ContractTerms:
     reference: str
     lot: LotTerms
-    partnership: str
+    partnership: str  # the first holder: from before the start until the first takeover
     members: frozenset[str]  # lead member, members and subcontractors of the partnership
     starts_on: date
     ends_on: date
     ceiling_cents: int | None  # for the year reconciled, indexed; None when none is agreed
+    takeovers: tuple[Takeover, ...] = ()  # in order of ``since``
 
 
 @dataclass(frozen=True)
@@ -183,6 +205,8 @@ class ReconciliationException:
     amount_cents: int
     rows: int
     detail: str
+    # Whose rows (or contract) it is about; None for what only finance can resolve.
+    partnership: str | None = None
     month_ids: tuple[int, ...] = ()
     # Day-precise evidence: only rows booked outside [period_start, period_end] count.
     period: tuple[date, date] | None = None
@@ -310,6 +334,82 @@ def district_coverage(
     return problems
 
 
+#: Rows of ``reference`` booked on ``starts_on`` ≤ day < ``ends_before`` are ``partnership``'s.
+OwnerPeriod = tuple[date, date, str]
+
+
+def _month_start(day: date) -> date:
+    return date(day.year, day.month, 1)
+
+
+def _next_month(day: date) -> date:
+    if day >= date(9999, 12, 1):
+        return date.max
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _holdings(contract: ContractTerms) -> list[tuple[str, frozenset[str], date]]:
+    """Who holds the contract from when; the first holder from before its start."""
+    return [(contract.partnership, contract.members, date.min)] + [
+        (t.partnership, t.members, t.since) for t in contract.takeovers
+    ]
+
+
+def _held(contract: ContractTerms, start: date, end: date) -> list[OwnerPeriod]:
+    """The holders of ``contract`` over [start, end)."""
+    holdings = _holdings(contract)
+    periods = []
+    for i, (partnership, _, since) in enumerate(holdings):
+        until = holdings[i + 1][2] if i + 1 < len(holdings) else date.max
+        lo, hi = max(start, since), min(end, until)
+        if lo < hi:
+            periods.append((lo, hi, partnership))
+    return periods
+
+
+def reference_owners(
+    contracts: Sequence[ContractTerms], lots: Sequence[LotTerms]
+) -> dict[str, list[OwnerPeriod]]:
+    """Whose rows are the rows booked on each contract and lot reference, by booking date.
+
+    A contract's rows are its holder's on the booking date (before the start: the first
+    holder's; after the end: the last one's). A lot's rows are the holder's of the contract in
+    force on the lot that month (the earliest-starting, if two touch one month), and the lot's
+    own partnership's where none is. Periods are whole months, as reconciliation counts them,
+    so this answer and the reconciliation's lines agree row for row.
+    """
+    owners: dict[str, list[OwnerPeriod]] = {}
+    on_lot: dict[str, list[ContractTerms]] = defaultdict(list)
+    for c in contracts:
+        owners[c.reference] = _held(c, date.min, date.max)
+        on_lot[c.lot.reference].append(c)
+    for lot in lots:
+        periods: list[OwnerPeriod] = []
+        covered = date.min
+        for c in sorted(on_lot.get(lot.reference, []), key=lambda c: (c.starts_on, c.reference)):
+            start = max(_month_start(c.starts_on), covered)
+            end = _next_month(c.ends_on)
+            if start >= end:
+                continue
+            if covered < start:
+                periods.append((covered, start, lot.partnership))
+            periods.extend(_held(c, start, end))
+            covered = end
+        if covered < date.max:
+            periods.append((covered, date.max, lot.partnership))
+        owners.setdefault(lot.reference, periods)
+    return owners
+
+
+def owner_on(owners: Mapping[str, Sequence[OwnerPeriod]], reference: str, day: date) -> str | None:
+    """The partnership whose row it is (:func:`reference_owners`); None for a reference of no
+    contract or lot."""
+    for start, end, partnership in owners.get(reference, ()):
+        if start <= day < end:
+            return partnership
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # The reconciliation
 # ---------------------------------------------------------------------------------------------
@@ -334,8 +434,22 @@ class _Acc:
         self.months.add(total.month)
 
 
-# Where spending lands: a contract, an area without one, or (neither known) a municipality.
+# Where spending lands: a contract while one partnership holds it (the code of its holding),
+# an area without a contract, or (neither known) a municipality.
 _Target = tuple[str, str]  # ("contract" | "area" | "municipality", code)
+
+
+@dataclass(frozen=True)
+class _Holding:
+    """One partnership's hold of a contract: its own line. ``key`` is the contract reference
+    for the first holder (so a contract never taken over has the one line it always had)."""
+
+    key: str
+    contract: ContractTerms
+    partnership: str
+    members: frozenset[str]
+    since: date
+    months: list[int]  # the contract's months in force in the year during this holding
 
 
 @dataclass(frozen=True)
@@ -350,6 +464,95 @@ class _Context:
     area_terms: dict[str, AreaTerms]
     areas_of_municipality: dict[str, list[str]]
     area_of_district: Mapping[str, str]
+    holdings: dict[str, _Holding]  # by key
+    holdings_of: dict[str, list[_Holding]]  # by contract reference, in order
+    owners: dict[str, list[OwnerPeriod]]
+
+    def holding(self, contract: ContractTerms, month: int) -> _Holding:
+        """Who holds ``contract`` in ``month`` (takeovers start on the first of a month)."""
+        day = date(self.year, month, 1)
+        return [h for h in self.holdings_of[contract.reference] if h.since <= day][-1]
+
+    def owner(self, reference: str, day: date) -> str | None:
+        return owner_on(self.owners, reference, day)
+
+
+def _context(
+    year: int,
+    to_month: int,
+    contracts: Sequence[ContractTerms],
+    lots: Sequence[LotTerms],
+    areas: Sequence[AreaTerms],
+    area_of_district: Mapping[str, str],
+    domains: Sequence[str],
+) -> _Context:
+    contracts_of_lot: dict[str, list[ContractTerms]] = defaultdict(list)
+    for c in sorted(contracts, key=lambda c: (c.starts_on, c.reference)):
+        contracts_of_lot[c.lot.reference].append(c)
+    areas_of_municipality: dict[str, list[str]] = defaultdict(list)
+    for a in areas:
+        areas_of_municipality[a.municipality].append(a.code)
+    in_force = {c.reference: months_in_force(c.starts_on, c.ends_on, year) for c in contracts}
+    holdings: dict[str, _Holding] = {}
+    holdings_of: dict[str, list[_Holding]] = {}
+    for c in contracts:
+        held = _holdings(c)
+        holdings_of[c.reference] = []
+        for i, (partnership, members, since) in enumerate(held):
+            until = held[i + 1][2] if i + 1 < len(held) else date.max
+            holding = _Holding(
+                key=c.reference if i == 0 else f"{c.reference}@{since.isoformat()}",
+                contract=c,
+                partnership=partnership,
+                members=members,
+                since=since,
+                months=[m for m in in_force[c.reference] if since <= date(year, m, 1) < until],
+            )
+            holdings[holding.key] = holding
+            holdings_of[c.reference].append(holding)
+    return _Context(
+        year=year,
+        to_month=to_month,
+        domains=tuple(domains),
+        by_contract={c.reference: c for c in contracts},
+        by_lot={lot.reference: lot for lot in lots},
+        in_force={ref: months for ref, months in in_force.items() if months},
+        contracts_of_lot=contracts_of_lot,
+        area_terms={a.code: a for a in areas},
+        areas_of_municipality=areas_of_municipality,
+        area_of_district=area_of_district,
+        holdings=holdings,
+        holdings_of=holdings_of,
+        owners=reference_owners(contracts, lots),
+    )
+
+
+def _partnership_of(ctx: _Context, target: _Target) -> str | None:
+    kind, code = target
+    if kind == "contract":
+        return ctx.holdings[code].partnership
+    return ctx.area_terms[code].partnership if kind == "area" else None
+
+
+def last_months(
+    year: int,
+    totals: Sequence[MonthTotal],
+    contracts: Sequence[ContractTerms],
+    lots: Sequence[LotTerms],
+    areas: Sequence[AreaTerms],
+    area_of_district: Mapping[str, str],
+) -> dict[str, int]:
+    """Per partnership, the last month of ``year`` with spending on its own lines: where a
+    consortium's reconciliation runs to by default, whatever the other partnerships booked."""
+    ctx = _context(year, 12, contracts, lots, areas, area_of_district, ())
+    last: dict[str, int] = {}
+    for t in totals:
+        if t.year != year:
+            continue
+        partnership = _partnership_of(ctx, _classify(ctx, t, defaultdict(_Acc), None))
+        if partnership is not None and t.month > last.get(partnership, 0):
+            last[partnership] = t.month
+    return last
 
 
 def reconcile(
@@ -378,36 +581,19 @@ def reconcile(
     """
     if not 1 <= to_month <= 12:
         raise ValueError(f"to_month must be 1..12, got {to_month}")
-    contracts_of_lot: dict[str, list[ContractTerms]] = defaultdict(list)
-    for c in sorted(contracts, key=lambda c: (c.starts_on, c.reference)):
-        contracts_of_lot[c.lot.reference].append(c)
-    areas_of_municipality: dict[str, list[str]] = defaultdict(list)
-    for a in areas:
-        areas_of_municipality[a.municipality].append(a.code)
-    in_force = {c.reference: months_in_force(c.starts_on, c.ends_on, year) for c in contracts}
-    ctx = _Context(
-        year=year,
-        to_month=to_month,
-        domains=tuple(domains),
-        by_contract={c.reference: c for c in contracts},
-        by_lot={lot.reference: lot for lot in lots},
-        in_force={ref: months for ref, months in in_force.items() if months},
-        contracts_of_lot=contracts_of_lot,
-        area_terms={a.code: a for a in areas},
-        areas_of_municipality=areas_of_municipality,
-        area_of_district=area_of_district,
-    )
+    ctx = _context(year, to_month, contracts, lots, areas, area_of_district, domains)
     allocated_in = set(allocated_municipalities)
     spent: dict[tuple[_Target, str], int] = defaultdict(int)
     spent_by_month: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    flagged: dict[tuple[str, str], _Acc] = defaultdict(_Acc)
+    flagged: dict[tuple[str, str, str | None], _Acc] = defaultdict(_Acc)
     for t in totals:
         if t.year != year or t.month > to_month:
             continue
         target = _classify(ctx, t, flagged, (outside_period or {}).get(t.id))
         spent[(target, t.domain)] += t.amount_cents
         if target[0] == "contract":
-            spent_by_month[target[1]][t.month] += t.amount_cents
+            reference = ctx.holdings[target[1]].contract.reference
+            spent_by_month[reference][t.month] += t.amount_cents
 
     lines_of = _lines(ctx, spent, allocated, allocated_in)
     found = _contract_exceptions(ctx, lines_of, spent_by_month)
@@ -418,14 +604,15 @@ def reconcile(
             amount_cents=acc.amount_cents,
             rows=acc.rows,
             detail=f"{acc.detail}; months {_months_text(acc.months, year)}",
+            partnership=partnership,
             month_ids=tuple(sorted(acc.month_ids)),
             period=acc.period,
             facts={**acc.facts, "year": year, "months": tuple(sorted(acc.months))},
         )
-        for (kind, subject), acc in flagged.items()
+        for (kind, subject, partnership), acc in flagged.items()
     ]
-    found += _duplicate_exceptions(duplicates, year, to_month)
-    with_spending = {s for k, s in flagged if k == "district-not-in-one-area"}
+    found += _duplicate_exceptions(ctx, duplicates)
+    with_spending = {s for k, s, _ in flagged if k == "district-not-in-one-area"}
     for problem in coverage:
         if f"district {problem.district}" in with_spending:
             continue  # listed already, with its spending
@@ -451,7 +638,7 @@ def reconcile(
             )
         )
     kind_order = list(EXCEPTION_KINDS)
-    found.sort(key=lambda e: (kind_order.index(e.kind), e.subject))
+    found.sort(key=lambda e: (kind_order.index(e.kind), e.subject, e.partnership or ""))
 
     notes = []
     unattributed = {
@@ -482,10 +669,12 @@ def reconcile(
 def _classify(
     ctx: _Context,
     t: MonthTotal,
-    flagged: dict[tuple[str, str], _Acc],
+    flagged: dict[tuple[str, str, str | None], _Acc],
     outside: tuple[int, int] | None,
 ) -> _Target:
-    """Flag what is wrong with one monthly total and say where its money counts."""
+    """Flag what is wrong with one monthly total and say where its money counts; a flag is
+    kept per partnership whose rows these are, so each is shown its own."""
+    owner = ctx.owner(t.reference, date(t.year, t.month, 1))
 
     def flag(
         kind: str,
@@ -495,7 +684,7 @@ def _classify(
         amount: int | None = None,
         rows: int | None = None,
     ) -> _Acc:
-        acc = flagged[(kind, subject)]
+        acc = flagged[(kind, subject, owner)]
         acc.detail = acc.detail or detail
         acc.facts = acc.facts or facts
         acc.add(t, t.amount_cents if amount is None else amount, t.rows if rows is None else rows)
@@ -565,17 +754,18 @@ def _classify(
             area = ctx.areas_of_municipality[t.municipality][0]
         return ("area", area) if area is not None else ("municipality", t.municipality)
 
-    if t.provider not in contract.members:
+    holding = ctx.holding(contract, t.month)
+    if t.provider not in holding.members:
         flag(
             "provider-not-member",
             f"contract {contract.reference} · {t.provider}",
-            f"{t.provider} is no member of {contract.partnership} (members: "
-            f"{', '.join(sorted(contract.members))})",
+            f"{t.provider} is no member of {holding.partnership} (members: "
+            f"{', '.join(sorted(holding.members))})",
             {
                 "contract": contract.reference,
                 "provider": t.provider,
-                "partnership": contract.partnership,
-                "members": tuple(sorted(contract.members)),
+                "partnership": holding.partnership,
+                "members": tuple(sorted(holding.members)),
             },
         )
     subject = f"contract {contract.reference}"
@@ -595,7 +785,7 @@ def _classify(
             contract.starts_on,
             contract.ends_on,
         )
-    return ("contract", contract.reference)
+    return ("contract", holding.key)
 
 
 def _lines(
@@ -608,37 +798,34 @@ def _lines(
     with spending that reached neither."""
     # An area's allocation for a domain goes to the contracts in force that cover it, split in
     # proportion to their months in force (one contract: all of it); to the area where none does.
+    # A contract taken over in the year is as many holdings, each with its own months.
     share: dict[tuple[_Target, str], int] = {}
+    held = [h for h in ctx.holdings.values() if h.months]
     for (area_code, domain), amount in sorted(allocated.items()):
         covering = [
-            c
-            for c in ctx.by_contract.values()
-            if c.reference in ctx.in_force and c.lot.area == area_code and domain in c.lot.domains
+            h for h in held if h.contract.lot.area == area_code and domain in h.contract.lot.domains
         ]
-        covering.sort(key=lambda c: (c.starts_on, c.reference))
+        covering.sort(key=lambda h: (h.contract.starts_on, h.contract.reference, h.since))
         if not covering:
             share[(("area", area_code), domain)] = amount
             continue
-        parts = split_cents(
-            amount,
-            [len(ctx.in_force[c.reference]) for c in covering],
-            [c.reference for c in covering],
-        )
-        for c, part in zip(covering, parts.tolist(), strict=True):
-            share[(("contract", c.reference), domain)] = int(part)
+        parts = split_cents(amount, [len(h.months) for h in covering], [h.key for h in covering])
+        for h, part in zip(covering, parts.tolist(), strict=True):
+            share[(("contract", h.key), domain)] = int(part)
 
     targets = {target for target, _ in spent} | {target for target, _ in share}
-    targets |= {("contract", ref) for ref in ctx.in_force}
+    targets |= {("contract", h.key) for h in held}
     lines_of: dict[_Target, list[ReconciliationLine]] = {}
     for target in targets:
         kind, code = target
-        contract = ctx.by_contract.get(code) if kind == "contract" else None
-        if contract is not None:
+        holding = ctx.holdings.get(code) if kind == "contract" else None
+        contract = holding.contract if holding is not None else None
+        if holding is not None and contract is not None:
             lot: str | None = contract.lot.reference
             area: str | None = contract.lot.area
             municipality = contract.lot.municipality
-            partnership: str | None = contract.partnership
-            months = ctx.in_force.get(code, [])
+            partnership: str | None = holding.partnership
+            months = holding.months
             total, elapsed = len(months), len([m for m in months if m <= ctx.to_month])
             ceiling = contract.ceiling_cents if months else None
             covered: set[str] = set(contract.lot.domains)
@@ -663,7 +850,7 @@ def _lines(
                 continue
             group.append(
                 _line(
-                    code if contract is not None else None,
+                    contract.reference if contract is not None else None,
                     lot,
                     area,
                     municipality,
@@ -679,7 +866,7 @@ def _lines(
         allocations = [line.allocated_cents for line in group if line.allocated_cents is not None]
         group.append(
             _line(
-                code if contract is not None else None,
+                contract.reference if contract is not None else None,
                 lot,
                 area,
                 municipality,
@@ -700,8 +887,10 @@ def _group_order(ctx: _Context) -> Callable[[tuple[_Target, object]], tuple[str,
     def key(item: tuple[_Target, object]) -> tuple[str, int, str]:
         (kind, code), _ = item
         if kind == "contract":
-            c = ctx.by_contract[code]
-            return (c.lot.municipality, 0, f"{c.lot.reference} {c.starts_on} {code}")
+            h = ctx.holdings[code]
+            c = h.contract
+            order = f"{c.lot.reference} {c.starts_on} {c.reference} {h.since}"
+            return (c.lot.municipality, 0, order)
         if kind == "area":
             return (ctx.area_terms[code].municipality, 1, code)
         return (code, 2, code)
@@ -714,13 +903,24 @@ def _contract_exceptions(
     lines_of: Mapping[_Target, list[ReconciliationLine]],
     spent_by_month: Mapping[str, Mapping[int, int]],
 ) -> list[ReconciliationException]:
+    """Ceiling and contract-amount findings, about a contract as a whole (all its holdings):
+    shown to the partnership that held it when the ceiling was passed, and to the one holding
+    it at the end of the period reconciled."""
     found = []
     for ref, months in sorted(ctx.in_force.items()):
         contract = ctx.by_contract[ref]
-        total = lines_of[("contract", ref)][-1]
+        totals = [
+            lines_of[("contract", h.key)][-1]
+            for h in ctx.holdings_of[ref]
+            if ("contract", h.key) in lines_of
+        ]
+        spent = sum(line.spent_cents for line in totals)
+        allocations = [line.allocated_cents for line in totals if line.allocated_cents is not None]
+        allocated = sum(allocations) if allocations else None
         ceiling = contract.ceiling_cents
         if ceiling is None:
             continue
+        holder = ctx.holding(contract, min(max(ctx.to_month, months[0]), months[-1])).partnership
         cumulative, crossed = 0, None
         for month, amount in sorted(spent_by_month.get(ref, {}).items()):
             cumulative += amount
@@ -731,17 +931,18 @@ def _contract_exceptions(
                 ReconciliationException(
                     kind="over-ceiling",
                     subject=f"contract {ref}",
-                    amount_cents=total.spent_cents - ceiling,
+                    amount_cents=spent - ceiling,
                     rows=0,
+                    partnership=ctx.holding(contract, crossed).partnership,
                     detail=(
-                        f"spent {format_euro(total.spent_cents)} to "
+                        f"spent {format_euro(spent)} to "
                         f"{ctx.year}-{ctx.to_month:02d} against a ceiling of "
                         f"{format_euro(ceiling)} for {ctx.year}; passed in "
                         f"{ctx.year}-{crossed:02d}"
                     ),
                     facts={
                         "contract": ref,
-                        "spent_cents": total.spent_cents,
+                        "spent_cents": spent,
                         "ceiling_cents": ceiling,
                         "year": ctx.year,
                         "to_month": ctx.to_month,
@@ -749,23 +950,24 @@ def _contract_exceptions(
                     },
                 )
             )
-        if total.allocated_cents is not None and total.allocated_cents != ceiling:
+        if allocated is not None and allocated != ceiling:
             found.append(
                 ReconciliationException(
                     kind="allocation-differs",
                     subject=f"contract {ref}",
-                    amount_cents=total.allocated_cents - ceiling,
+                    amount_cents=allocated - ceiling,
                     rows=0,
+                    partnership=holder,
                     detail=(
                         f"area {contract.lot.area} is allocated "
-                        f"{format_euro(total.allocated_cents)} for {ctx.year} "
+                        f"{format_euro(allocated)} for {ctx.year} "
                         f"({len(months)} months in force); the contract amount (ceiling) is "
                         f"{format_euro(ceiling)}"
                     ),
                     facts={
                         "contract": ref,
                         "area": contract.lot.area,
-                        "allocated_cents": total.allocated_cents,
+                        "allocated_cents": allocated,
                         "ceiling_cents": ceiling,
                         "year": ctx.year,
                         "months_in_force": len(months),
@@ -776,11 +978,12 @@ def _contract_exceptions(
 
 
 def _duplicate_exceptions(
-    duplicates: Sequence[DuplicateInvoice], year: int, to_month: int
+    ctx: _Context, duplicates: Sequence[DuplicateInvoice]
 ) -> list[ReconciliationException]:
+    """One finding per repeated row, about the partnership whose row the repeat is."""
     found = []
     for dup in duplicates:
-        if dup.booked_on.year != year or dup.booked_on.month > to_month:
+        if dup.booked_on.year != ctx.year or dup.booked_on.month > ctx.to_month:
             continue
         found.append(
             ReconciliationException(
@@ -788,6 +991,7 @@ def _duplicate_exceptions(
                 subject=f"invoice {dup.invoice_reference}",
                 amount_cents=dup.amount_cents,
                 rows=1,
+                partnership=ctx.owner(dup.reference, dup.booked_on),
                 detail=(
                     f"repeats invoice {dup.original_invoice_reference}: {dup.provider}, "
                     f"{dup.reference or 'no reference'}, {dup.domain}, "

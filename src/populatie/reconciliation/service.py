@@ -15,14 +15,14 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from populatie.allocations.models import Adoption, RunArea
 from populatie.configuration import DOMAINS, RegionConfig
 from populatie.contracts.models import Contract, ContractCeiling
-from populatie.contracts.service import lot_reference
+from populatie.contracts.service import contract_holdings, lot_reference
 from populatie.core.reconciliation import (
     EXCEPTION_KINDS,
     AreaTerms,
@@ -31,12 +31,16 @@ from populatie.core.reconciliation import (
     DuplicateInvoice,
     LotTerms,
     MonthTotal,
+    OwnerPeriod,
     Reconciliation,
     ReconciliationException,
+    Takeover,
     boundary_months,
     ceiling_for_year,
     district_coverage,
+    last_months,
     reconcile,
+    reference_owners,
 )
 from populatie.districts.models import District
 from populatie.errors import DataError
@@ -49,7 +53,7 @@ from populatie.spending.models import (
     SpendingMonth,
 )
 
-__all__ = ["EVIDENCE_ROWS", "reconcile_year", "report_json"]
+__all__ = ["EVIDENCE_ROWS", "reconcile_year", "report_json", "spending_owners"]
 
 #: Example rows shown per exception (each from another monthly total, largest first).
 EVIDENCE_ROWS = 5
@@ -60,21 +64,24 @@ def reconcile_year(
     year: int,
     to_month: int | None = None,
     config: RegionConfig | None = None,
+    partnership: str | None = None,
 ) -> Reconciliation:
     """Reconcile ``year`` up to and including ``to_month`` (default: the last month with
-    spending in that year, December when there is none).
+    spending in that year, December when there is none; with ``partnership``, the last month
+    with spending on that partnership's own lines, so another's later bookings do not make
+    its months look empty).
 
     With ``config``, the district coverage check reads the areas as configured (which may hold
     a gap or an overlap the registry tables cannot); without it, the registry tables.
     """
     if not 2000 <= year <= 2099:
         raise DataError(f"year {year} is not a budget year")
-    if to_month is None:
+    if to_month is None and partnership is None:
         last = session.execute(
             select(func.max(SpendingMonth.month)).where(col(SpendingMonth.year) == year)
         ).scalar_one()
         to_month = int(last) if last is not None else 12
-    if not 1 <= to_month <= 12:
+    if to_month is not None and not 1 <= to_month <= 12:
         raise DataError(f"--to month {to_month} is not a month")
     areas = [
         AreaTerms(code=a.code, municipality=a.municipality_code, partnership=a.partnership_name)
@@ -90,7 +97,11 @@ def reconcile_year(
     }
     lots, contracts = _contract_terms(session, year)
     allocated, allocated_in = _allocated(session, year)
-    totals = _month_totals(session, year, to_month)
+    totals = _month_totals(session, year, to_month or 12)
+    if to_month is None:
+        own = last_months(year, totals, contracts, lots, areas, area_of_district)
+        to_month = own.get(partnership or "", 12)
+        totals = [t for t in totals if t.month <= to_month]
     outside, outside_evidence = _outside_period(session, year, contracts, lots, totals)
     result = reconcile(
         year,
@@ -108,6 +119,13 @@ def reconcile_year(
         outside_period=outside,
     )
     return _with_evidence(session, result, totals, outside_evidence)
+
+
+def spending_owners(session: Session) -> dict[str, list[OwnerPeriod]]:
+    """Whose rows the rows on each contract and lot reference are, by booking date (the rule
+    of :func:`populatie.core.reconciliation.reference_owners`, for the scoped reads)."""
+    lots, contracts = _contract_terms(session, date.today().year)
+    return reference_owners(contracts, lots)
 
 
 def _contract_terms(session: Session, year: int) -> tuple[list[LotTerms], list[ContractTerms]]:
@@ -133,18 +151,26 @@ def _contract_terms(session: Session, year: int) -> tuple[list[LotTerms], list[C
         )
     ):
         ceilings[int(contract_id)][int(ceiling_year)] = int(cents)
+    holdings = contract_holdings(session)
     contracts = []
     for c in session.execute(select(Contract).order_by(col(Contract.reference))).scalars():
         assert c.id is not None
+        held = holdings.get(c.id) or [(c.partnership_name, None)]
+        first = held[0][0]
         contracts.append(
             ContractTerms(
                 reference=c.reference,
                 lot=lots[c.lot_id],
-                partnership=c.partnership_name,
-                members=members.get(c.partnership_name, frozenset()),
+                partnership=first,
+                members=members.get(first, frozenset()),
                 starts_on=c.starts_on,
                 ends_on=c.ends_on,
                 ceiling_cents=ceiling_for_year(ceilings[c.id], c.indexation_basis_points, year),
+                takeovers=tuple(
+                    Takeover(name, members.get(name, frozenset()), since)
+                    for name, since in held[1:]
+                    if since is not None
+                ),
             )
         )
     return sorted(lots.values(), key=lambda lot: lot.reference), contracts
@@ -296,11 +322,31 @@ def _evidence_row(
 
 
 def _duplicates(session: Session, year: int, to_month: int) -> list[DuplicateInvoice]:
+    """The repeated rows booked in ``year`` up to ``to_month``, picked in SQL.
+
+    Driven by the (small) duplicate table and narrowed by the id ranges that hold the months
+    wanted (``spending_import_month``), so that no database starts from the spending rows:
+    a condition on the rows' dates alone made SQLite scan every one of them. The dates then
+    drop the rows of other months that lie inside those ranges.
+    """
     copy = aliased(Spending)
     original = aliased(Spending)
     copy_file = aliased(SpendingImport)
     original_file = aliased(SpendingImport)
     last = date(year + 1, 1, 1) if to_month == 12 else date(year, to_month + 1, 1)
+    ranges = _merged(
+        (int(first), int(last_id))
+        for first, last_id in session.execute(
+            select(col(SpendingImportMonth.first_id), col(SpendingImportMonth.last_id)).where(
+                col(SpendingImportMonth.year) == year, col(SpendingImportMonth.month) <= to_month
+            )
+        )
+    )
+    if not ranges:
+        return []
+    in_ranges = or_(
+        *(col(SpendingDuplicate.spending_id).between(first, last_id) for first, last_id in ranges)
+    )
     rows = session.execute(
         select(
             col(copy.invoice_reference),
@@ -316,13 +362,12 @@ def _duplicates(session: Session, year: int, to_month: int) -> list[DuplicateInv
             col(original_file.file_name),
             col(original.line),
         )
-        # Driven by the (small) duplicate table: a condition on the rows' dates here would make
-        # SQLite scan every spending row, so the year is picked below.
         .select_from(SpendingDuplicate)
         .join(copy, col(copy.id) == col(SpendingDuplicate.spending_id))
         .join(original, col(original.id) == col(SpendingDuplicate.original_id))
         .join(copy_file, col(copy_file.id) == col(copy.import_id))
         .join(original_file, col(original_file.id) == col(original.import_id))
+        .where(in_ranges, col(copy.booked_on) >= date(year, 1, 1), col(copy.booked_on) < last)
         .order_by(col(copy.booked_on), col(copy.invoice_reference))
     )
     return [
@@ -341,8 +386,18 @@ def _duplicates(session: Session, year: int, to_month: int) -> list[DuplicateInv
             original_line=int(r[11]),
         )
         for r in rows
-        if date(year, 1, 1) <= r[2] < last
     ]
+
+
+def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Id ranges joined where they touch or overlap: fewer terms for the database to weigh."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(ranges):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
 
 
 def _coverage(session: Session, config: RegionConfig | None) -> list[CoverageProblem]:

@@ -5,9 +5,11 @@ Nothing here renders HTML except the SVG of :mod:`populatie.web.maps` and
 this module formatted the Dutch way (:mod:`populatie.web.formatting`).
 
 The consortium page is built from its own partnership's records only: its areas, their
-districts and shapes, the adopted amounts of those areas, the reconciliation lines of those
-areas and the exceptions on its own contracts and lots. The reconciliation itself is computed
-for the whole year (as the CLI does) and narrowed here, before anything reaches a template.
+districts and shapes, the adopted amounts of those areas, its own reconciliation lines in those
+areas and the exceptions about its own rows and contracts (duplicate invoices included), by the
+rule the API applies: a row is the partnership's that held its contract on the booking date.
+The reconciliation itself is computed for the whole year (as the CLI does) and narrowed here,
+before anything reaches a template.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from markupsafe import Markup
@@ -34,13 +37,14 @@ from populatie.core.reconciliation import (
     ReconciliationException,
     ReconciliationLine,
     line_status,
+    owner_on,
 )
 from populatie.districts.models import Municipality
 from populatie.errors import NotFoundError
 from populatie.reconciliation.render import render_csv, write_xlsx
-from populatie.reconciliation.service import reconcile_year
+from populatie.reconciliation.service import reconcile_year, spending_owners
 from populatie.registry.models import Area, AreaDistrict, Lot
-from populatie.spending.models import Spending, SpendingMonth
+from populatie.spending.models import SpendingMonth
 from populatie.web import charts, maps
 from populatie.web.exception_text import dutch_detail, dutch_notes, dutch_subject
 from populatie.web.formatting import (
@@ -172,57 +176,14 @@ def _exception_view(exc: ReconciliationException, *, with_detail: bool) -> Excep
     )
 
 
-def _own_exceptions(
-    session: Session, result: Reconciliation, partnership: str
-) -> list[ReconciliationException]:
-    """The exceptions about the partnership's own contracts and lots (and its own invoices).
+def _own_exceptions(result: Reconciliation, partnership: str) -> list[ReconciliationException]:
+    """The exceptions about the partnership's own rows and contracts, as the API shows them.
 
-    Kept to what can be attributed for certain: an exception that names no contract or lot of
-    the partnership (spending with no reference at all, a district in no area) is finance's to
+    Kept to what can be attributed for certain: an exception about rows of no contract or lot
+    of record (spending with no reference at all, a district in no area) is finance's to
     resolve and is not shown to a consortium.
     """
-    contracts = {
-        str(ref)
-        for ref in session.execute(
-            select(col(Contract.reference)).where(col(Contract.partnership_name) == partnership)
-        ).scalars()
-    }
-    lots = {
-        lot_reference(lot)
-        for lot in session.execute(
-            select(Lot).where(col(Lot.partnership_name) == partnership)
-        ).scalars()
-    }
-    invoices = [
-        e.subject.removeprefix("invoice ")
-        for e in result.exceptions
-        if e.kind == "duplicate-invoice"
-    ]
-    invoice_refs: dict[str, str] = {}
-    if invoices:
-        invoice_refs = {
-            str(inv): str(ref)
-            for inv, ref in session.execute(
-                select(col(Spending.invoice_reference), col(Spending.reference)).where(
-                    col(Spending.invoice_reference).in_(invoices)
-                )
-            )
-        }
-    own = []
-    for exc in result.exceptions:
-        head = exc.subject.split(" · ", 1)[0]
-        if head.startswith("contract "):
-            mine = head.removeprefix("contract ") in contracts
-        elif head.startswith("lot "):
-            mine = head.removeprefix("lot ") in lots
-        elif exc.kind == "duplicate-invoice":
-            ref = invoice_refs.get(head.removeprefix("invoice "), "")
-            mine = ref in contracts or ref in lots
-        else:
-            mine = False
-        if mine:
-            own.append(exc)
-    return own
+    return [e for e in result.exceptions if e.partnership == partnership]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,12 +261,14 @@ def _adopted_years(session: Session, municipalities: Sequence[str]) -> list[int]
 
 
 def _monthly_spending(
-    session: Session, year: int, to_month: int, areas: Sequence[str]
+    session: Session, year: int, to_month: int, areas: Sequence[str], partnership: str
 ) -> dict[str, list[int]]:
-    """Spending per area and month (1..12) up to ``to_month``, attributed as reconciliation
-    does: to the area of the lot that the reference names (directly or through its contract),
-    else to the district's area, else to the only area of the municipality."""
+    """The partnership's spending per area and month (1..12) up to ``to_month``, attributed as
+    reconciliation does: to the area of the lot that the reference names (directly or through
+    its contract), else to the district's area, else to the only area of the municipality.
+    Rows on a contract or lot another partnership held that month are that one's."""
     wanted = set(areas)
+    owners = spending_owners(session)
     lot_area = {lot_reference(lot): lot.area_code for lot in session.execute(select(Lot)).scalars()}
     contract_area = {
         str(ref): lot_area[f"{m}/{n}"]
@@ -342,6 +305,9 @@ def _monthly_spending(
         )
     )
     for month, municipality, district, reference, cents in rows:
+        owner = owner_on(owners, reference, date(year, int(month), 1))
+        if owner is not None and owner != partnership:
+            continue
         area = contract_area.get(reference) or lot_area.get(reference)
         if area is None:
             area = district_area.get(district) if district else None
@@ -544,8 +510,10 @@ def consortium_page(session: Session, partnership: str, year: int | None) -> Con
         young[r.area_code] = r.young_population
         population[r.area_code] = r.population
 
-    result = reconcile_year(session, year)
-    lines = [line for line in result.lines if line.area in set(codes)]
+    result = reconcile_year(session, year, partnership=partnership)
+    lines = [
+        line for line in result.lines if line.area in set(codes) and line.partnership == partnership
+    ]
     spent: dict[tuple[str, str], int] = defaultdict(int)
     forecast: dict[tuple[str, str], int] = defaultdict(int)
     ceilings: dict[str, list[str]] = defaultdict(list)
@@ -606,7 +574,7 @@ def consortium_page(session: Session, partnership: str, year: int | None) -> Con
     )
     total_budget_all = sum(budget.values()) if budget else None
     total_forecast_all = sum(forecast.values())
-    monthly_by_area = _monthly_spending(session, year, result.to_month, codes)
+    monthly_by_area = _monthly_spending(session, year, result.to_month, codes, partnership)
     line_svg, months = _monthly_view(
         [sum(monthly_by_area[c][m] for c in codes) for m in range(12)],
         result.to_month,
@@ -634,8 +602,7 @@ def consortium_page(session: Session, partnership: str, year: int | None) -> Con
         line_svg=line_svg,
         months=months,
         exceptions=[
-            _exception_view(e, with_detail=False)
-            for e in _own_exceptions(session, result, partnership)
+            _exception_view(e, with_detail=False) for e in _own_exceptions(result, partnership)
         ],
         notes=notes,
     )
