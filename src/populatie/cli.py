@@ -147,7 +147,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "runs":
         with session_scope(engine) as session:
             for r in service.list_runs(session, args.year):
-                status = service.run_status(session, r)
+                status = service.run_standing(session, r).label
                 console.print(
                     f"{r.id}  {r.year}  {status:<10}  {r.scenario:<12} "
                     f"{r.created_at:%Y-%m-%d %H:%M}  {r.created_by}  {','.join(r.municipalities)}"

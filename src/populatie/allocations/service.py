@@ -421,20 +421,53 @@ def adopt(session: Session, run_id: str, user: str) -> AllocationRun:
     return run
 
 
+@dataclass(frozen=True)
+class RunStanding:
+    """Where a run is in force. Adoption is per municipality-year, so a run adopted for ten
+    municipalities stays adopted for nine of them when another run is adopted for the tenth:
+    it is ``superseded`` only where another run took over, and only wholly once it is in force
+    nowhere."""
+
+    status: str  # draft | adopted | superseded
+    adopted_for: tuple[str, ...]
+    superseded_for: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """``adopted (9 of 10; GM0518 superseded)`` where a run is in force for only part."""
+        if self.status == "adopted" and self.superseded_for:
+            total = len(self.adopted_for) + len(self.superseded_for)
+            return (
+                f"adopted ({len(self.adopted_for)} of {total}; "
+                f"{', '.join(self.superseded_for)} superseded)"
+            )
+        return self.status
+
+
+def run_standing(session: Session, run: AllocationRun) -> RunStanding:
+    """The municipalities a run is adopted for now, and those where another run replaced it.
+
+    A run is adopted for all its municipalities at once, so each of them that no longer
+    points at it was taken over by a later adoption."""
+    current = set(
+        session.execute(
+            select(col(Adoption.municipality_code))
+            .where(col(Adoption.run_id) == run.id)
+            .where(col(Adoption.year) == run.year)
+        ).scalars()
+    )
+    adopted_for = tuple(m for m in run.municipalities if m in current)
+    if run.adopted_at is None and not adopted_for:
+        return RunStanding("draft", (), ())
+    superseded_for = tuple(m for m in run.municipalities if m not in current)
+    return RunStanding("adopted" if adopted_for else "superseded", adopted_for, superseded_for)
+
+
 def run_status(session: Session, run: AllocationRun) -> str:
-    """``adopted`` while the run is adopted for all its municipalities; ``superseded`` once it
-    was adopted and another took over any of them; ``draft`` if it was never adopted."""
-    current = session.execute(
-        select(func.count())
-        .select_from(Adoption)
-        .where(col(Adoption.run_id) == run.id)
-        .where(col(Adoption.year) == run.year)
-    ).scalar_one()
-    if current and current == len(run.municipalities):
-        return "adopted"
-    if run.adopted_at is not None:
-        return "superseded"
-    return "draft"
+    """``adopted`` while the run is in force for any of its municipalities, ``superseded`` once
+    other runs took over all of them, ``draft`` if it was never adopted (see
+    :class:`RunStanding` for which municipalities)."""
+    return run_standing(session, run).status
 
 
 def run_report(session: Session, run_id: str) -> RunReport:

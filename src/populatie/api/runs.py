@@ -79,12 +79,15 @@ def run_json(session: Session, run_id: str) -> schemas.Run:
 
 
 def _summary(session: Session, run: AllocationRun) -> schemas.RunSummary:
+    standing = service.run_standing(session, run)
     return schemas.RunSummary(
         run_id=run.id,
         year=run.year,
-        status=cast(Status, service.run_status(session, run)),
+        status=cast(Status, standing.status),
         scenario=run.scenario,
         municipalities=list(run.municipalities),
+        adopted_for=list(standing.adopted_for),
+        superseded_for=list(standing.superseded_for),
         created_at=run.created_at,
         created_by=run.created_by,
         adopted_at=run.adopted_at,

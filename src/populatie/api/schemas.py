@@ -132,11 +132,16 @@ class AreaBudgetPage(Struct, kw_only=True):
 
 
 class RunSummary(Struct, kw_only=True):
+    """``adopted_for``: the municipalities the run is in force for; ``superseded_for``: those
+    where another run was adopted after it (adoption is per municipality-year)."""
+
     run_id: str
     year: int
     status: Literal["draft", "adopted", "superseded"]
     scenario: str
     municipalities: list[str]
+    adopted_for: list[str]
+    superseded_for: list[str]
     created_at: datetime
     created_by: str
     adopted_at: datetime | None

@@ -1,10 +1,11 @@
 """A synthetic spending file, so a new user can watch reconciliation work.
 
-Clearly synthetic: every invoice reference starts with ``DEMO-``, every description says
-"synthetic", and the amounts are drawn, not observed. It is realistic in shape: bookings on the
-lots that have a contract in force, over the districts of each lot's area, by the partnership's
-own providers, per domain roughly in proportion to the adopted allocation (one lot running over
-its ceiling), with seasonality (a summer dip, a December peak) and a few credit notes. It also
+Clearly synthetic: every invoice reference starts with ``DEMO-`` (then the year and the seed,
+so a file of another seed imports after this one), every description says "synthetic", and the
+amounts are drawn, not observed. It is realistic in shape: bookings on the lots that have a
+contract in force, over the districts of each lot's area, by the partnership's own providers,
+per domain roughly in proportion to the adopted allocation (one lot running over its ceiling),
+with seasonality (a summer dip, a December peak) and a few credit notes. It also
 holds a few deliberate exceptions of each kind the rows can show:
 
 - rows with no reference, and with a reference no contract or lot has (``no-contract``);
@@ -359,7 +360,7 @@ def write_demo_spending(
                 columns[4].tolist(),
                 columns[5].tolist(),
                 _euros(columns[6].tolist(), decimal_comma),
-                [f"DEMO-{year}-{i:07d}" for i in range(1, n + 1)],
+                [f"DEMO-{year}-{seed}-{i:07d}" for i in range(1, n + 1)],
                 [f"synthetic demo row: {w}" for w in columns[7].tolist()],
                 strict=True,
             )

@@ -26,7 +26,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from populatie.allocations.models import Adoption, AllocationRun, RunArea
-from populatie.allocations.service import AreaResult, list_runs, run_report, run_status
+from populatie.allocations.service import (
+    AreaResult,
+    RunStanding,
+    list_runs,
+    run_report,
+    run_standing,
+)
 from populatie.api.registry import district_features
 from populatie.configuration import DOMAINS
 from populatie.contracts.models import Contract
@@ -648,9 +654,21 @@ class PlannerPage:
     total_change: str = ""
 
 
-def _run_label(run: AllocationRun, status: str) -> str:
+def _standing_label(standing: RunStanding) -> str:
+    """``vastgesteld (9 van 10; GM0518 vervangen)`` for a run in force for only part."""
+    label = RUN_STATUS_LABELS.get(standing.status, standing.status)
+    if standing.status == "adopted" and standing.superseded_for:
+        total = len(standing.adopted_for) + len(standing.superseded_for)
+        label += (
+            f" ({len(standing.adopted_for)} van {total}; "
+            f"{', '.join(standing.superseded_for)} vervangen)"
+        )
+    return label
+
+
+def _run_label(run: AllocationRun, standing: RunStanding) -> str:
     return (
-        f"{run.year} · {RUN_STATUS_LABELS.get(status, status)} · {run.scenario} · "
+        f"{run.year} · {_standing_label(standing)} · {run.scenario} · "
         f"{date_time(run.created_at)} · {run.id[:8]}"
     )
 
@@ -714,12 +732,12 @@ def planner_page(
 ) -> PlannerPage:
     """Two runs side by side: per area the change, its parts, and a map of the change."""
     runs = list_runs(session)
-    statuses = {run.id: run_status(session, run) for run in runs}
+    standings = {run.id: run_standing(session, run) for run in runs}
     if other_id is None and runs:
         other_id = runs[0].id
     if base_id is None and other_id is not None:
         other_run = next((r for r in runs if r.id == other_id), None)
-        adopted = [r for r in runs if statuses[r.id] == "adopted" and r.id != other_id]
+        adopted = [r for r in runs if standings[r.id].status == "adopted" and r.id != other_id]
         earlier = [r for r in adopted if other_run is not None and r.year == other_run.year - 1]
         fallback = [r for r in runs if r.id != other_id]
         candidates = earlier or adopted or fallback
@@ -731,7 +749,7 @@ def planner_page(
     if domain is not None and domain not in DOMAINS:
         raise NotFoundError(f"domain {domain} does not exist")
     domains = [domain] if domain else list(DOMAINS)
-    run_choices = [Choice(r.id, _run_label(r, statuses[r.id])) for r in runs]
+    run_choices = [Choice(r.id, _run_label(r, standings[r.id])) for r in runs]
     base_choice = next((c for c in run_choices if c.value == base_id), None)
     other_choice = next((c for c in run_choices if c.value == other_id), None)
     domain_choices = [Choice("", "Alle domeinen", domain is None)] + [
