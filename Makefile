@@ -7,7 +7,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run demo demo-tokens test test-sqlite lint format bench mutation clean
+
+.PHONY: help install browser run demo demo-tokens test test-sqlite fuzz lint format bench mutation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -47,6 +48,10 @@ run: demo-tokens ## the main job on the embedded default (SQLite + geodata/), de
 
 test: install browser ## the whole test suite, on SQLite and on PostgreSQL where one answers; pages in chromium
 	$(BIN)/python -m pytest
+
+FUZZ_EXAMPLES ?= 200
+fuzz: install ## schemathesis with FUZZ_EXAMPLES (200) fresh requests per operation, on SQLite and PostgreSQL
+	POPULATIE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/integration/test_api_schema.py
 
 lint: install ## ruff lint + format check, mypy strict on src/
 	$(BIN)/ruff check src tests bench

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
+import threading
 from typing import Any
 
 import httpx
@@ -19,6 +19,7 @@ from populatie.db import session_scope
 from tests.integration.api_support import CONFIG, World, build_world
 
 ROUNDS = 4
+HANG_GUARD = 60.0  # seconds; only a blocked event loop ever waits this long
 
 
 @pytest.fixture
@@ -79,21 +80,26 @@ def test_concurrent_adoptions_leave_exactly_one_adopted_run(world: World) -> Non
 def test_a_recalculation_does_not_block_other_requests(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """While a slow recalculation runs, a budget read is answered at once."""
-    slow_seconds = 1.5
+    """While a recalculation is held up, a budget read is answered: the recalculation is
+    released only after the read has come back, so a read that waited for it would wait for
+    ever (here: until the guard gives up, and the test fails)."""
     real_create_run = service.create_run
+    running, release, finished = threading.Event(), threading.Event(), threading.Event()
 
-    def slow_create_run(*args: Any, **kwargs: Any) -> AllocationRun:
-        time.sleep(slow_seconds)  # CPU-bound work would hold the event loop just the same
-        return real_create_run(*args, **kwargs)
+    def held_create_run(*args: Any, **kwargs: Any) -> AllocationRun:
+        running.set()
+        release.wait(HANG_GUARD)  # a blocking wait holds the event loop as CPU work would
+        try:
+            return real_create_run(*args, **kwargs)
+        finally:
+            finished.set()
 
-    monkeypatch.setattr(service, "create_run", slow_create_run)
+    monkeypatch.setattr(service, "create_run", held_create_run)
     app = create_app(world.engine)
 
-    async def scenario() -> tuple[float, float, int, int]:
+    async def scenario() -> tuple[int, bool, int]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            started = time.perf_counter()
             long = asyncio.create_task(
                 client.post(
                     "/api/runs",
@@ -101,15 +107,15 @@ def test_a_recalculation_does_not_block_other_requests(
                     headers=world.headers("planner"),
                 )
             )
-            await asyncio.sleep(0.2)
+            assert await asyncio.to_thread(running.wait, HANG_GUARD)
             read = await client.get(
                 "/api/areas/GM0518-L2/budget", headers=world.headers("rondomjou")
             )
-            read_done = time.perf_counter() - started
+            read_before_run = not finished.is_set()
+            release.set()
             created = await long
-            return read_done, time.perf_counter() - started, read.status_code, created.status_code
+            return read.status_code, read_before_run, created.status_code
 
-    read_done, long_done, read_status, created_status = asyncio.run(scenario())
+    read_status, read_before_run, created_status = asyncio.run(scenario())
     assert (read_status, created_status) == (200, 201)
-    assert long_done >= slow_seconds
-    assert read_done < slow_seconds - 0.5, f"the read waited {read_done:.2f}s for the run"
+    assert read_before_run, "the read waited for the recalculation"

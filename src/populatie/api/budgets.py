@@ -157,6 +157,12 @@ class BudgetReader:
         # (a computation begun before the last clear() may have read what it replaced)
         return _answer(await asyncio.shield(current or self._start(key)))
 
+    async def settled(self) -> None:
+        """Wait until no computation is running, so a caller (a test) can wait for a renewal
+        by what it waits for rather than by the clock."""
+        while self._pending:
+            await asyncio.gather(*(t for _, t in self._pending.values()), return_exceptions=True)
+
     def _start(self, key: _Key) -> asyncio.Task[_Answer]:
         task = asyncio.create_task(self._load(key, self._generation))
         task.add_done_callback(_retrieve)

@@ -120,6 +120,12 @@ class PrincipalResolver:
             return entry[1]
         return await asyncio.shield(self._pending.get(key) or self._start(key, token))
 
+    async def settled(self) -> None:
+        """Wait until no lookup is running, so a caller (a test) can wait for a revocation to
+        take effect by what it waits for rather than by the clock."""
+        while self._pending:
+            await asyncio.gather(*self._pending.values(), return_exceptions=True)
+
     def _start(self, key: str, token: str) -> asyncio.Task[Principal | None]:
         task = asyncio.create_task(self._load(key, token))
         task.add_done_callback(_retrieve)
