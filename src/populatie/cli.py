@@ -14,9 +14,12 @@ from pathlib import Path
 from types import ModuleType
 
 from rich.console import Console
+from sqlmodel import Session
 
 from populatie.allocations import render, service
+from populatie.allocations.models import AllocationRun
 from populatie.auth import cli as auth_cli
+from populatie.auth.audit import record_cli_event
 from populatie.configuration import load_config
 from populatie.contracts import cli as contracts_cli
 from populatie.db import get_engine, migrate, session_scope
@@ -91,6 +94,16 @@ def _print_report(report: service.RunReport, fmt: str) -> None:
         render.render_table(report, console)
 
 
+def _audit_run(
+    session: Session, user: str, action: str, run: AllocationRun, scenario: Path | None = None
+) -> None:
+    """The same event the API records for a run, in the command's own transaction."""
+    detail: dict[str, object] = {"year": run.year, "municipalities": list(run.municipalities)}
+    if action == "run.create":
+        detail["scenario"] = scenario.name if scenario is not None else None
+    record_cli_event(session, user, action, f"run:{run.id}", detail)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = get_settings()
@@ -113,6 +126,19 @@ def run(argv: Sequence[str] | None = None) -> int:
         with session_scope(engine) as session:
             outcome = load_districts(session, args.data or settings.data_dir, settings.user)
             sync_registry(session, config)
+            record_cli_event(
+                session,
+                settings.user,
+                "data.load",
+                f"data_load:{outcome.content_hash[:12]}",
+                {
+                    "geodata_written": outcome.loaded,
+                    "content_hash": outcome.content_hash,
+                    "districts": outcome.districts,
+                    "figures": outcome.figures,
+                    "registry": "synchronised with config",
+                },
+            )
         console.print(outcome.summary())
         for line in outcome.report:
             console.print(f"  - {line}")
@@ -124,14 +150,17 @@ def run(argv: Sequence[str] | None = None) -> int:
             new_run = service.create_run(
                 session, config, args.year, args.municipality, settings.user
             )
+            _audit_run(session, settings.user, "run.create", new_run, args.scenario)
             if args.adopt:
-                service.adopt(session, new_run.id, settings.user)
+                adopted = service.adopt(session, new_run.id, settings.user)
+                _audit_run(session, settings.user, "run.adopt", adopted)
         with session_scope(engine) as session:
             _print_report(service.run_report(session, new_run.id), args.format)
         return 0
     if args.command == "adopt":
         with session_scope(engine) as session:
             adopted = service.adopt(session, args.run_id, settings.user)
+            _audit_run(session, settings.user, "run.adopt", adopted)
         console.print(
             f"run {adopted.id} adopted for {adopted.year}: {', '.join(adopted.municipalities)}"
         )
