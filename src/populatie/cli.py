@@ -2,18 +2,23 @@
 
 Every command migrates the database first, so a fresh clone needs no separate setup step, and
 every command that writes does so in one transaction: it either completes or leaves nothing.
-Domain errors end the program with their message and exit code 2, never a traceback.
+Domain errors end the program with their message and exit code 2, never a traceback; faults of
+the environment (a read-only or full disk, a locked or unreachable database, an output path that
+cannot be written: :mod:`populatie.faults`) with one line and exit code 3.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
 from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from populatie.allocations import render, service
@@ -26,6 +31,7 @@ from populatie.db import get_engine, migrate, session_scope
 from populatie.districts import cli as districts_cli
 from populatie.districts.service import load_districts
 from populatie.errors import PopulatieError
+from populatie.faults import EXIT_ENVIRONMENT, environment_fault
 from populatie.planning import cli as planning_cli
 from populatie.reconciliation import cli as reconciliation_cli
 from populatie.registry.service import sync_registry
@@ -188,9 +194,29 @@ def run(argv: Sequence[str] | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> None:
     try:
         code = run(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`populatie show … | head`): the recipe of the Python docs
+        # (signal, "Note on SIGPIPE"): point stdout at devnull so that the flush at exit
+        # cannot fail again, and end quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
     except PopulatieError as exc:
         err_console.print(f"[bold red]error[/]: {exc.message}", highlight=False)
         code = 2
+    except Exception as exc:
+        fault = environment_fault(exc)
+        if fault is None:
+            raise
+        where = ""
+        if fault.in_database:
+            url = make_url(get_settings().effective_database_url)
+            where = f"; database {url.render_as_string(hide_password=True)}"
+        err_console.print(
+            f"[bold red]error[/]: {escape(fault.detail + where)}", highlight=False, soft_wrap=True
+        )
+        code = EXIT_ENVIRONMENT
     sys.exit(code)
 
 
