@@ -7,7 +7,6 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-
 .PHONY: help install browser run demo demo-tokens test test-sqlite fuzz lint format bench mutation clean
 
 help: ## list the targets

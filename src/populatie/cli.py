@@ -2,21 +2,29 @@
 
 Every command migrates the database first, so a fresh clone needs no separate setup step, and
 every command that writes does so in one transaction: it either completes or leaves nothing.
-Domain errors end the program with their message and exit code 2, never a traceback.
+Domain errors end the program with their message and exit code 2, never a traceback; faults of
+the environment (a read-only or full disk, a locked or unreachable database, an output path that
+cannot be written: :mod:`populatie.faults`) with one line and exit code 3.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
 from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from populatie.allocations import render, service
+from populatie.allocations.models import AllocationRun
 from populatie.auth import cli as auth_cli
+from populatie.auth.audit import record_cli_event
 from populatie.cli_help import Parser
 from populatie.configuration import load_config
 from populatie.contracts import cli as contracts_cli
@@ -24,6 +32,7 @@ from populatie.db import get_engine, migrate, session_scope
 from populatie.districts import cli as districts_cli
 from populatie.districts.service import load_districts
 from populatie.errors import PopulatieError
+from populatie.faults import EXIT_ENVIRONMENT, environment_fault
 from populatie.planning import cli as planning_cli
 from populatie.reconciliation import cli as reconciliation_cli
 from populatie.registry.service import sync_registry
@@ -92,6 +101,16 @@ def _print_report(report: service.RunReport, fmt: str) -> None:
         render.render_table(report, console)
 
 
+def _audit_run(
+    session: Session, user: str, action: str, run: AllocationRun, scenario: Path | None = None
+) -> None:
+    """The same event the API records for a run, in the command's own transaction."""
+    detail: dict[str, object] = {"year": run.year, "municipalities": list(run.municipalities)}
+    if action == "run.create":
+        detail["scenario"] = scenario.name if scenario is not None else None
+    record_cli_event(session, user, action, f"run:{run.id}", detail)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -117,6 +136,19 @@ def run(argv: Sequence[str] | None = None) -> int:
         with session_scope(engine) as session:
             outcome = load_districts(session, args.data or settings.data_dir, settings.user)
             sync_registry(session, config)
+            record_cli_event(
+                session,
+                settings.user,
+                "data.load",
+                f"data_load:{outcome.content_hash[:12]}",
+                {
+                    "geodata_written": outcome.loaded,
+                    "content_hash": outcome.content_hash,
+                    "districts": outcome.districts,
+                    "figures": outcome.figures,
+                    "registry": "synchronised with config",
+                },
+            )
         console.print(outcome.summary())
         for line in outcome.report:
             console.print(f"  - {line}")
@@ -128,14 +160,17 @@ def run(argv: Sequence[str] | None = None) -> int:
             new_run = service.create_run(
                 session, config, args.year, args.municipality, settings.user
             )
+            _audit_run(session, settings.user, "run.create", new_run, args.scenario)
             if args.adopt:
-                service.adopt(session, new_run.id, settings.user)
+                adopted = service.adopt(session, new_run.id, settings.user)
+                _audit_run(session, settings.user, "run.adopt", adopted)
         with session_scope(engine) as session:
             _print_report(service.run_report(session, new_run.id), args.format)
         return 0
     if args.command == "adopt":
         with session_scope(engine) as session:
             adopted = service.adopt(session, args.run_id, settings.user)
+            _audit_run(session, settings.user, "run.adopt", adopted)
         console.print(
             f"run {adopted.id} adopted for {adopted.year}: {', '.join(adopted.municipalities)}"
         )
@@ -163,9 +198,29 @@ def run(argv: Sequence[str] | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> None:
     try:
         code = run(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`populatie show … | head`): the recipe of the Python docs
+        # (signal, "Note on SIGPIPE"): point stdout at devnull so that the flush at exit
+        # cannot fail again, and end quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
     except PopulatieError as exc:
         err_console.print(f"[bold red]error[/]: {exc.message}", highlight=False)
         code = 2
+    except Exception as exc:
+        fault = environment_fault(exc)
+        if fault is None:
+            raise
+        where = ""
+        if fault.in_database:
+            url = make_url(get_settings().effective_database_url)
+            where = f"; database {url.render_as_string(hide_password=True)}"
+        err_console.print(
+            f"[bold red]error[/]: {escape(fault.detail + where)}", highlight=False, soft_wrap=True
+        )
+        code = EXIT_ENVIRONMENT
     sys.exit(code)
 
 

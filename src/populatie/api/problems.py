@@ -15,6 +15,8 @@ conflict               409     the request clashes with stored state
 (PopulatieError)       4xx     each domain error's own ``problem_type`` (configuration-error,
                                data-error, missing-figure, allocation-error, …)
 internal-error         500     anything unexpected; the detail is not shown
+service-unavailable    503     the database or disk failed (read-only, full, locked,
+                               unreachable); ``Retry-After`` says when to try again
 =====================  ======  ============================================================
 """
 
@@ -38,6 +40,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsException
 
 from populatie.errors import PopulatieError
+from populatie.faults import RETRY_AFTER_SECONDS, environment_fault
 
 PROBLEM_BASE = "https://populatie.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -53,6 +56,7 @@ _BY_STATUS = {
     413: "payload-too-large",
     415: "unsupported-media-type",
     429: "too-many-requests",
+    503: "service-unavailable",
 }
 
 
@@ -155,7 +159,18 @@ def problem_from_http(exc: HTTPException) -> ProblemDetailsException:
 
 
 def problem_from_unexpected(exc: Exception) -> ProblemDetailsException:
-    """Anything else is a bug: log it whole, show nothing of it."""
+    """Anything else is a bug: log it whole, show nothing of it — unless the database or the
+    disk failed (:mod:`populatie.faults`): then the request may succeed later, nothing of it was
+    written, and the client is told when to try again."""
+    fault = environment_fault(exc)
+    if fault is not None:
+        log.warning("service unavailable: %s", fault.detail)
+        return _problem(
+            503,
+            "service-unavailable",
+            f"service unavailable: {fault.summary}; nothing was written, try again later",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     log.error("unexpected error", exc_info=exc)
     return _problem(500, "internal-error", "internal error")
 

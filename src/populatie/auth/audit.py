@@ -36,6 +36,29 @@ def record_event(
     return event
 
 
+CLI_ROLE = "cli"
+
+
+def record_cli_event(
+    session: Session,
+    user: str,
+    action: str,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """A write made on the command line: the actor is whoever ``POPULATIE_USER`` names, since
+    the command line has no token to say who it is."""
+    return record_event(
+        session,
+        actor=user,
+        role=CLI_ROLE,
+        partnership=None,
+        action=action,
+        target=target,
+        detail=detail,
+    )
+
+
 def list_events(
     session: Session,
     *,
