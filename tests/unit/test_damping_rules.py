@@ -170,6 +170,7 @@ def rule_cases(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, int
     previous = np.array(draw(st.lists(st.integers(0, 10**9), min_size=n, max_size=n)))
     young = np.array(draw(st.lists(st.integers(0, 50_000), min_size=n, max_size=n)), dtype=float)
     need = np.array(draw(st.lists(st.floats(0, 1e6), min_size=n, max_size=n)))
+    need[0] = max(need[0], 1.0)  # no need anywhere is refused, not split equally
     growth = draw(st.floats(-0.3, 0.3))
     budget = max(0, int(int(previous.sum()) * (1 + growth)))
     rules = DampingRules(

@@ -256,6 +256,14 @@ def create_run(
             without_young.append(municipality)
         models_used.setdefault(f"'{model_name}' ({', '.join(indicators)})", []).append(municipality)
         for j, domain in enumerate(DOMAINS):
+            rest = budgets[municipality][domain] - base[domain] * len(areas)
+            if rest > 0 and not any(row[j] for row in rate_rows):
+                raise AllocationError(
+                    f"{municipality} {year} {domain}: every rate of domain {domain!r} in model "
+                    f"'{model_name}' is 0, so the formula cannot share its budget (it is not "
+                    "split equally); give the domain at least one rate",
+                    details=[{"municipality": municipality, "model": model_name, "domain": domain}],
+                )
             prev = (
                 np.array(
                     [

@@ -123,12 +123,20 @@ def area_need(unit_need: npt.ArrayLike, unit_area: npt.ArrayLike, n_areas: int) 
     )
 
 
-def targets(area_need: npt.ArrayLike, base_cents: npt.ArrayLike, budget_cents: int) -> Floats:
+def targets(
+    area_need: npt.ArrayLike,
+    base_cents: npt.ArrayLike,
+    budget_cents: int,
+    *,
+    equal_without_need: bool = False,
+) -> Floats:
     """Each area's formula target in float cents: its base plus its need share of the rest.
 
-    ``base + (B - Σbase) · need / Σneed``. With no need anywhere (a domain nobody's figures
-    point to), the rest is split equally rather than left unallocated, so the targets still add
-    up to the budget.
+    ``base + (B - Σbase) · need / Σneed``. With no need anywhere (every rate of the domain 0, or
+    no counts) the formula says nothing about how to share the rest, so that is a
+    an error rather than a silent equal split. Only a counterfactual state that
+    must exist (a step of a waterfall between two valid allocations) passes
+    ``equal_without_need`` and gets the rest split equally, so its targets still add up.
     """
     need_a = np.asarray(area_need, dtype=np.float64)
     base = np.asarray(base_cents)
@@ -160,6 +168,12 @@ def targets(area_need: npt.ArrayLike, base_cents: npt.ArrayLike, budget_cents: i
     rest = float(budget - base_total)
     top = float(need_a.max())
     if top == 0.0:
+        if rest and not equal_without_need:
+            raise AllocationError(
+                f"every area's need is 0 (all rates 0, or no counts): the rest of "
+                f"{budget - base_total} cents has no formula to share it; it is not split "
+                "equally"
+            )
         return base + rest / n
     share = need_a / top  # scaled so the sum cannot overflow
     result: Floats = base + share * (rest / order_free_sum(share))
