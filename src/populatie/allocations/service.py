@@ -38,6 +38,7 @@ from populatie.core import (
     area_need,
     explain_change,
     need,
+    split_cents,
 )
 from populatie.districts.models import DataLoad, District, IndicatorFigure
 from populatie.districts.service import latest_load
@@ -435,8 +436,15 @@ def run_report(session: Session, run_id: str) -> RunReport:
     ).scalars()
     areas = {a.code: a for a in session.execute(select(Area)).scalars()}
     by_area: dict[str, list[RunArea]] = {}
+    by_domain: dict[tuple[str, str], list[RunArea]] = {}
     for row in rows:
         by_area.setdefault(row.area_code, []).append(row)
+        by_domain.setdefault((row.municipality_code, row.domain), []).append(row)
+    damped = {
+        (r.area_code, r.domain)
+        for (municipality, domain), group in by_domain.items()
+        for r in _damped_rows(group, run.budget_cents[municipality][domain])
+    }
     results: list[AreaResult] = []
     for code, parts in by_area.items():
         domains = {r.domain: r.amount_cents for r in parts}
@@ -453,7 +461,7 @@ def run_report(session: Session, run_id: str) -> RunReport:
                 total_cents=sum(domains.values()),
                 population=first.population,
                 young_population=first.young_population,
-                damped=any(r.bound for r in parts),
+                damped=any((r.area_code, r.domain) in damped for r in parts),
                 bounds={r.domain: r.bound for r in parts if r.bound},
                 previous_cents=(
                     {r.domain: int(r.previous_cents or 0) for r in parts} if has_previous else None
@@ -489,6 +497,17 @@ def run_report(session: Session, run_id: str) -> RunReport:
         areas=results,
         notes=list(run.notes),
     )
+
+
+def _damped_rows(rows: Sequence[RunArea], budget_cents: int) -> list[RunArea]:
+    """The rows whose damping part is not 0: amount minus the plain split of the targets.
+
+    The same difference as :attr:`populatie.core.DomainAllocation.damping_cents`, from what the
+    run stored, so ``damped`` says exactly whether damping moved the area's amount.
+    """
+    keys = [r.area_code for r in rows]
+    plain = split_cents(budget_cents, np.array([r.target_cents for r in rows]), keys)
+    return [r for r, p in zip(rows, plain.tolist(), strict=True) if r.amount_cents != p]
 
 
 def list_runs(session: Session, year: int | None = None) -> list[AllocationRun]:
