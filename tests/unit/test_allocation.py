@@ -80,8 +80,17 @@ def test_targets_add_the_need_share_of_the_rest_to_the_base() -> None:
     assert targets(np.array([1.0, 3.0]), np.array([100, 0]), 1100).tolist() == [350.0, 750.0]
 
 
-def test_targets_without_need_split_the_rest_equally() -> None:
-    assert targets(np.zeros(3), np.array([0, 30, 0]), 120).tolist() == [30.0, 60.0, 30.0]
+def test_targets_without_need_refuse_an_equal_split() -> None:
+    with pytest.raises(AllocationError, match=r"need is 0.*not split equally"):
+        targets(np.zeros(3), np.array([0, 30, 0]), 120)
+    # a waterfall's counterfactual state asks for the equal split explicitly
+    assert targets(np.zeros(3), np.array([0, 30, 0]), 120, equal_without_need=True).tolist() == [
+        30.0,
+        60.0,
+        30.0,
+    ]
+    # nothing left to share is no refusal
+    assert targets(np.zeros(2), np.array([10, 20]), 30).tolist() == [10.0, 20.0]
 
 
 def test_targets_refuse_bases_above_the_budget() -> None:
@@ -103,6 +112,8 @@ def domains(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, int, list[str]]:
     base = draw(st.lists(st.integers(0, 10**6), min_size=n, max_size=n))
     budget = draw(st.integers(sum(base), sum(base) + 10**12))
     keys = [f"GB{i:04d}" for i in range(n)]
+    if not any(area_needs):
+        area_needs[0] = 1.0  # no need anywhere is refused (see test_targets_without_need_...)
     return np.array(area_needs), np.array(base, dtype=np.int64), budget, keys
 
 
@@ -124,7 +135,7 @@ def test_amounts_add_up_and_respect_the_base(
 
 @given(
     st.integers(min_value=1, max_value=300),
-    st.floats(min_value=0, max_value=1e9, allow_nan=False),
+    st.floats(min_value=1e-3, max_value=1e9, allow_nan=False),
     st.integers(min_value=0, max_value=10**13),
 )
 def test_equal_need_differs_by_at_most_one_cent(n: int, each: float, budget: int) -> None:
@@ -263,6 +274,7 @@ def test_the_order_of_the_areas_does_not_matter(
     n = len(keys)
     # small whole numbers make equal remainders (true ties) likely
     area_needs = np.array(data.draw(st.lists(st.integers(0, 4), min_size=n, max_size=n)), float)
+    area_needs[0] = max(area_needs[0], 1.0)  # no need anywhere is refused
     previous = np.array(data.draw(st.lists(st.integers(0, 10**9), min_size=n, max_size=n)))
     previous = split_cents(budget, previous, keys) if previous.sum() else None
     bounds = DampingBounds(max_change_pct=data.draw(st.sampled_from([1.0, 10.0, 50.0])))

@@ -71,10 +71,10 @@ def test_the_per_young_cap_and_a_tie_name_both_rules() -> None:
 
 def test_min_growth_is_a_floor() -> None:
     # Targets 50 and 150 euro against 100 and 100, same total: no area may shrink, so both
-    # stay; the first is named, the second is held only by the shift that pays for the first.
+    # stay; both are named: the second is held on its floor by the shift that pays for the first.
     result = allocate([1.0, 3.0], [10000, 10000], 20000, DampingRules(min_growth_pct=0.0))
     assert result.amount_cents.tolist() == [10000, 10000]
-    assert result.bound.tolist() == ["min_growth", ""]
+    assert result.bound.tolist() == ["min_growth", "min_growth"]
 
 
 def test_negative_min_growth_limits_the_fall() -> None:
@@ -170,6 +170,7 @@ def rule_cases(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, int
     previous = np.array(draw(st.lists(st.integers(0, 10**9), min_size=n, max_size=n)))
     young = np.array(draw(st.lists(st.integers(0, 50_000), min_size=n, max_size=n)), dtype=float)
     need = np.array(draw(st.lists(st.floats(0, 1e6), min_size=n, max_size=n)))
+    need[0] = max(need[0], 1.0)  # no need anywhere is refused, not split equally
     growth = draw(st.floats(-0.3, 0.3))
     budget = max(0, int(int(previous.sum()) * (1 + growth)))
     rules = DampingRules(
@@ -239,8 +240,11 @@ def test_labels_name_exactly_the_rules_that_hold_an_area(
     for i, label in enumerate(damped.labels.tolist()):
         names = set(label.split("+")) if label else set()
         x = damped.exact_cents[i]
-        at_lower = x <= limits.lower[i] and point[i] < limits.lower[i]
-        at_upper = x >= limits.upper[i] and point[i] > limits.upper[i]
+        at_lower = x - limits.lower[i] <= 0.5
+        at_upper = limits.upper[i] - x <= 0.5
+        if at_lower and at_upper:  # a band of zero width: the side the point lies beyond
+            at_lower = point[i] < x
+            at_upper = not at_lower
         expected = set()
         if rules.convergence_share is not None and abs(point[i] - target[i]) >= 0.5:
             expected.add("convergence")

@@ -191,6 +191,9 @@ def pairs(draw: st.DrawFn) -> tuple[AllocationInputs, AllocationInputs]:
                 )
             )
         )
+        # Some need in every domain: a domain without any is refused, not split equally.
+        counts[0, 0] = max(counts[0, 0], 1.0)
+        rates[0] = np.maximum(rates[0], 1.0)
         unit_area = np.array(
             list(range(areas))
             + draw(

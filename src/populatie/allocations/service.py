@@ -38,6 +38,7 @@ from populatie.core import (
     area_need,
     explain_change,
     need,
+    split_cents,
 )
 from populatie.districts.models import DataLoad, District, IndicatorFigure
 from populatie.districts.service import latest_load
@@ -275,6 +276,14 @@ def create_run(
             without_young.append(municipality)
         models_used.setdefault(f"'{model_name}' ({', '.join(indicators)})", []).append(municipality)
         for j, domain in enumerate(DOMAINS):
+            rest = budgets[municipality][domain] - base[domain] * len(areas)
+            if rest > 0 and not any(row[j] for row in rate_rows):
+                raise AllocationError(
+                    f"{municipality} {year} {domain}: every rate of domain {domain!r} in model "
+                    f"'{model_name}' is 0, so the formula cannot share its budget (it is not "
+                    "split equally); give the domain at least one rate",
+                    details=[{"municipality": municipality, "model": model_name, "domain": domain}],
+                )
             prev = (
                 np.array(
                     [
@@ -479,8 +488,15 @@ def run_report(session: Session, run_id: str) -> RunReport:
     ).scalars()
     areas = {a.code: a for a in session.execute(select(Area)).scalars()}
     by_area: dict[str, list[RunArea]] = {}
+    by_domain: dict[tuple[str, str], list[RunArea]] = {}
     for row in rows:
         by_area.setdefault(row.area_code, []).append(row)
+        by_domain.setdefault((row.municipality_code, row.domain), []).append(row)
+    damped = {
+        (r.area_code, r.domain)
+        for (municipality, domain), group in by_domain.items()
+        for r in _damped_rows(group, run.budget_cents[municipality][domain])
+    }
     results: list[AreaResult] = []
     for code, parts in by_area.items():
         domains = {r.domain: r.amount_cents for r in parts}
@@ -497,7 +513,7 @@ def run_report(session: Session, run_id: str) -> RunReport:
                 total_cents=sum(domains.values()),
                 population=first.population,
                 young_population=first.young_population,
-                damped=any(r.bound for r in parts),
+                damped=any((r.area_code, r.domain) in damped for r in parts),
                 bounds={r.domain: r.bound for r in parts if r.bound},
                 previous_cents=(
                     {r.domain: int(r.previous_cents or 0) for r in parts} if has_previous else None
@@ -533,6 +549,17 @@ def run_report(session: Session, run_id: str) -> RunReport:
         areas=results,
         notes=list(run.notes),
     )
+
+
+def _damped_rows(rows: Sequence[RunArea], budget_cents: int) -> list[RunArea]:
+    """The rows whose damping part is not 0: amount minus the plain split of the targets.
+
+    The same difference as :attr:`populatie.core.DomainAllocation.damping_cents`, from what the
+    run stored, so ``damped`` says exactly whether damping moved the area's amount.
+    """
+    keys = [r.area_code for r in rows]
+    plain = split_cents(budget_cents, np.array([r.target_cents for r in rows]), keys)
+    return [r for r, p in zip(rows, plain.tolist(), strict=True) if r.amount_cents != p]
 
 
 def list_runs(session: Session, year: int | None = None) -> list[AllocationRun]:

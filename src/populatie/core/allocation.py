@@ -25,8 +25,7 @@ __all__ = ["DomainAllocation", "allocate_domain", "area_need", "need", "targets"
 Cents = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 
-#: Damping that moves an area's exact amount by less than this (in cents) is not reported as
-#: damping: it cannot be told apart from rounding.
+#: An area whose exact amount ends this close (in cents) to a damping bound is labelled with it.
 DAMPED_TOLERANCE_CENTS = 0.5
 
 
@@ -123,12 +122,20 @@ def area_need(unit_need: npt.ArrayLike, unit_area: npt.ArrayLike, n_areas: int) 
     )
 
 
-def targets(area_need: npt.ArrayLike, base_cents: npt.ArrayLike, budget_cents: int) -> Floats:
+def targets(
+    area_need: npt.ArrayLike,
+    base_cents: npt.ArrayLike,
+    budget_cents: int,
+    *,
+    equal_without_need: bool = False,
+) -> Floats:
     """Each area's formula target in float cents: its base plus its need share of the rest.
 
-    ``base + (B - Σbase) · need / Σneed``. With no need anywhere (a domain nobody's figures
-    point to), the rest is split equally rather than left unallocated, so the targets still add
-    up to the budget.
+    ``base + (B - Σbase) · need / Σneed``. With no need anywhere (every rate of the domain 0, or
+    no counts) the formula says nothing about how to share the rest, so that is a
+    an error rather than a silent equal split. Only a counterfactual state that
+    must exist (a step of a waterfall between two valid allocations) passes
+    ``equal_without_need`` and gets the rest split equally, so its targets still add up.
     """
     need_a = np.asarray(area_need, dtype=np.float64)
     base = np.asarray(base_cents)
@@ -160,6 +167,12 @@ def targets(area_need: npt.ArrayLike, base_cents: npt.ArrayLike, budget_cents: i
     rest = float(budget - base_total)
     top = float(need_a.max())
     if top == 0.0:
+        if rest and not equal_without_need:
+            raise AllocationError(
+                f"every area's need is 0 (all rates 0, or no counts): the rest of "
+                f"{budget - base_total} cents has no formula to share it; it is not split "
+                "equally"
+            )
         return base + rest / n
     share = need_a / top  # scaled so the sum cannot overflow
     result: Floats = base + share * (rest / order_free_sum(share))
@@ -170,11 +183,13 @@ def targets(area_need: npt.ArrayLike, base_cents: npt.ArrayLike, budget_cents: i
 class DomainAllocation:
     """One domain's allocation over the areas, with what shaped it.
 
-    ``bound`` is ``"lower"``/``"upper"`` where the area is held at a damping bound that its
-    target lies beyond, else ``""``; with :class:`DampingRules` it names every binding rule
-    (``"pct_band:upper"``, ``"convergence+min_growth"``, see ``damp_rules``). ``damped`` is
-    true where damping moved the area's exact amount by half a cent or more: every labelled
-    area, and also areas moved by the common shift that pays for the others' bounds.
+    ``bound`` is ``"lower"``/``"upper"`` where the area's exact amount ends within half a cent
+    of a damping bound, else ``""``; with :class:`DampingRules` it names every rule with that
+    bound (``"pct_band:upper"``, ``"convergence+min_growth"``, see ``damp_rules``).
+    ``damping_cents`` is the damping part: the amount minus the plain whole-cent split of the
+    targets (what the explanation of a run calls damping), and ``damped`` is true exactly where
+    it is not 0: also for areas moved only by the common shift that pays for the others'
+    bounds, and never for an area the bounds leave where its target put it.
     ``lower_cents``/``upper_cents`` are None when no damping applied. ``exact_cents`` are the
     amounts before rounding (the damped exact amounts, or the targets without damping). The
     arrays are read-only.
@@ -187,6 +202,7 @@ class DomainAllocation:
     bound: npt.NDArray[np.str_]
     damped: npt.NDArray[np.bool_]
     exact_cents: Floats | None = None
+    damping_cents: Cents | None = None
 
     def __post_init__(self) -> None:
         for value in vars(self).values():
@@ -228,6 +244,7 @@ def allocate_domain(
             bound=np.full(n, "", dtype="<U5"),
             damped=np.zeros(n, dtype=bool),
             exact_cents=target,
+            damping_cents=np.zeros(n, dtype=np.int64),
         )
 
     previous = np.asarray(previous_cents)
@@ -247,15 +264,16 @@ def allocate_domain(
         lower, upper = damped_amounts.lower_cents, damped_amounts.upper_cents
     else:
         lower, upper = bound_limits(previous, bounds, young_population, total_cents=budget)
-        exact, labels = damp(target, lower, upper, budget)
+        exact, labels = damp(target, lower, upper, budget, tolerance_cents=DAMPED_TOLERANCE_CENTS)
     amount = split_cents(budget, exact, area_keys, lower_cents=lower, upper_cents=upper)
-    damped = (labels != "") | (np.abs(exact - target) >= DAMPED_TOLERANCE_CENTS)
+    damping = amount - split_cents(budget, target, area_keys)
     return DomainAllocation(
         amount_cents=amount,
         target_cents=target,
         lower_cents=lower,
         upper_cents=upper,
         bound=labels,
-        damped=damped,
+        damped=damping != 0,
         exact_cents=exact,
+        damping_cents=damping,
     )

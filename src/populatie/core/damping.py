@@ -280,9 +280,10 @@ def damp_rules(
     projected onto the intersection of the rules' bounds with the total fixed (:func:`damp`).
     An area's label names ``convergence`` where the convergence point lies
     ``tolerance_cents`` or more from its target, and ``<rule>:lower``/``<rule>:upper``
-    (``min_growth`` for the floor) for every rule whose bound holds the area where its point
-    lies beyond that bound; two rules giving the same bound are both named. Labels join names
-    with ``+`` in the order of :data:`RULES`, e.g. ``"convergence+pct_band:upper"``.
+    (``min_growth`` for the floor) for every rule whose bound the area ends within
+    ``tolerance_cents`` of (see :func:`damp`); two rules giving the same bound are both named.
+    Labels join names with ``+`` in the order of :data:`RULES`, e.g.
+    ``"convergence+pct_band:upper"``.
     """
     t = np.asarray(targets, dtype=np.float64)
     total = int(total_cents)
@@ -296,7 +297,9 @@ def damp_rules(
     else:
         point = convergence_point(t, previous_cents, rules.convergence_share, total)
     try:
-        exact, side = damp(point, limits.lower, limits.upper, total)
+        exact, side = damp(
+            point, limits.lower, limits.upper, total, tolerance_cents=tolerance_cents
+        )
     except DampingInfeasibleError as exc:
         given = ", ".join(dict.fromkeys((*limits.rule_lower, *limits.rule_upper))) or "none"
         raise DampingInfeasibleError(
@@ -439,14 +442,18 @@ def damp(
     lower: npt.ArrayLike,
     upper: npt.ArrayLike,
     total_cents: int,
+    *,
+    tolerance_cents: float = 0.5,
 ) -> tuple[Floats, Labels]:
     """Project the targets onto ``{lower <= x <= upper, Σx = total}``; label the bound each hit.
 
     Returns the projection in float cents (round it with ``split_cents`` and the same bounds) and
-    per area ``"lower"``/``"upper"`` where the area is held at a bound that its target lies
-    beyond, else ``""``. An area pushed onto a bound only by the shift that pays for the others
-    (its target inside its band) is moved by damping but not labelled: its own target did not
-    ask to cross the bound.
+    per area ``"lower"``/``"upper"`` where the area ends within ``tolerance_cents`` of that
+    bound, else ``""``. That includes an area pushed onto a bound by the shift that pays for the
+    others (its target inside its band) and one whose target lies exactly on it: the bound is
+    what holds it there, and a planner asking why an area cannot move must see the rule. Where
+    both bounds are that close (a band of zero width) the side is the one the target lies
+    beyond: below the amount is ``"lower"``, otherwise ``"upper"``.
 
     ``x(λ) = clip(t + λ, lower, upper)`` and ``f(λ) = Σ x(λ)`` is continuous, non-decreasing and
     linear between the 2n breakpoints ``lower - t`` and ``upper - t``. Sorting them once, with
@@ -491,7 +498,11 @@ def damp(
     x = np.clip(moved, lf, uf)
     # Labels come from x, which is unique, not from λ, which is not when every area sits at
     # a bound (any λ in a flat stretch of f gives the same x).
-    code = ((t < lf) & (x <= lf)).view(np.int8) + 2 * ((t > uf) & (x >= uf)).view(np.int8)
+    at_lower = x - lf <= tolerance_cents
+    at_upper = uf - x <= tolerance_cents
+    at_lower &= ~at_upper | (t < x)
+    at_upper &= ~at_lower
+    code = at_lower.view(np.int8) + 2 * at_upper.view(np.int8)
     return x, _LABELS.take(code)
 
 

@@ -156,6 +156,11 @@ class AllocationInputs:
         result: dict[str, DomainAllocation] = {}
         for domain in self.domains if domains is None else domains:
             j = self.domain_index(domain)
+            if not w[:, j].any() and int(self.budget_cents[j]) > int(self.base_cents[j].sum()):
+                raise AllocationError(
+                    f"every rate of domain {domain!r} is 0: the formula cannot share its "
+                    "budget (it is not split equally); give the domain at least one rate"
+                )
             result[domain] = allocate_domain(
                 per_area[:, j],
                 self.base_cents[j],

@@ -208,7 +208,8 @@ class _State:
 
     def _split(self) -> Cents:
         need = self.counts @ self.rates if self.counts.shape[1] else np.zeros(len(self.keys))
-        return split_cents(self.budget, targets(need, self.base, self.budget), self.keys)
+        target = targets(need, self.base, self.budget, equal_without_need=True)
+        return split_cents(self.budget, target, self.keys)
 
     def move(
         self,
