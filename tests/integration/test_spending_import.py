@@ -172,6 +172,16 @@ BAD_ROWS = [
     pytest.param(
         {"description": "client 111222333 seen"}, "description", "BSN", id="bsn-in-description"
     ),
+    pytest.param({"description": "client 111.222.333"}, "description", "BSN", id="bsn-dotted"),
+    pytest.param({"provider": "111 222 333"}, "provider", "BSN", id="bsn-in-provider"),
+    pytest.param(
+        {"description": "Jan Jansen geb. 12-03-2014"}, "description", "date", id="birth-date"
+    ),
+    pytest.param({"description": "mail jan@example.nl"}, "description", "e-mail", id="email"),
+    pytest.param({"provider": "Zorg\x01BV"}, "provider", "control character", id="control"),
+    pytest.param(
+        {"amount": "99999999999999999999.99"}, "amount", "1.000.000.000", id="amount-overflow"
+    ),
 ]
 
 
@@ -188,7 +198,14 @@ def test_every_row_rule_names_line_column_value_and_reason(
     (error,) = errors
     assert error["line"] == 3
     assert error["column"] == column
-    assert error["value"] == next(iter(spoil.values()))
+    value = next(iter(spoil.values()))
+    if "personal data" in str(error["reason"]):
+        assert value not in str(error["value"])  # never repeated in full
+        assert value not in str(error["reason"])
+    elif "control character" in str(error["reason"]):
+        assert error["value"] == value.replace("\x01", "\\x01")
+    else:
+        assert error["value"] == value
     assert reason in str(error["reason"])
 
 

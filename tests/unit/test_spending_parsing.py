@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import numpy as np
 import pytest
@@ -32,9 +33,20 @@ def _reference(text: str, decimal_comma: bool) -> int | None:
     return cents if cents != 0 and abs(cents) <= MAX_ROW_CENTS else None
 
 
+# Dutch amounts whose thousands grouping is wrong: a group of other than three digits after a
+# dot ("1.23,45", "1.2345,67", "1..234,00") or more than three digits before the first dot.
+malformed_grouping = st.builds(
+    lambda sign, head, groups, cents: f"{sign}{head}{''.join('.' + g for g in groups)},{cents}",
+    st.sampled_from(["", "-", "+"]),
+    st.from_regex(r"[1-9]\d{0,4}", fullmatch=True),
+    st.lists(st.from_regex(r"\d{0,5}", fullmatch=True), min_size=1, max_size=4),
+    st.from_regex(r"\d{2}", fullmatch=True),
+).filter(lambda v: not re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+,\d\d", v))
+
 amount_text = st.one_of(
     st.from_regex(r"-?\d{1,14}[.,]\d{2}", fullmatch=True),
     st.from_regex(r"[+-]?\d{1,3}(\.\d{3}){0,4}(,\d{1,4})?", fullmatch=True),
+    malformed_grouping,
     st.from_regex(r"[+-]?\d{1,16}(\.\d{0,4})?", fullmatch=True),
     st.text(alphabet="0123456789.,-+ e٣", max_size=14),
 )
@@ -51,6 +63,34 @@ def test_vectorised_amounts_equal_parse_cents(values: list[str], decimal_comma: 
         else:
             assert i not in errors, (value, errors.get(i))
             assert int(cents[i]) == expected, value
+
+
+@settings(max_examples=300)
+@given(malformed_grouping)
+def test_a_malformed_thousands_grouping_is_refused(value: str) -> None:
+    """Never read as another amount (e.g. "1.23,45" as € 123,45): refused by the rule of
+    record and by the vectorised path alike."""
+    with pytest.raises(ValueError, match="not a euro amount"):
+        parse_cents(value, decimal_comma=True)
+    _, errors = parse_amounts(["1.234,56", value], decimal_comma=True)
+    assert list(errors) == [1], value
+
+
+def test_two_digit_thousands_groups_are_refused() -> None:
+    cents, errors = parse_amounts(["1.23,45", "12.34.567,00", "1.234,56"], decimal_comma=True)
+    assert sorted(errors) == [0, 1]
+    assert int(cents[2]) == 123456
+
+
+def test_an_amount_too_large_for_cents_is_a_line_error() -> None:
+    values = ["99999999999999999999.99", "-99999999999999999999999999", "12.00"]
+    cents, errors = parse_amounts(values, decimal_comma=False)
+    assert sorted(errors) == [0, 1]
+    assert all("1.000.000.000" in errors[i] for i in (0, 1))
+    assert cents.tolist()[2] == 1200
+    dutch = ["99.999.999.999.999.999.999,99", "99999999999999999999,99"]
+    _, errors = parse_amounts(dutch, decimal_comma=True)
+    assert sorted(errors) == [0, 1]
 
 
 def test_amount_reasons() -> None:

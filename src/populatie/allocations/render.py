@@ -12,6 +12,7 @@ from rich.table import Table
 from populatie.allocations.service import RunReport
 from populatie.configuration import DOMAINS
 from populatie.core import format_euro
+from populatie.spreadsheets import csv_row
 
 DOMAIN_LABELS = {"prevention": "Prevention", "access": "Access", "specialist": "Specialist"}
 
@@ -32,13 +33,13 @@ def render_csv(report: RunReport) -> str:
     )  # fmt: skip
     for a in report.areas:
         writer.writerow(
-            [
+            csv_row([
                 report.run_id, report.year, report.status, a.code, a.name, a.municipality,
                 a.partnership or "", *(a.domains[d] for d in DOMAINS), a.total_cents,
                 "" if a.young_population is None else f"{a.young_population:.0f}",
                 "" if a.population is None else f"{a.population:.0f}",
                 "" if a.change_cents is None else a.change_cents, str(a.damped).lower(),
-            ]
+            ])
         )  # fmt: skip
     return out.getvalue()
 

@@ -24,6 +24,7 @@ from populatie.core.reconciliation import Reconciliation
 from populatie.districts.models import District, DistrictShape
 from populatie.reconciliation.render import render_csv, write_xlsx
 from populatie.registry.models import AreaDistrict
+from populatie.spreadsheets import append_row, csv_row
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BUDGET_COLUMNS = (
@@ -48,7 +49,7 @@ def budgets_csv(session: Session, scope: str | None, year: int | None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(BUDGET_COLUMNS)
-    writer.writerows(_row(b) for b in _budgets(session, scope, year))
+    writer.writerows(csv_row(_row(b)) for b in _budgets(session, scope, year))
     return out.getvalue()
 
 
@@ -57,19 +58,20 @@ def budgets_xlsx(session: Session, scope: str | None, year: int | None) -> bytes
     sheet = book.active
     assert sheet is not None
     sheet.title = "Budgets"
-    sheet.append([c.removesuffix("_cents") for c in BUDGET_COLUMNS])
+    append_row(sheet, [c.removesuffix("_cents") for c in BUDGET_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     money = '"€" #,##0.00'
     for b in _budgets(session, scope, year):
-        sheet.append(
+        number = append_row(
+            sheet,
             [v if not k.endswith("_cents") else Decimal(v).scaleb(-2) for k, v in zip(
                 BUDGET_COLUMNS, _row(b), strict=True
-            )]
+            )],
         )  # fmt: skip
         for i, name in enumerate(BUDGET_COLUMNS, start=1):
             if name.endswith("_cents"):
-                sheet.cell(sheet.max_row, i).number_format = money
+                sheet.cell(number, i).number_format = money
     sheet.freeze_panes = "A2"
     return _save(book)
 

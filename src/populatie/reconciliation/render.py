@@ -20,6 +20,7 @@ from rich.table import Table
 from populatie.core.money import format_euro
 from populatie.core.reconciliation import EXCEPTION_KINDS, Reconciliation
 from populatie.reconciliation.service import report_json
+from populatie.spreadsheets import append_row, csv_record
 
 __all__ = ["render_csv", "render_json", "render_table", "write_xlsx"]
 
@@ -136,9 +137,13 @@ def render_csv(result: Reconciliation) -> str:
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for line in data["lines"]:
-        writer.writerow({"record": "line", "year": data["year"], "to": data["to"], **line})
+        writer.writerow(
+            csv_record({"record": "line", "year": data["year"], "to": data["to"], **line})
+        )
     for exc in data["exceptions"]:
-        writer.writerow({"record": "exception", "year": data["year"], "to": data["to"], **exc})
+        writer.writerow(
+            csv_record({"record": "exception", "year": data["year"], "to": data["to"], **exc})
+        )
     return out.getvalue()
 
 
@@ -155,11 +160,11 @@ def write_xlsx(result: Reconciliation, path: Path) -> None:
     assert sheet is not None
     sheet.title = "Reconciliation"
     headers = [f.removesuffix("_cents") for f in LINE_FIELDS]
-    sheet.append(headers)
+    append_row(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for line in data["lines"]:
-        sheet.append([_eur(line[f]) if f.endswith("_cents") else line[f] for f in LINE_FIELDS])
+        append_row(sheet, [_eur(line[f]) if f.endswith("_cents") else line[f] for f in LINE_FIELDS])
         if line["domain"] == "total":
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)
@@ -170,7 +175,7 @@ def write_xlsx(result: Reconciliation, path: Path) -> None:
     sheet.freeze_panes = "A2"
 
     exc_sheet = book.create_sheet("Exceptions")
-    exc_sheet.append(["kind", "description", "subject", "amount", "rows", "detail"])
+    append_row(exc_sheet, ["kind", "description", "subject", "amount", "rows", "detail"])
     evidence_sheet = book.create_sheet("Evidence")
     evidence_keys = [
         "kind",
@@ -188,9 +193,10 @@ def write_xlsx(result: Reconciliation, path: Path) -> None:
         "month_total",
         "month_rows",
     ]
-    evidence_sheet.append(evidence_keys)
+    append_row(evidence_sheet, evidence_keys)
     for exc in data["exceptions"]:
-        exc_sheet.append(
+        append_row(
+            exc_sheet,
             [
                 exc["kind"],
                 exc["description"],
@@ -198,7 +204,7 @@ def write_xlsx(result: Reconciliation, path: Path) -> None:
                 _eur(exc["amount_cents"]),
                 exc["rows"],
                 exc["detail"],
-            ]
+            ],
         )
         exc_sheet.cell(exc_sheet.max_row, 4).number_format = money
         for e in exc["evidence"]:
@@ -210,7 +216,7 @@ def write_xlsx(result: Reconciliation, path: Path) -> None:
             for key in ("amount", "month_total"):
                 if isinstance(row.get(key), int):
                     row[key] = _eur(row[key])
-            evidence_sheet.append([row.get(k) for k in evidence_keys])
+            append_row(evidence_sheet, [row.get(k) for k in evidence_keys])
             for key in ("amount", "month_total"):
                 evidence_sheet.cell(
                     evidence_sheet.max_row, evidence_keys.index(key) + 1
@@ -220,13 +226,13 @@ def write_xlsx(result: Reconciliation, path: Path) -> None:
             cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
     about = book.create_sheet("About")
-    about.append(["year", data["year"]])
-    about.append(["spending to", data["to"]])
-    about.append(["forecast method", data["forecast_method"]])
-    about.append(["remaining", "allocated − spent to date"])
-    about.append(["variance", "allocated − forecast"])
+    append_row(about, ["year", data["year"]])
+    append_row(about, ["spending to", data["to"]])
+    append_row(about, ["forecast method", data["forecast_method"]])
+    append_row(about, ["remaining", "allocated − spent to date"])
+    append_row(about, ["variance", "allocated − forecast"])
     for kind, n in data["exception_counts"].items():
-        about.append([f"exceptions: {kind}", n])
+        append_row(about, [f"exceptions: {kind}", n])
     for note in data["notes"]:
-        about.append(["note", note])
+        append_row(about, ["note", note])
     book.save(path)

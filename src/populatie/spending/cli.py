@@ -26,6 +26,7 @@ from populatie.errors import SpendingImportError
 from populatie.settings import Settings
 from populatie.spending.demo import register_demo_contracts, write_demo_spending
 from populatie.spending.service import import_spending
+from populatie.spreadsheets import csv_record
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True)
@@ -141,7 +142,7 @@ def _show_errors(exc: SpendingImportError, errors_file: Path | None) -> None:
         with errors_file.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=["line", "column", "value", "reason"])
             writer.writeheader()
-            writer.writerows(exc.details)
+            writer.writerows(csv_record(e) for e in exc.details)
         err_console.print(f"all {len(exc.details)} errors written to {errors_file}")
     elif len(exc.details) > SHOWN_ERRORS:
         err_console.print(

@@ -12,9 +12,11 @@ The format (UTF-8, header row, ``,`` or ``;`` separated; see the README)::
     booking_date,municipality,district,reference,domain,provider,amount,invoice_reference,description
     2025-03-14,GM0518,WK051811,H10-2024-DH-P2,specialist,Stichting Jeugdformaat,1234.56,INV-1,…
 
-Personal data is refused at the door: a column that looks like a BSN, a client's name, a birth
-date or an address rejects the file, and so does a description holding a number that passes
-the BSN eleven-test.
+Personal data is refused at the door (:mod:`populatie.spending.personal_data`): a column
+whose name announces it rejects the file, and so does a provider or description holding a BSN,
+an e-mail address, a phone number or a full date; the error names the kind and hides the value.
+Control characters are refused in every field: they have no place in a booking, and a
+spreadsheet cannot hold most of them, so one such row would break every export after it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import numpy.typing as npt
 
 from populatie.configuration import DOMAINS
 from populatie.core.money import parse_cents
+from populatie.spending import personal_data
 
 __all__ = [
     "COLUMNS",
@@ -68,31 +71,18 @@ MAX_LENGTH = {
 #: bound keeps every sum of a file far inside 64-bit cents.
 MAX_ROW_CENTS = 100_000_000_000
 
-# Header names that mean personal data, matched on the name lower-cased with only letters and
-# digits kept. What they say is in the reason shown to the user.
-_PERSONAL_DATA: tuple[tuple[str, str], ...] = (
-    ("bsn", "a citizen service number (BSN)"),
-    ("burgerservice", "a citizen service number (BSN)"),
-    ("sofi", "a citizen service number (sofinummer)"),
-    ("client", "data about a client"),
-    ("naam", "a name"),
-    ("name", "a name"),
-    ("birth", "a birth date"),
-    ("geboorte", "a birth date"),
-    ("dob", "a birth date"),
-    ("adres", "an address"),
-    ("address", "an address"),
-    ("postcode", "an address (postcode)"),
-    ("zipcode", "an address (postcode)"),
-    ("telefoon", "a phone number"),
-    ("phone", "a phone number"),
-    ("email", "an e-mail address"),
-)
+#: Free-text columns, checked for personal data by value (references only by column name).
+FREE_TEXT = ("provider", "description")
+#: How the import's caller names the option for Dutch amounts (the API names its own field).
+COMMA_HINT = "import with --decimal-comma"
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MUNICIPALITY = re.compile(r"GM\d{4}")
 _DISTRICT = re.compile(r"WK\d{6}")
-_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+# C0 control characters but tab, line feed and carriage return: refused in every field. Those
+# three are layout, accepted in the description and refused in every other field.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_LAYOUT = re.compile(r"[\t\n\r]")
 _GROUPED_COMMA = re.compile(r"-?\d{1,3}(?:\.\d{3})+,\d\d")
 _UNIX_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
@@ -182,22 +172,13 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _personal_data(name: str) -> str | None:
-    squashed = re.sub(r"[^a-z0-9]", "", name.lower().replace("ë", "e"))
-    for needle, meaning in _PERSONAL_DATA:
-        if needle in squashed:
-            return meaning
-    return None
-
-
-def _elf_proof(digits: str) -> bool:
-    """The BSN eleven-test: 9·d1 + 8·d2 + … + 2·d8 − 1·d9 is a positive multiple of 11."""
-    total = sum((9 - i) * int(d) for i, d in enumerate(digits[:8])) - int(digits[8])
-    return total > 0 and total % 11 == 0
+def visible(value: str) -> str:
+    """``value`` with its control characters written as ``\\xNN``, fit to show in an error."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
 
 
 def parse_amounts(
-    values: Sequence[str], *, decimal_comma: bool
+    values: Sequence[str], *, decimal_comma: bool, comma_hint: str = COMMA_HINT
 ) -> tuple[npt.NDArray[np.int64], dict[int, str]]:
     """Cents for every amount, and the reason for every index that is not a valid amount.
 
@@ -233,12 +214,17 @@ def parse_amounts(
             cents[i] = int(value.replace(".", "").replace(",", ""))  # "1.234,56", the usual form
             continue
         try:
-            cents[i] = parse_cents(values[i], decimal_comma=decimal_comma)
+            parsed = parse_cents(value, decimal_comma=decimal_comma)
         except ValueError as exc:
             reason = str(exc)
-            if not decimal_comma and "," in values[i]:
-                reason += "; for Dutch amounts (1.234,56) import with --decimal-comma"
+            if not decimal_comma and "," in value:
+                reason += f"; for Dutch amounts (1.234,56) {comma_hint}"
             errors[i] = reason
+            continue
+        if abs(parsed) > MAX_ROW_CENTS:  # also keeps it inside 64-bit cents
+            errors[i] = "more than € 1.000.000.000 in one booking"
+            continue
+        cents[i] = parsed
     bad = np.flatnonzero((np.abs(cents) > MAX_ROW_CENTS) | (cents == 0)).tolist()
     for i in bad:
         if i not in errors:
@@ -363,6 +349,7 @@ def parse_spending(
     decimal_comma: bool,
     municipalities: Iterable[str],
     on_step: Callable[[str], None] | None = None,
+    comma_hint: str = COMMA_HINT,
 ) -> ParsedSpending:
     """Parse and validate the bytes of a spending file; raise :class:`SpendingFileError`
     listing every problem, or return the file as validated columns.
@@ -396,7 +383,7 @@ def parse_spending(
     errors: list[RowError] = []
     names = [h.strip() for h in header]
     for name in names:
-        meaning = _personal_data(name)
+        meaning = personal_data.column_kind(name)
         if meaning is not None:
             errors.append(
                 RowError(
@@ -432,6 +419,7 @@ def parse_spending(
     }
     line_of = table.lines
     bad_rows: list[tuple[int, str, str]] = []  # (index, column, reason)
+    shown: dict[tuple[int, str], str] = {}  # the value an error shows, where not the value
     coded = {name: Coded.of(columns[name]) for name in CODED}
 
     def report(column: str, check: Callable[[str], str | None]) -> None:
@@ -520,24 +508,32 @@ def parse_spending(
                 )
             first.setdefault(value, i)
     descriptions = columns["description"]
-    suspect = {
-        value
-        for value in set(descriptions)
-        if any(_elf_proof(m) for m in _NINE_DIGITS.findall(value))
-    }
-    if suspect:
-        for i, value in enumerate(descriptions):
-            if value in suspect:
+    if _has_control(data, table, text, delimiter):
+        bad_rows.extend(_control_errors(columns))
+    for name in FREE_TEXT:
+        distinct = coded[name].values if name in coded else list(set(columns[name]))
+        found = personal_data.find_in(distinct)
+        if not found:
+            continue
+        holding = {distinct[k]: f for k, f in found.items()}
+        for i, value in enumerate(columns[name]):
+            if value in holding:
+                findings = holding[value]
+                kinds = sorted({f.kind for f in findings})
                 bad_rows.append(
                     (
                         i,
-                        "description",
-                        "personal data is not accepted: the description holds a number that "
-                        "passes the BSN eleven-test",
+                        name,
+                        f"personal data is not accepted: the {name} holds "
+                        + " and ".join(personal_data.KINDS[k] for k in kinds)
+                        + " (not repeated here); remove it from the export",
                     )
                 )
+                shown[(i, name)] = personal_data.mask(value, findings)
     step("checked")
-    amounts, amount_errors = parse_amounts(columns["amount"], decimal_comma=decimal_comma)
+    amounts, amount_errors = parse_amounts(
+        columns["amount"], decimal_comma=decimal_comma, comma_hint=comma_hint
+    )
     bad_rows.extend((i, "amount", reason) for i, reason in amount_errors.items())
     step("amounts")
 
@@ -545,7 +541,12 @@ def parse_spending(
         bad_rows.sort(key=lambda e: (e[0], COLUMNS.index(e[1])))
         raise SpendingFileError(
             [
-                RowError(int(line_of[i]), column, columns[column][i], reason)
+                RowError(
+                    int(line_of[i]),
+                    column,
+                    visible(shown.get((i, column), columns[column][i])),
+                    reason,
+                )
                 for i, column, reason in bad_rows
             ],
             invoices=invoices,
@@ -575,3 +576,43 @@ def parse_spending(
         copy_safe=table.plain and "\t" not in text and "\\" not in text,
         coded=coded,
     )
+
+
+def _has_control(data: bytes, table: _Table, text: str, delimiter: str) -> bool:
+    """Whether some field may hold a character :func:`_control_errors` refuses: one pass of
+    numpy over the bytes, and the layout characters only where the reader let them in."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    control = raw < 32
+    if control.any() and (control & (raw != 9) & (raw != 10) & (raw != 13)).any():
+        return True
+    return not table.plain or (delimiter != "\t" and "\t" in text)
+
+
+def _control_errors(columns: dict[str, Sequence[str]]) -> list[tuple[int, str, str]]:
+    """A control character in any field; a tab or line break in any but the description."""
+    found: list[tuple[int, str, str]] = []
+    for name, values in columns.items():
+        pattern = (
+            _CONTROL
+            if name == "description"
+            else re.compile(f"{_CONTROL.pattern}|{_LAYOUT.pattern}")
+        )
+        if not pattern.search(" ".join(set(values))):
+            continue
+        for i, value in enumerate(values):
+            hit = pattern.search(value)
+            if hit:
+                what = "NUL" if hit.group() == "\x00" else f"U+{ord(hit.group()):04X}"
+                found.append(
+                    (
+                        i,
+                        name,
+                        f"holds a control character ({what}); "
+                        + (
+                            "only text, tabs and line breaks are accepted"
+                            if name == "description"
+                            else "only printable text is accepted"
+                        ),
+                    )
+                )
+    return found

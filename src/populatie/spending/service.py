@@ -45,6 +45,7 @@ from populatie.spending.models import (
 )
 from populatie.spending.parsing import (
     COLUMNS,
+    COMMA_HINT,
     ParsedSpending,
     RowError,
     SpendingFileError,
@@ -101,8 +102,11 @@ def import_spending(
     decimal_comma: bool = False,
     user: str,
     progress: ImportProgress | None = None,
+    comma_hint: str = COMMA_HINT,
 ) -> ImportOutcome:
-    """Import the spending file at ``path`` (see the module docstring for what is written)."""
+    """Import the spending file at ``path`` (see the module docstring for what is written).
+
+    ``comma_hint`` is how an error about Dutch amounts names the caller's option for them."""
     data = path.read_bytes()
     digest = content_hash(data)
     show = progress or _Silent()
@@ -120,6 +124,7 @@ def import_spending(
             decimal_comma=decimal_comma,
             municipalities=municipalities,
             on_step=lambda _: None,
+            comma_hint=comma_hint,
         )
     except SpendingFileError as exc:
         errors = exc.errors + _already_imported(engine, exc.invoices, exc.lines)

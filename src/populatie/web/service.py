@@ -91,7 +91,7 @@ FORECAST_METHOD_NL = (
 )
 EXPORT_MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # the response adds "; charset=utf-8" to every text/ type
 }
 
 
