@@ -184,10 +184,12 @@ def test_every_readme_command_works_on_the_demo_database(demo: Path) -> None:
         if reason_not_run(command) is not None:
             continue
         words = command.words
-        assert words[0] == "populatie", (
-            f"README.md line {command.line}: `{command.text}` is neither a populatie command "
-            "nor a line NOT_RUN explains"
-        )
+        if words[0] != "populatie":
+            failed.append(
+                f"README.md line {command.line}: `{command.text}` is neither a populatie command "
+                "nor a line NOT_RUN explains"
+            )
+            continue
         out: Path | None = None
         if ">" in words:
             at = words.index(">")
