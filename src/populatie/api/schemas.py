@@ -422,6 +422,10 @@ class ReconciliationException(Struct, kw_only=True):
     rows: int
     detail: str
     evidence: list[dict[str, Any]]
+    partnership: Annotated[
+        str | None,
+        Meta(description="The partnership whose rows or contract it is about; null: finance's"),
+    ] = None
 
 
 class Reconciliation(Struct, kw_only=True):

@@ -536,5 +536,6 @@ def _exception_json(exc: ReconciliationException) -> dict[str, Any]:
         "amount_cents": exc.amount_cents,
         "rows": exc.rows,
         "detail": exc.detail,
+        "partnership": exc.partnership,
         "evidence": [dict(e) for e in exc.evidence],
     }
