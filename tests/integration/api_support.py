@@ -143,6 +143,7 @@ def examples(world: World, caller: str | None) -> dict[str, dict[str, str]]:
     return {
         "/api/municipalities/{code:str}": {"code": "GM0518"},
         "/api/districts/{code:str}": {"code": "WK051801"},
+        "/schema/assets/{asset:str}": {"asset": "swagger-ui.css"},
         "*": by_name,
     }
 

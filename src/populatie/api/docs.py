@@ -94,13 +94,13 @@ def render_plugins() -> list[OpenAPIRenderPlugin]:
 
 
 @get(
-    f"{ASSETS_PATH}/{{name:str}}",
+    f"{ASSETS_PATH}/{{asset:str}}",
     include_in_schema=False,
     sync_to_thread=False,
     cache_control=CacheControlHeader(max_age=86400),
 )
-def openapi_asset(name: FromPath[str]) -> Response[bytes]:
+def openapi_asset(asset: FromPath[str]) -> Response[bytes]:
     """One file of a bundle the OpenAPI pages load."""
-    if name not in ASSETS:
+    if asset not in ASSETS:
         raise NotFoundException()
-    return Response(_content(name), media_type=_MEDIA_TYPES[ASSETS[name].suffix])
+    return Response(_content(asset), media_type=_MEDIA_TYPES[ASSETS[asset].suffix])
