@@ -37,7 +37,7 @@ _SQLITE = (
     ("database or disk is full", "the disk holding the database is full"),
     ("readonly database", "the database is read-only"),
     ("database is locked", "the database is locked by another process past the wait timeout"),
-    ("database table is locked", "the database is locked by another process past the timeout"),
+    ("database table is locked", "the database is locked by another process past the wait timeout"),
     ("unable to open database file", "the database file cannot be opened"),
     ("disk i/o error", "the disk holding the database reported an I/O error"),
 )

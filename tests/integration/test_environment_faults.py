@@ -175,6 +175,18 @@ def test_api_on_a_database_that_cannot_be_opened_is_503() -> None:
     _assert_unavailable(response, "cannot be opened")
 
 
+def test_a_page_on_a_database_that_cannot_be_opened_is_503() -> None:
+    nowhere = make_engine("sqlite:////proc/populatie-test.db")
+    with TestClient(app=create_app(nowhere)) as client:
+        form = client.get("/sign-in").text
+        csrf = form.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
+        response = client.post("/sign-in", data={"token": "pop_x", "_csrf_token": csrf})
+    assert response.status_code == 503
+    assert response.headers["retry-after"].isdigit()
+    assert "text/html" in response.headers["content-type"]
+    assert "Tijdelijk niet beschikbaar" in response.text
+
+
 # --- the command line --------------------------------------------------------------------
 
 

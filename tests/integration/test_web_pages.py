@@ -64,8 +64,16 @@ def _client(app: Litestar) -> TestClient[Litestar]:
     return TestClient(app, base_url="http://populatie.test")
 
 
+def _csrf(client: TestClient[Litestar], path: str = "/sign-in") -> str:
+    """The CSRF token of the page's forms, as a browser would post it."""
+    found = re.search(r'name="_csrf_token" value="([^"]+)"', client.get(path).text)
+    assert found is not None
+    return found[1]
+
+
 def _sign_in(client: TestClient[Litestar], token: str) -> None:
-    response = client.post("/sign-in", data={"token": token}, follow_redirects=False)
+    form = {"token": token, "_csrf_token": _csrf(client)}
+    response = client.post("/sign-in", data=form, follow_redirects=False)
     assert response.status_code == 303, response.text
 
 
@@ -90,7 +98,7 @@ def test_signing_in_keeps_only_a_random_session_id_in_a_strict_httponly_cookie(
     with _client(app) as client:
         response = client.post(
             "/sign-in",
-            data={"token": token, "next": "/consortium?year=2025"},
+            data={"token": token, "next": "/consortium?year=2025", "_csrf_token": _csrf(client)},
             follow_redirects=False,
         )
         assert response.status_code == 303
@@ -120,7 +128,9 @@ def test_signing_in_keeps_only_a_random_session_id_in_a_strict_httponly_cookie(
 
 def test_a_wrong_token_is_refused_without_echoing_it(app: Litestar) -> None:
     with _client(app) as client:
-        response = client.post("/sign-in", data={"token": "pop_not-a-token"})
+        response = client.post(
+            "/sign-in", data={"token": "pop_not-a-token", "_csrf_token": _csrf(client)}
+        )
         assert response.status_code == 400
         assert "onbekend of ingetrokken" in response.text
         assert "pop_not-a-token" not in response.text
@@ -132,7 +142,7 @@ def test_a_sign_in_posted_from_another_site_is_refused(app: Litestar, world: Wor
     with _client(app) as client:
         response = client.post(
             "/sign-in",
-            data={"token": world.tokens["finance"]},
+            data={"token": world.tokens["finance"], "_csrf_token": _csrf(client)},
             headers={"Origin": "https://elsewhere.example"},
             follow_redirects=False,
         )
@@ -316,7 +326,7 @@ def test_a_revoked_token_ends_its_sessions_and_sign_out_ends_one(
 ) -> None:
     with _client(app) as client:
         _sign_in(client, world.tokens["kracht"])
-        out = client.post("/sign-out", follow_redirects=False)
+        out = client.post("/sign-out", data={"_csrf_token": _csrf(client)}, follow_redirects=False)
         assert out.status_code == 303
         assert out.headers["location"] == "/sign-in?signed_out=true"
         assert "Max-Age=0" in out.headers["set-cookie"]

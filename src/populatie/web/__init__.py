@@ -20,10 +20,12 @@ page                 who                      what
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar.config.app import AppConfig
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.plugins import InitPluginProtocol
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -32,7 +34,7 @@ from litestar.template.config import TemplateConfig
 
 from populatie.web.controllers import page_router
 
-__all__ = ["STATIC_DIR", "TEMPLATE_DIR", "WebPlugin", "template_config"]
+__all__ = ["STATIC_DIR", "TEMPLATE_DIR", "WebPlugin", "csrf_config", "template_config"]
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -49,8 +51,27 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 
+def csrf_config() -> CSRFConfig:
+    """Every page form carries a token (``csrf_input``) that must match a cookie signed with this
+    process's secret, so no other site can post a form here, whatever its browser sends as
+    Origin. The API is left out: it takes no cookies, only bearer tokens a browser never sends
+    by itself.
+
+    The secret lives as long as the process, like the sessions (a restart signs everyone out);
+    the cookie's name carries a random part too, so a browser's cookie from before a restart is
+    not offered again with a signature the new secret rejects."""
+    return CSRFConfig(
+        secret=secrets.token_urlsafe(32),
+        cookie_name=f"populatie_csrf_{secrets.token_hex(4)}",
+        cookie_httponly=True,
+        cookie_samesite="strict",
+        exclude=["^/api/", "^/schema", "^/static/"],
+    )
+
+
 class WebPlugin(InitPluginProtocol):
-    """Adds the pages, ``/static`` and the Jinja engine to the application."""
+    """Adds the pages, ``/static``, the Jinja engine and the pages' CSRF check to the
+    application."""
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers.extend(
@@ -66,4 +87,5 @@ class WebPlugin(InitPluginProtocol):
             ]
         )
         app_config.template_config = template_config()
+        app_config.csrf_config = csrf_config()
         return app_config

@@ -33,6 +33,7 @@ from populatie.api.deps import Caller, DbSession
 from populatie.auth.access import ACCESS_KEY, AUDIT, PLAN, PUBLIC, Access, roles
 from populatie.auth.tokens import Principal, Role
 from populatie.errors import NotFoundError, PopulatieError
+from populatie.faults import RETRY_AFTER_SECONDS, environment_fault
 from populatie.web import service
 from populatie.web.formatting import ROLE_LABELS
 from populatie.web.sessions import (
@@ -258,6 +259,7 @@ _TITLES = {
     404: "Niet gevonden",
     405: "Niet toegestaan",
     500: "Er ging iets mis",
+    503: "Tijdelijk niet beschikbaar",
 }
 _MESSAGES = {
     400: "De pagina kon met deze keuzes niet worden getoond. Kies opnieuw.",
@@ -265,6 +267,8 @@ _MESSAGES = {
     404: "Deze pagina of deze gegevens bestaan niet, of zijn niet voor u zichtbaar.",
     405: "Deze handeling kan hier niet.",
     500: "Er ging iets mis bij het maken van deze pagina. Probeer het later opnieuw.",
+    503: "De database is tijdelijk niet beschikbaar; er is niets gewijzigd. Probeer het over "
+    "een halve minuut opnieuw.",
 }
 
 
@@ -291,6 +295,12 @@ def _domain_error(request: Request[Any, Any, Any], exc: PopulatieError) -> Respo
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    fault = environment_fault(exc)
+    if fault is not None:
+        log.warning("page unavailable: %s", fault.detail)
+        page = _error_page(request, 503)
+        page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return page
     log.error("unexpected error on a page", exc_info=exc)
     return _error_page(request, 500)
 
