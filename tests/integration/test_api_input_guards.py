@@ -45,6 +45,17 @@ def test_a_nul_in_the_path_or_query_is_a_bad_request(world: World) -> None:
             problem = response.json()
             assert problem["type"] == PROBLEMS + "validation-error"
             assert field in {e["field"] for e in problem["errors"]}, url
+        contract = {
+            "reference": "H10-2027-NUL", "lot": "GM0518/1", "starts_on": "2027-01-01",
+            "ends_on": "2028-12-31", "funding_form": "population-based",
+            "ceilings_cents": {"2027": 100}, "reason": "a\u0000b",
+        }  # fmt: skip
+        response = client.post("/api/contracts", json=contract, headers=world.headers("finance"))
+        assert response.status_code == 400, response.text
+        assert [e["field"] for e in response.json()["errors"]] == ["data"]
+        contract["reason"] = "registered"
+        response = client.post("/api/contracts", json=contract, headers=world.headers("finance"))
+        assert response.status_code == 201, response.text
 
 
 def test_no_route_answers_a_nul_with_a_server_error(world: World) -> None:
