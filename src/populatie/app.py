@@ -27,6 +27,7 @@ from populatie.api.budgets import BudgetReader
 from populatie.api.controllers import ExportController
 from populatie.api.deps import provide_session
 from populatie.api.docs import openapi_asset, render_plugins
+from populatie.api.nul_guard import NulGuard
 from populatie.api.openapi import RequestBodySchemaPlugin
 from populatie.api.pagination import provide_window
 from populatie.api.problems import EXCEPTION_TO_PROBLEM
@@ -104,7 +105,10 @@ def create_app(
             "principal": Provide(provide_principal, sync_to_thread=False),
             "window": Provide(provide_window, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=[f"^{OPENAPI_PATH}"])],
+        middleware=[
+            NulGuard(),
+            DefineMiddleware(BearerAuthMiddleware, exclude=[f"^{OPENAPI_PATH}"]),
+        ],
         guards=[authorize],
         plugins=[
             ProblemDetailsPlugin(

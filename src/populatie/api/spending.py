@@ -151,16 +151,27 @@ def list_spending(
     )
 
 
+#: How an error about Dutch amounts names the upload's option for them.
+UPLOAD_COMMA_HINT = "upload with the form field decimal_comma=true"
+
+
 def upload_spending(
     engine: Engine, file_name: str, content: bytes, decimal_comma: bool, principal: Principal
 ) -> schemas.SpendingImport:
     """Import an uploaded file with the import's own rules: validated whole, written in one
-    transaction with its audit event, or rejected with every error and nothing written."""
-    name = Path(file_name or "upload.csv").name
+    transaction with its audit event, or rejected with every error and nothing written.
+
+    ``file_name`` is a bare file name (the controller checks it)."""
     with tempfile.TemporaryDirectory(prefix="populatie-upload-") as folder:
-        path = Path(folder) / name
+        path = Path(folder) / file_name
         path.write_bytes(content)
-        outcome = import_spending(engine, path, decimal_comma=decimal_comma, user=principal.actor)
+        outcome = import_spending(
+            engine,
+            path,
+            decimal_comma=decimal_comma,
+            user=principal.actor,
+            comma_hint=UPLOAD_COMMA_HINT,
+        )
     return schemas.SpendingImport(
         imported=outcome.imported,
         import_id=outcome.import_id,

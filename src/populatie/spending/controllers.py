@@ -7,13 +7,16 @@ runs in a worker thread, so a large file does not hold up other requests.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import PurePosixPath
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
 from litestar.params import Body, FromQuery, QueryParameter
 
 from populatie.api import schemas
@@ -23,6 +26,29 @@ from populatie.auth.access import FINANCE, READ_SCOPED, access
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 Code = Annotated[str | None, QueryParameter(max_length=64)]
+MAX_FILE_NAME_BYTES = 255  # what a file system takes for one name
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def upload_name(raw: str | None) -> str:
+    """The name an upload is recorded under: its last part, which must be a usable file name.
+
+    The import stores the file under this name for a moment and records it, so ``.``, ``..``,
+    a name too long for a file system or one with control characters is a bad request, named
+    as the ``file`` field, rather than a failure to write it."""
+    name = PurePosixPath((raw or "upload.csv").replace("\\", "/")).name
+    reason = None
+    if name in ("", ".", ".."):
+        reason = f"the file name {raw!r} names no file"
+    elif len(name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
+        reason = f"the file name is longer than {MAX_FILE_NAME_BYTES} bytes"
+    elif _CONTROL.search(name):
+        reason = "the file name holds a control character"
+    if reason is not None:
+        raise ValidationException(
+            detail=reason, extra=[{"key": "file", "source": "body", "message": reason}]
+        )
+    return name
 
 
 @dataclass
@@ -90,7 +116,7 @@ class SpendingController(Controller):
         content = data.file.file.read()
         return upload_spending(
             request.app.state.engine,
-            data.file.filename,
+            upload_name(data.file.filename),
             content,
             data.decimal_comma,
             principal,
