@@ -525,6 +525,16 @@ def _sensitivity_json(m: MunicipalitySensitivity, step: float) -> dict[str, Any]
                     "estimate_cents": int(r.amount_cents[i]),
                     "min_cents": int(r.min_cents[i]),
                     "max_cents": int(r.max_cents[i]),
+                    "min_kind": "exact" if r.min_exact[i] else "bound",
+                    "max_kind": "exact" if r.max_exact[i] else "bound",
+                    "min_reached_cents": int(r.reached_min_cents[i]),
+                    "max_reached_cents": int(r.reached_max_cents[i]),
+                    "min_rates": dict(
+                        zip(m.indicator_keys, map(float, r.low_rates[i]), strict=True)
+                    ),
+                    "max_rates": dict(
+                        zip(m.indicator_keys, map(float, r.high_rates[i]), strict=True)
+                    ),
                 }
                 for i, a in enumerate(m.area_keys)
             },
