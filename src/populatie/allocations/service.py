@@ -63,6 +63,16 @@ class AreaResult:
     previous_cents: dict[str, int] | None
     explanation: dict[str, dict[str, int]] | None
     assumption: str = ""
+    young_population_derived: bool = False
+
+    @property
+    def young_population_whole(self) -> int | None:
+        """Young inhabitants as a whole number, for the JSON and CSV forms.
+
+        CBS counts are whole; a derived figure (2019 age shares applied to 2024 inhabitants) is
+        not, and is rounded half to even (Python's ``round``) so that rounding cannot drift up.
+        """
+        return None if self.young_population is None else round(self.young_population)
 
     @property
     def change_cents(self) -> int | None:
@@ -109,7 +119,8 @@ class RunReport:
                     "partnership": a.partnership,
                     "domains": {d: a.domains[d] for d in DOMAINS},
                     "total_cents": a.total_cents,
-                    "young_population": a.young_population,
+                    "young_population": a.young_population_whole,
+                    "young_population_derived": a.young_population_derived,
                     "damped": a.damped,
                 }
                 for a in self.areas
@@ -445,6 +456,7 @@ def run_report(session: Session, run_id: str) -> RunReport:
         for (municipality, domain), group in by_domain.items()
         for r in _damped_rows(group, run.budget_cents[municipality][domain])
     }
+    young_derived = _young_derived_areas(session, run)
     results: list[AreaResult] = []
     for code, parts in by_area.items():
         domains = {r.domain: r.amount_cents for r in parts}
@@ -480,6 +492,7 @@ def run_report(session: Session, run_id: str) -> RunReport:
                     else None
                 ),
                 assumption=area.assumption if area else "",
+                young_population_derived=code in young_derived,
             )
         )
     results.sort(key=lambda a: (run.municipalities.index(a.municipality), a.code))
@@ -497,6 +510,24 @@ def run_report(session: Session, run_id: str) -> RunReport:
         areas=results,
         notes=list(run.notes),
     )
+
+
+def _young_derived_areas(session: Session, run: AllocationRun) -> set[str]:
+    """Areas whose young population sums at least one derived district figure."""
+    indicator = str(run.config_snapshot.get("young_population_indicator", "young_population"))
+    rows = session.execute(
+        select(col(RunDistrictNeed.area_code))
+        .join(
+            RunDistrictCount,
+            (col(RunDistrictCount.run_id) == col(RunDistrictNeed.run_id))
+            & (col(RunDistrictCount.district_code) == col(RunDistrictNeed.district_code)),
+        )
+        .where(col(RunDistrictNeed.run_id) == run.id)
+        .where(col(RunDistrictCount.indicator) == indicator)
+        .where(col(RunDistrictCount.derived))
+        .distinct()
+    )
+    return {str(code) for (code,) in rows}
 
 
 def _damped_rows(rows: Sequence[RunArea], budget_cents: int) -> list[RunArea]:
