@@ -83,6 +83,12 @@ def render_estimate(report: EstimateReport, console: Console) -> None:
                 _euro_from(e.area_residuals[i]),
             )
     console.print(areas)
+    if report.uninhabited:
+        spent = sum(report.uninhabited.values())
+        console.print(
+            f"Left out of the fit, no inhabitants: {', '.join(report.uninhabited)}"
+            + (f" (with {format_euro(spent)} of spend)." if spent else ".")
+        )
     if report.without_district_cents:
         console.print(
             f"{format_euro(report.without_district_cents)} of spending had no district and is "

@@ -138,6 +138,8 @@ class EstimateReport:
     estimate: Estimate
     seed: int | None
     without_district_cents: int = 0
+    #: Districts left out of the fit because nobody lives there, with their spend (cents).
+    uninhabited: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         e = self.estimate
@@ -154,6 +156,10 @@ class EstimateReport:
             "level": e.level,
             "vif_threshold": e.vif_threshold,
             "without_district_cents": self.without_district_cents,
+            "excluded_districts": [
+                {"code": code, "reason": "no inhabitants", "spend_cents": cents}
+                for code, cents in self.uninhabited.items()
+            ],
             "indicators": [
                 {
                     "indicator": key,
@@ -201,11 +207,16 @@ def estimate(
     vif_threshold: float = 10.0,
     source: str = "",
     without_district_cents: int = 0,
+    missing: str = "zero",
 ) -> EstimateReport:
     """Fit non-negative rates for ``domain`` to spend per district (cents).
 
     The units are every district of record of ``municipality``, or without one, of every
-    municipality with spend in ``spend_cents``; a district without spend counts as 0. The
+    municipality with spend in ``spend_cents``, except districts without inhabitants (their
+    need is no need for people; they are left out and listed). A district without spend counts
+    as 0 with ``missing="zero"`` (imported spending: nothing was booked there); with
+    ``missing="error"`` (a spend file, which should list every district) it is an error that
+    names the districts, because a silent 0 moves the rates. The
     indicators are ``indicators`` or those the model of the municipality (else the default
     model) rates in this domain; the rates come out in euro per unit. Every unit needs a figure
     for every indicator in the data of record: a gap is an error that names it.
@@ -236,6 +247,18 @@ def estimate(
         )
     districts = sorted(d for d, m in record.items() if m in chosen)
     vintage = int(session.execute(select(func.max(District.vintage))).scalar_one())
+    people = figures(session, districts, vintage, [config.population_indicator])
+    empty = [d for d in districts if people.get((d, config.population_indicator)) == 0]
+    uninhabited = {d: int(spend_cents.get(d, 0)) for d in empty}
+    districts = [d for d in districts if d not in uninhabited]
+    absent = [d for d in districts if d not in spend_cents]
+    if absent and missing != "zero":
+        raise DataError(
+            f"{len(absent)} district(s) have no spend in the file: {', '.join(absent[:10])}"
+            + (" …" if len(absent) > 10 else "")
+            + "; list them with amount 0, or pass --missing zero to count them as 0",
+            details=[{"district": d, "reason": "no spend given"} for d in absent],
+        )
     found = figures(session, districts, vintage, keys)
     for d in districts:
         for k in keys:
@@ -273,6 +296,7 @@ def estimate(
         estimate=fit,
         seed=seed if draws else None,
         without_district_cents=without_district_cents,
+        uninhabited=uninhabited,
     )
 
 
