@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import func, insert, select
@@ -36,14 +37,18 @@ from populatie.configuration import DOMAINS, RegionConfig
 from populatie.core import (
     allocate_domain,
     area_need,
-    explain_change,
+    four_parts,
     need,
     split_cents,
+    waterfall,
 )
 from populatie.districts.models import DataLoad, District, IndicatorFigure
 from populatie.districts.service import latest_load
-from populatie.errors import AllocationError, DataError, NotFoundError
+from populatie.errors import AllocationError, DataError, NotFoundError, PopulatieError
 from populatie.registry.models import Area
+
+if TYPE_CHECKING:
+    from populatie.planning.inputs import RunInputs
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,7 @@ def create_run(
         notes=[],
     )
     without_young: list[str] = []
+    previous_runs: dict[str, str] = {}
     models_used: dict[str, list[str]] = {}
     area_rows: list[RunArea] = []
     need_rows: list[RunDistrictNeed] = []
@@ -264,6 +270,9 @@ def create_run(
             for d in districts
         )
         previous = _previous(session, year, municipality)
+        adoption = session.get(Adoption, (year - 1, municipality))
+        if previous is not None and adoption is not None:
+            previous_runs[municipality] = adoption.run_id
         if young is None:
             without_young.append(municipality)
         models_used.setdefault(f"'{model_name}' ({', '.join(indicators)})", []).append(municipality)
@@ -301,25 +310,6 @@ def create_run(
                 raise type(exc)(
                     f"{municipality} {year} {domain}: {exc.message}", details=exc.details
                 ) from exc
-            explanation = None
-            if previous is not None and prev is not None:
-                prev_pop = np.array(
-                    [
-                        (previous[f"{a}/{domain}"].population or 0.0)
-                        if f"{a}/{domain}" in previous
-                        else 0.0
-                        for a in area_codes
-                    ],
-                    dtype=float,
-                )
-                explanation = explain_change(
-                    prev,
-                    prev_pop,
-                    population if population is not None else prev_pop,
-                    result.target_cents,
-                    result.amount_cents,
-                    area_keys=area_codes,
-                )
             for i, code in enumerate(area_codes):
                 area_rows.append(
                     RunArea(
@@ -334,10 +324,6 @@ def create_run(
                         population=None if population is None else float(population[i]),
                         young_population=None if young is None else float(young[i]),
                         previous_cents=None if prev is None else int(prev[i]),
-                        budget_effect_cents=_part(explanation, "budget_effect_cents", i),
-                        population_effect_cents=_part(explanation, "population_effect_cents", i),
-                        need_mix_effect_cents=_part(explanation, "need_mix_effect_cents", i),
-                        damping_effect_cents=_part(explanation, "damping_effect_cents", i),
                     )
                 )
             for k, district in enumerate(districts):
@@ -365,13 +351,59 @@ def create_run(
     session.flush()
     if count_rows:
         session.execute(insert(RunDistrictCount), count_rows)
+    _store_explanations(session, run, area_rows, previous_runs)
     return run
 
 
-def _part(explanation: object, name: str, i: int) -> int | None:
-    if explanation is None:
-        return None
-    return int(getattr(explanation, name)[i])
+def _store_explanations(
+    session: Session, run: AllocationRun, rows: Sequence[RunArea], previous_runs: dict[str, str]
+) -> None:
+    """The four parts of each area's change against the adopted run it follows, per domain.
+
+    They are the waterfall of ``populatie explain PREVIOUS_RUN THIS_RUN`` summed into four
+    (:func:`populatie.core.four_parts`): one computation, so the page and the command agree to
+    the cent. Both runs are rebuilt from what they stored, as the command rebuilds them.
+    Where the previous run divides other areas there is no chain to walk: the run says so
+    in its notes and stores no parts.
+    """
+    if not previous_runs:
+        return
+    from populatie.planning.inputs import run_inputs  # planning reads runs: import it late
+
+    current = run_inputs(session, run.id)
+    by_key = {(r.area_code, r.domain): r for r in rows}
+    rebuilt: dict[str, RunInputs] = {}
+    notes = list(run.notes)
+    for municipality, previous_id in previous_runs.items():
+        try:
+            if previous_id not in rebuilt:
+                rebuilt[previous_id] = run_inputs(session, previous_id)
+            side_a = rebuilt[previous_id].municipalities[municipality]
+            side_b = current.municipalities[municipality]
+            per_domain = waterfall(
+                side_a.inputs,
+                side_b.inputs,
+                amount_a=side_a.amount_cents,
+                amount_b=side_b.amount_cents,
+            )
+        except PopulatieError as exc:
+            notes.append(
+                f"{municipality}: the change against adopted run {previous_id} is not split "
+                f"into parts: {exc.message}"
+            )
+            continue
+        for domain, w in per_domain.items():
+            parts = four_parts(w)
+            for i, code in enumerate(w.area_keys):
+                row = by_key[(code, domain)]
+                row.budget_effect_cents = int(parts["budget"][i])
+                row.population_effect_cents = int(parts["population"][i])
+                row.need_mix_effect_cents = int(parts["need_mix"][i])
+                row.damping_effect_cents = int(parts["damping"][i])
+                session.add(row)
+    run.notes = notes
+    session.add(run)
+    session.flush()
 
 
 def _per_area(

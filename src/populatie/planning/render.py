@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from populatie.configuration import DOMAINS
-from populatie.core import RateRange, elasticity, format_euro
+from populatie.core import FOUR_PARTS, RateRange, elasticity, format_euro, four_parts
 from populatie.planning.service import (
     EstimateReport,
     ExplainReport,
@@ -25,6 +25,15 @@ STEP_LABELS = {
     "population": "population",
     "damping": "damping",
     "rounding": "rounding",
+}
+
+
+#: The four parts a run stores (the planner page shows them), summed from the chain above.
+FOUR_PART_LABELS = {
+    "budget": "= budget total and base (four parts)",
+    "population": "= population",
+    "need_mix": "= need mix (counts and rates)",
+    "damping": "= damping and rounding",
 }
 
 
@@ -248,6 +257,11 @@ def render_explain(report: ExplainReport, domain: str, console: Console) -> None
             table.add_row(_step_label(step), *(_signed(int(v)) for v in row))
         table.add_row("run B", *(format_euro(int(v)) for v in w.end_cents), style="bold")
         table.add_row("change", *(_signed(int(v)) for v in w.change_cents))
+        summary = four_parts(w)
+        table.add_section()
+        for name in FOUR_PARTS:
+            label = FOUR_PART_LABELS[name]
+            table.add_row(label, *(_signed(int(v)) for v in summary[name]), style="dim")
         console.print(table)
     for note in report.notes:
         console.print(f"  - {note}")

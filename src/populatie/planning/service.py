@@ -34,6 +34,7 @@ from populatie.core import (
     count_effects,
     elasticity,
     estimate_rates,
+    four_parts,
     rate_effects,
     rate_range,
     waterfall,
@@ -606,11 +607,13 @@ class ExplainReport:
                         "to_cents": int(total.end_cents[i]),
                         "change_cents": int(total.change_cents[i]),
                         "parts": _parts(total, i),
+                        "four_parts": _four(total, i),
                         "domains": {
                             d: {
                                 "from_cents": int(w.start_cents[i]),
                                 "to_cents": int(w.end_cents[i]),
                                 "parts": _parts(w, i),
+                                "four_parts": _four(w, i),
                             }
                             for d, w in per_domain.items()
                             if d != "total"
@@ -663,6 +666,11 @@ def explain(session: Session, run_a: str, run_b: str) -> ExplainReport:
 
 def _parts(w: Waterfall, i: int) -> dict[str, int]:
     return {step: int(w.parts[s, i]) for s, step in enumerate(w.steps)}
+
+
+def _four(w: Waterfall, i: int) -> dict[str, int]:
+    """The four parts a run stores (budget, population, need_mix, damping), from the chain."""
+    return {name: int(values[i]) for name, values in four_parts(w).items()}
 
 
 # ---------------------------------------------------------------------------------------------
