@@ -4,12 +4,14 @@ also when damping binds, and each extreme it calls exact is reached by the rate 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from populatie.core.damping import DampingBounds, DampingRules
 from populatie.core.inputs import AllocationInputs
 from populatie.core.sensitivity import RateRange, rate_range
+from populatie.errors import AllocationError
 from tests.unit.test_sensitivity import make_inputs
 
 
@@ -110,3 +112,10 @@ def test_without_damping_the_range_is_the_targets_to_the_rounding_cent() -> None
     found = rate_range(inputs, "specialist", w, w * 0.5, w * 1.5)
     assert (found.max_cents - found.reached_max_cents <= 1).all()
     assert (found.reached_min_cents - found.min_cents <= 1).all()
+
+
+def test_intervals_that_reach_all_zero_rates_have_no_range() -> None:
+    inputs = make_inputs(2)
+    w = inputs.rates[:, 1]
+    with pytest.raises(AllocationError, match="give no need anywhere"):
+        rate_range(inputs, "specialist", w, np.zeros(3), w * 2)

@@ -40,7 +40,7 @@ from populatie.core import (
     waterfall,
 )
 from populatie.districts.models import District
-from populatie.errors import ConfigurationError, DataError, MissingFigureError
+from populatie.errors import AllocationError, ConfigurationError, DataError, MissingFigureError
 from populatie.planning.inputs import figures, run_inputs
 from populatie.spending.models import SpendingMonth
 
@@ -496,7 +496,10 @@ def _ranges(
         k = inputs.indicator_keys.index(key)
         rates[k], low[k], high[k] = estimate.rates[i], estimate.low[i], estimate.high[i]
     low, high = np.minimum(low, rates), np.maximum(high, rates)
-    return [rate_range(inputs, estimate.domain, rates, low, high)], []
+    try:
+        return [rate_range(inputs, estimate.domain, rates, low, high)], []
+    except AllocationError as exc:  # e.g. intervals that reach all-zero rates
+        return [], [f"{municipality}: the estimate's range is not computed: {exc.message}"]
 
 
 def _sensitivity_json(m: MunicipalitySensitivity, step: float) -> dict[str, Any]:
