@@ -483,11 +483,7 @@ def run_report(session: Session, run_id: str) -> RunReport:
     for row in rows:
         by_area.setdefault(row.area_code, []).append(row)
         by_domain.setdefault((row.municipality_code, row.domain), []).append(row)
-    damped = {
-        (r.area_code, r.domain)
-        for (municipality, domain), group in by_domain.items()
-        for r in _damped_rows(group, run.budget_cents[municipality][domain])
-    }
+    damped = {(r.area_code, r.domain) for group in by_domain.values() for r in _damped_rows(group)}
     young_derived = _young_derived_areas(session, run)
     results: list[AreaResult] = []
     for code, parts in by_area.items():
@@ -562,13 +558,16 @@ def _young_derived_areas(session: Session, run: AllocationRun) -> set[str]:
     return {str(code) for (code,) in rows}
 
 
-def _damped_rows(rows: Sequence[RunArea], budget_cents: int) -> list[RunArea]:
-    """The rows whose damping part is not 0: amount minus the plain split of the targets.
+def _damped_rows(rows: Sequence[RunArea]) -> list[RunArea]:
+    """The rows of one municipality and domain whose damping part is not 0: the amount minus
+    the plain split of the targets.
 
     The same difference as :attr:`populatie.core.DomainAllocation.damping_cents`, from what the
-    run stored, so ``damped`` says exactly whether damping moved the area's amount.
+    run stored (its amounts add up to the budget exactly), so ``damped`` says exactly whether
+    damping moved the area's amount.
     """
     keys = [r.area_code for r in rows]
+    budget_cents = sum(r.amount_cents for r in rows)
     plain = split_cents(budget_cents, np.array([r.target_cents for r in rows]), keys)
     return [r for r, p in zip(rows, plain.tolist(), strict=True) if r.amount_cents != p]
 
