@@ -370,12 +370,14 @@ def _store_explanations(
         return
     from populatie.planning.inputs import run_inputs  # planning reads runs: import it late
 
-    current = run_inputs(session, run.id)
     by_key = {(r.area_code, r.domain): r for r in rows}
     rebuilt: dict[str, RunInputs] = {}
     notes = list(run.notes)
     for municipality, previous_id in previous_runs.items():
         try:
+            if run.id not in rebuilt:
+                rebuilt[run.id] = run_inputs(session, run.id)
+            current = rebuilt[run.id]
             if previous_id not in rebuilt:
                 rebuilt[previous_id] = run_inputs(session, previous_id)
             side_a = rebuilt[previous_id].municipalities[municipality]
