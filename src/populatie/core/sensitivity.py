@@ -23,7 +23,13 @@ import numpy as np
 import numpy.typing as npt
 
 from populatie.core.allocation import targets
-from populatie.core.damping import DampingRules, bound_limits, damp, damp_rules
+from populatie.core.damping import (
+    DampingRules,
+    bound_limits,
+    convergence_point,
+    damp,
+    damp_rules,
+)
 from populatie.core.inputs import AllocationInputs
 from populatie.errors import AllocationError
 
@@ -146,7 +152,10 @@ def rate_range(
     So the amount of area a is at most the projection of the targets with a's at its highest
     and every other at its lowest (at least: the reverse), whether or not one rate vector gives
     them all at once; whole cents add at most one cent (a largest-remainder split is the floor
-    or the ceiling), and the damping bounds themselves cap it. That is a proven range.
+    or the ceiling), and the damping bounds themselves cap it. Because the targets always add
+    up to the budget, the others cannot all sit at their lowest while a's is highest: a convex
+    relaxation of how they share the rest tightens the bound (:func:`_sum_bound`). That is a
+    proven range.
 
     **Search.** The amount is only piecewise a ratio of linear functions (the pieces are where
     damping holds which areas), so the extremes need not sit at the corners. Every corner
@@ -307,7 +316,86 @@ def _proven_range(
         low[a] = int(np.floor(x_down[a] - margin))
     assert lower_limit is not None
     assert upper_limit is not None
+    # Tighter where the targets' sum matters: every target vector adds up to the budget.
+    share = rules.convergence_share if isinstance(rules, DampingRules) else None
+    if share is None:
+        point_low, point_high = target_low, target_high
+    else:
+        point_low = convergence_point(target_low, previous, share, budget)
+        point_high = convergence_point(target_high, previous, share, budget)
+    lim_lo = lower_limit.astype(np.float64)
+    lim_hi = upper_limit.astype(np.float64)
+    for a in range(n):
+        top = _sum_bound(a, point_low, point_high, lim_lo, lim_hi, float(budget), margin)
+        bottom = -_sum_bound(a, -point_high, -point_low, -lim_hi, -lim_lo, -float(budget), margin)
+        high[a] = min(high[a], int(np.ceil(top + margin)))
+        low[a] = max(low[a], int(np.floor(bottom - margin)))
     return np.maximum(low, lower_limit), np.minimum(high, upper_limit)
+
+
+def _sum_bound(
+    a: int,
+    low: Floats,
+    high: Floats,
+    lower: Floats,
+    upper: Floats,
+    total: float,
+    margin: float,
+) -> float:
+    """An upper bound on ``clip(p_a + λ, lower_a, upper_a)`` over every point ``p`` in the box
+    ``[low, high]`` with ``Σp = total`` (what the damping projects; λ makes the clipped sum
+    the total).
+
+    Area a's own point at its highest helps it, and the others then share what is left. For a
+    trial λ, the others' clipped sum is at least a convex relaxation (each area's clipped value
+    as a function of what it gets is replaced by its convex minorant, and the least sum is then
+    a greedy fill by slope); when even that exceeds the total, no point reaches λ. A bisection
+    gives the λ past which none does. The lower bound is this one on the negated problem.
+    """
+    others = np.arange(low.size) != a
+    own = min(float(high[a]), total - float(low[others].sum()))
+    lo_o, hi_o = low[others], high[others]
+    l_o, u_o = lower[others], upper[others]
+    extra = max(0.0, total - own - float(lo_o.sum()))
+    room = hi_o - lo_o
+
+    def least_others(lam: float) -> float:
+        base = np.clip(lo_o + lam, l_o, u_o)
+        free = np.clip(l_o - lam - lo_o, 0.0, room)  # what an area takes before it moves
+        rise = np.clip(hi_o + lam, l_o, u_o) - base  # what it moves by when it takes it all
+        width = room - free
+        left = extra - float(free.sum())
+        cost = 0.0
+        if left > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                slope = np.where(width > 0, rise / width, np.inf)
+            for i in np.argsort(slope, kind="stable"):
+                take = min(left, float(width[i]))
+                cost += take * float(slope[i]) if take > 0 else 0.0
+                left -= take
+                if left <= 0:
+                    break
+        return float(base.sum()) + cost
+
+    def reaches(lam: float) -> bool:
+        own_x = min(max(own + lam, float(lower[a])), float(upper[a]))
+        return least_others(lam) + own_x <= total + margin
+
+    lam_lo = float((lower - high).min()) - 1.0
+    lam_hi = float((upper - low).max()) + 1.0
+    if reaches(lam_hi):
+        return float(upper[a])
+    if not reaches(lam_lo):
+        return float(lower[a])
+    for _ in range(200):
+        mid = (lam_lo + lam_hi) / 2
+        if mid in (lam_lo, lam_hi):
+            break
+        if reaches(mid):
+            lam_lo = mid
+        else:
+            lam_hi = mid
+    return min(max(own + lam_hi, float(lower[a])), float(upper[a]))
 
 
 def _damped_exact(
