@@ -49,6 +49,7 @@ def test_the_run_json_is_the_stable_cli_json(world: World, client: TestClient) -
         "domains",
         "total_cents",
         "young_population",
+        "young_population_derived",
         "damped",
     ]
     assert body["status"] == "adopted"

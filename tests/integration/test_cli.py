@@ -30,7 +30,7 @@ def test_allocate_json_is_the_documented_stable_shape(cli_db: Path) -> None:
     first = result["areas"][0]
     assert set(first) == {
         "code", "area", "municipality", "partnership", "domains", "total_cents",
-        "young_population", "damped",
+        "young_population", "young_population_derived", "damped",
     }  # fmt: skip
     for area in result["areas"]:
         assert set(area["domains"]) == {"prevention", "access", "specialist"}

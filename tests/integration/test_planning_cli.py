@@ -111,3 +111,32 @@ def test_planner_errors_are_messages(runs: tuple[Path, str, str]) -> None:
     nothing = _populatie(folder, "estimate", "--domain", "specialist", "--from-spending", "2024")
     assert nothing.returncode == 2
     assert "import spending first" in nothing.stderr
+
+
+def test_a_spend_file_must_list_every_district_unless_missing_is_zero(
+    runs: tuple[Path, str, str],
+) -> None:
+    folder, _, _ = runs
+    with sqlite3.connect(folder / "cli.db") as db:
+        rows = db.execute(
+            "select district_code, value from indicator_figure "
+            "where municipality_code = 'GM0518' and indicator = 'youth_care_users' "
+            "order by district_code"
+        ).fetchall()
+    kept = rows[:-2]
+    (folder / "partial.csv").write_text(
+        "district,amount\n" + "".join(f"{d},{7000 * v:.2f}\n" for d, v in kept),
+        encoding="utf-8",
+    )
+    args = (
+        "estimate", "--domain", "specialist", "--spend-file", "partial.csv",
+        "--municipality", "GM0518", "--indicator", "youth_care_users", "--bootstrap", "0",
+    )  # fmt: skip
+    refused = _populatie(folder, *args)
+    assert refused.returncode == 2
+    assert "have no spend in the file" in refused.stderr
+    assert all(d in refused.stderr for d, _ in rows[-2:])
+    allowed = _populatie(folder, *args, "--missing", "zero", "--format", "json")
+    assert allowed.returncode == 0, allowed.stderr
+    payload = json.loads(allowed.stdout)
+    assert [d["code"] for d in payload["excluded_districts"]] == ["WK051801"]

@@ -28,7 +28,7 @@ def render_csv(report: RunReport) -> str:
         [
             "run_id", "year", "status", "code", "area", "municipality", "partnership",
             *(f"{d}_cents" for d in DOMAINS), "total_cents", "young_population",
-            "population", "change_cents", "damped",
+            "young_population_derived", "population", "change_cents", "damped",
         ]
     )  # fmt: skip
     for a in report.areas:
@@ -36,7 +36,8 @@ def render_csv(report: RunReport) -> str:
             csv_row([
                 report.run_id, report.year, report.status, a.code, a.name, a.municipality,
                 a.partnership or "", *(a.domains[d] for d in DOMAINS), a.total_cents,
-                "" if a.young_population is None else f"{a.young_population:.0f}",
+                "" if a.young_population_whole is None else a.young_population_whole,
+                str(a.young_population_derived).lower(),
                 "" if a.population is None else f"{a.population:.0f}",
                 "" if a.change_cents is None else a.change_cents, str(a.damped).lower(),
             ])

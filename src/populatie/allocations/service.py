@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import func, insert, select
@@ -36,14 +37,24 @@ from populatie.configuration import DOMAINS, RegionConfig
 from populatie.core import (
     allocate_domain,
     area_need,
-    explain_change,
+    four_parts,
     need,
     split_cents,
+    waterfall,
 )
 from populatie.districts.models import DataLoad, District, IndicatorFigure
 from populatie.districts.service import latest_load
-from populatie.errors import AllocationError, ConfigurationError, DataError, NotFoundError
+from populatie.errors import (
+    AllocationError,
+    ConfigurationError,
+    DataError,
+    NotFoundError,
+    PopulatieError,
+)
 from populatie.registry.models import Area
+
+if TYPE_CHECKING:
+    from populatie.planning.inputs import RunInputs
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,16 @@ class AreaResult:
     previous_cents: dict[str, int] | None
     explanation: dict[str, dict[str, int]] | None
     assumption: str = ""
+    young_population_derived: bool = False
+
+    @property
+    def young_population_whole(self) -> int | None:
+        """Young inhabitants as a whole number, for the JSON and CSV forms.
+
+        CBS counts are whole; a derived figure (2019 age shares applied to 2024 inhabitants) is
+        not, and is rounded half to even (Python's ``round``) so that rounding cannot drift up.
+        """
+        return None if self.young_population is None else round(self.young_population)
 
     @property
     def change_cents(self) -> int | None:
@@ -109,7 +130,8 @@ class RunReport:
                     "partnership": a.partnership,
                     "domains": {d: a.domains[d] for d in DOMAINS},
                     "total_cents": a.total_cents,
-                    "young_population": a.young_population,
+                    "young_population": a.young_population_whole,
+                    "young_population_derived": a.young_population_derived,
                     "damped": a.damped,
                 }
                 for a in self.areas
@@ -225,6 +247,7 @@ def create_run(
         notes=[],
     )
     without_young: list[str] = []
+    previous_runs: dict[str, str] = {}
     models_used: dict[str, list[str]] = {}
     area_rows: list[RunArea] = []
     need_rows: list[RunDistrictNeed] = []
@@ -272,6 +295,9 @@ def create_run(
             for d in districts
         )
         previous = _previous(session, year, municipality)
+        adoption = session.get(Adoption, (year - 1, municipality))
+        if previous is not None and adoption is not None:
+            previous_runs[municipality] = adoption.run_id
         if young is None:
             without_young.append(municipality)
         models_used.setdefault(f"'{model_name}' ({', '.join(indicators)})", []).append(municipality)
@@ -309,25 +335,6 @@ def create_run(
                 raise type(exc)(
                     f"{municipality} {year} {domain}: {exc.message}", details=exc.details
                 ) from exc
-            explanation = None
-            if previous is not None and prev is not None:
-                prev_pop = np.array(
-                    [
-                        (previous[f"{a}/{domain}"].population or 0.0)
-                        if f"{a}/{domain}" in previous
-                        else 0.0
-                        for a in area_codes
-                    ],
-                    dtype=float,
-                )
-                explanation = explain_change(
-                    prev,
-                    prev_pop,
-                    population if population is not None else prev_pop,
-                    result.target_cents,
-                    result.amount_cents,
-                    area_keys=area_codes,
-                )
             for i, code in enumerate(area_codes):
                 area_rows.append(
                     RunArea(
@@ -342,10 +349,6 @@ def create_run(
                         population=None if population is None else float(population[i]),
                         young_population=None if young is None else float(young[i]),
                         previous_cents=None if prev is None else int(prev[i]),
-                        budget_effect_cents=_part(explanation, "budget_effect_cents", i),
-                        population_effect_cents=_part(explanation, "population_effect_cents", i),
-                        need_mix_effect_cents=_part(explanation, "need_mix_effect_cents", i),
-                        damping_effect_cents=_part(explanation, "damping_effect_cents", i),
                     )
                 )
             for k, district in enumerate(districts):
@@ -373,13 +376,61 @@ def create_run(
     session.flush()
     if count_rows:
         session.execute(insert(RunDistrictCount), count_rows)
+    _store_explanations(session, run, area_rows, previous_runs)
     return run
 
 
-def _part(explanation: object, name: str, i: int) -> int | None:
-    if explanation is None:
-        return None
-    return int(getattr(explanation, name)[i])
+def _store_explanations(
+    session: Session, run: AllocationRun, rows: Sequence[RunArea], previous_runs: dict[str, str]
+) -> None:
+    """The four parts of each area's change against the adopted run it follows, per domain.
+
+    They are the waterfall of ``populatie explain PREVIOUS_RUN THIS_RUN`` summed into four
+    (:func:`populatie.core.four_parts`): one computation, so the page and the command agree to
+    the cent. Both runs are rebuilt from what they stored, as the command rebuilds them.
+    Where the previous run divides other areas there is no chain to walk: the run says so
+    in its notes and stores no parts.
+    """
+    if not previous_runs:
+        return
+    from populatie.planning.inputs import run_inputs  # planning reads runs: import it late
+
+    by_key = {(r.area_code, r.domain): r for r in rows}
+    rebuilt: dict[str, RunInputs] = {}
+    notes = list(run.notes)
+    for municipality, previous_id in previous_runs.items():
+        try:
+            if run.id not in rebuilt:
+                rebuilt[run.id] = run_inputs(session, run.id)
+            current = rebuilt[run.id]
+            if previous_id not in rebuilt:
+                rebuilt[previous_id] = run_inputs(session, previous_id)
+            side_a = rebuilt[previous_id].municipalities[municipality]
+            side_b = current.municipalities[municipality]
+            per_domain = waterfall(
+                side_a.inputs,
+                side_b.inputs,
+                amount_a=side_a.amount_cents,
+                amount_b=side_b.amount_cents,
+            )
+        except PopulatieError as exc:
+            notes.append(
+                f"{municipality}: the change against adopted run {previous_id} is not split "
+                f"into parts: {exc.message}"
+            )
+            continue
+        for domain, w in per_domain.items():
+            parts = four_parts(w)
+            for i, code in enumerate(w.area_keys):
+                row = by_key[(code, domain)]
+                row.budget_effect_cents = int(parts["budget"][i])
+                row.population_effect_cents = int(parts["population"][i])
+                row.need_mix_effect_cents = int(parts["need_mix"][i])
+                row.damping_effect_cents = int(parts["damping"][i])
+                session.add(row)
+    run.notes = notes
+    session.add(run)
+    session.flush()
 
 
 def _per_area(
@@ -492,11 +543,8 @@ def run_report(session: Session, run_id: str) -> RunReport:
     for row in rows:
         by_area.setdefault(row.area_code, []).append(row)
         by_domain.setdefault((row.municipality_code, row.domain), []).append(row)
-    damped = {
-        (r.area_code, r.domain)
-        for (municipality, domain), group in by_domain.items()
-        for r in _damped_rows(group, run.budget_cents[municipality][domain])
-    }
+    damped = {(r.area_code, r.domain) for group in by_domain.values() for r in _damped_rows(group)}
+    young_derived = _young_derived_areas(session, run)
     results: list[AreaResult] = []
     for code, parts in by_area.items():
         domains = {r.domain: r.amount_cents for r in parts}
@@ -532,6 +580,7 @@ def run_report(session: Session, run_id: str) -> RunReport:
                     else None
                 ),
                 assumption=area.assumption if area else "",
+                young_population_derived=code in young_derived,
             )
         )
     results.sort(key=lambda a: (run.municipalities.index(a.municipality), a.code))
@@ -551,13 +600,34 @@ def run_report(session: Session, run_id: str) -> RunReport:
     )
 
 
-def _damped_rows(rows: Sequence[RunArea], budget_cents: int) -> list[RunArea]:
-    """The rows whose damping part is not 0: amount minus the plain split of the targets.
+def _young_derived_areas(session: Session, run: AllocationRun) -> set[str]:
+    """Areas whose young population sums at least one derived district figure."""
+    indicator = str(run.config_snapshot.get("young_population_indicator", "young_population"))
+    rows = session.execute(
+        select(col(RunDistrictNeed.area_code))
+        .join(
+            RunDistrictCount,
+            (col(RunDistrictCount.run_id) == col(RunDistrictNeed.run_id))
+            & (col(RunDistrictCount.district_code) == col(RunDistrictNeed.district_code)),
+        )
+        .where(col(RunDistrictNeed.run_id) == run.id)
+        .where(col(RunDistrictCount.indicator) == indicator)
+        .where(col(RunDistrictCount.derived))
+        .distinct()
+    )
+    return {str(code) for (code,) in rows}
+
+
+def _damped_rows(rows: Sequence[RunArea]) -> list[RunArea]:
+    """The rows of one municipality and domain whose damping part is not 0: the amount minus
+    the plain split of the targets.
 
     The same difference as :attr:`populatie.core.DomainAllocation.damping_cents`, from what the
-    run stored, so ``damped`` says exactly whether damping moved the area's amount.
+    run stored (its amounts add up to the budget exactly), so ``damped`` says exactly whether
+    damping moved the area's amount.
     """
     keys = [r.area_code for r in rows]
+    budget_cents = sum(r.amount_cents for r in rows)
     plain = split_cents(budget_cents, np.array([r.target_cents for r in rows]), keys)
     return [r for r, p in zip(rows, plain.tolist(), strict=True) if r.amount_cents != p]
 

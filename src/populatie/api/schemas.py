@@ -159,7 +159,8 @@ class RunArea(Struct, kw_only=True):
     partnership: str | None
     domains: dict[str, int]
     total_cents: int
-    young_population: float | None
+    young_population: int | None
+    young_population_derived: bool
     damped: bool
 
 

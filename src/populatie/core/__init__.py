@@ -39,9 +39,10 @@ from populatie.core.sensitivity import (
     rate_effects,
     rate_range,
 )
-from populatie.core.waterfall import Waterfall, combine, waterfall
+from populatie.core.waterfall import FOUR_PARTS, Waterfall, combine, four_parts, waterfall
 
 __all__ = [
+    "FOUR_PARTS",
     "MAX_CENTS",
     "AllocationInputs",
     "ChangeExplanation",
@@ -64,6 +65,7 @@ __all__ = [
     "estimate_rates",
     "explain_change",
     "format_euro",
+    "four_parts",
     "need",
     "parse_cents",
     "parse_euro",

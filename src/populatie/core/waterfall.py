@@ -43,7 +43,11 @@ from populatie.core.inputs import AllocationInputs
 from populatie.core.money import split_cents
 from populatie.errors import AllocationError
 
-__all__ = ["Waterfall", "combine", "waterfall"]
+__all__ = ["FOUR_PARTS", "Waterfall", "combine", "four_parts", "waterfall"]
+
+#: The four parts of the explanation stored with a run (and shown by ``populatie explain``
+#: beside the full chain), each a sum of steps of the one waterfall.
+FOUR_PARTS: tuple[str, ...] = ("budget", "population", "need_mix", "damping")
 
 Cents = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -172,6 +176,32 @@ def waterfall(
             parts=np.stack([parts[s] for s in steps]),
         )
     return result
+
+
+def four_parts(w: Waterfall) -> dict[str, Cents]:
+    """The waterfall's steps summed into the four parts of :data:`FOUR_PARTS`, per area.
+
+    ``budget`` is the budget total and the base amounts (a base amount that stays while the
+    budget moves dilutes every share: a budget effect, not a change of need); ``population``
+    the population step; ``need_mix`` every count and rate step; ``damping`` both damping
+    steps and both rounding steps (this run's damping less the one it started from). They
+    add up to the change exactly, because the steps do.
+    """
+    groups: dict[str, list[int]] = {name: [] for name in FOUR_PARTS}
+    for s, step in enumerate(w.steps):
+        if step in ("budget", "base"):
+            groups["budget"].append(s)
+        elif step == "population":
+            groups["population"].append(s)
+        elif step in ("damping", "rounding"):
+            groups["damping"].append(s)
+        else:
+            groups["need_mix"].append(s)
+    zero = np.zeros(len(w.area_keys), dtype=np.int64)
+    return {
+        name: (w.parts[rows].sum(axis=0).astype(np.int64) if rows else zero.copy())
+        for name, rows in groups.items()
+    }
 
 
 def combine(parts: Mapping[str, Waterfall], name: str = "total") -> Waterfall:

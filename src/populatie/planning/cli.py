@@ -9,7 +9,8 @@
     populatie explain RUN_A RUN_B [--domain DOMAIN] [--format table|json]
 
 ``estimate --format json`` prints the estimate in the form ``sensitivity --estimate`` reads.
-Instead of imported spending, ``--spend-file`` takes a CSV of ``district,amount`` (euro).
+Instead of imported spending, ``--spend-file`` takes a CSV of ``district,amount`` (euro); a
+district it does not list is an error unless ``--missing zero``.
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ def add_commands(subparsers: Any) -> None:
         action="append",
         metavar="NAME",
         help="an indicator to fit (repeatable; default: those the model rates in the domain)",
+    )
+    estimate.add_argument(
+        "--missing",
+        choices=["error", "zero"],
+        default="error",
+        help="a district the spend file does not list: an error (default), or spend 0",
     )
     estimate.add_argument(
         "--bootstrap",
@@ -124,12 +131,14 @@ def _estimate(args: argparse.Namespace, engine: Engine, settings: Settings) -> i
             spend = _read_spend_file(args.spend_file)
             without = 0
             source = f"spend file {args.spend_file.name}"
+            missing = args.missing
         else:
             found = service.spend_per_district(
                 session, args.from_spending, args.domain, args.municipality
             )
             spend, without = found.cents, found.without_district_cents
             source = f"spending {args.from_spending}"
+            missing = "zero"  # nothing booked on a district is spend 0
         report = service.estimate(
             session,
             config,
@@ -143,6 +152,7 @@ def _estimate(args: argparse.Namespace, engine: Engine, settings: Settings) -> i
             vif_threshold=args.vif_threshold,
             source=source,
             without_district_cents=without,
+            missing=missing,
         )
     if args.format == "json":
         sys.stdout.write(render.render_json(report.as_json()) + "\n")

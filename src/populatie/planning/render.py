@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from populatie.configuration import DOMAINS
-from populatie.core import elasticity, format_euro
+from populatie.core import FOUR_PARTS, RateRange, elasticity, format_euro, four_parts
 from populatie.planning.service import (
     EstimateReport,
     ExplainReport,
@@ -25,6 +25,15 @@ STEP_LABELS = {
     "population": "population",
     "damping": "damping",
     "rounding": "rounding",
+}
+
+
+#: The four parts a run stores (the planner page shows them), summed from the chain above.
+FOUR_PART_LABELS = {
+    "budget": "= budget total and base (four parts)",
+    "population": "= population",
+    "need_mix": "= need mix (counts and rates)",
+    "damping": "= damping and rounding",
 }
 
 
@@ -83,6 +92,12 @@ def render_estimate(report: EstimateReport, console: Console) -> None:
                 _euro_from(e.area_residuals[i]),
             )
     console.print(areas)
+    if report.uninhabited:
+        spent = sum(report.uninhabited.values())
+        console.print(
+            f"Left out of the fit, no inhabitants: {', '.join(report.uninhabited)}"
+            + (f" (with {format_euro(spent)} of spend)." if spent else ".")
+        )
     if report.without_district_cents:
         console.print(
             f"{format_euro(report.without_district_cents)} of spending had no district and is "
@@ -180,10 +195,37 @@ def _ranges_table(m: MunicipalitySensitivity, source: str, console: Console) -> 
                 area,
                 format_euro(int(m.amount_cents[j, i])),
                 format_euro(int(r.amount_cents[i])),
-                format_euro(int(r.min_cents[i])),
-                format_euro(int(r.max_cents[i])),
+                _extreme(int(r.min_cents[i]), int(r.reached_min_cents[i]), "≥"),
+                _extreme(int(r.max_cents[i]), int(r.reached_max_cents[i]), "≤"),
             )
         console.print(table)
+        _witnesses_table(m, r, console)
+        if not (r.min_exact.all() and r.max_exact.all()):
+            console.print(
+                "  bound: a proven limit no rates inside the intervals pass (damping can hold "
+                "other areas in ways no corner shows); 'reached' is the most extreme amount found "
+                "and the rates that give it are listed. The true extreme lies between the two."
+            )
+
+
+def _extreme(value: int, reached: int, sign: str) -> str:
+    if value == reached:
+        return format_euro(value)
+    return f"bound {sign} {format_euro(value)} (reached {format_euro(reached)})"
+
+
+def _witnesses_table(m: MunicipalitySensitivity, r: RateRange, console: Console) -> None:
+    table = Table(
+        title=f"{m.municipality}: the {r.domain} rates that give each area's lowest and highest",
+        title_justify="left",
+    )
+    table.add_column("Area / extreme")
+    for key in m.indicator_keys:
+        table.add_column(key, justify="right")
+    for i, area in enumerate(m.area_keys):
+        table.add_row(f"{area} lowest", *(_rate(v) for v in r.low_rates[i]))
+        table.add_row(f"{area} highest", *(_rate(v) for v in r.high_rates[i]))
+    console.print(table)
 
 
 def _change(cents: int, value: Any) -> str:
@@ -215,6 +257,11 @@ def render_explain(report: ExplainReport, domain: str, console: Console) -> None
             table.add_row(_step_label(step), *(_signed(int(v)) for v in row))
         table.add_row("run B", *(format_euro(int(v)) for v in w.end_cents), style="bold")
         table.add_row("change", *(_signed(int(v)) for v in w.change_cents))
+        summary = four_parts(w)
+        table.add_section()
+        for name in FOUR_PARTS:
+            label = FOUR_PART_LABELS[name]
+            table.add_row(label, *(_signed(int(v)) for v in summary[name]), style="dim")
         console.print(table)
     for note in report.notes:
         console.print(f"  - {note}")

@@ -34,12 +34,13 @@ from populatie.core import (
     count_effects,
     elasticity,
     estimate_rates,
+    four_parts,
     rate_effects,
     rate_range,
     waterfall,
 )
 from populatie.districts.models import District
-from populatie.errors import ConfigurationError, DataError, MissingFigureError
+from populatie.errors import AllocationError, ConfigurationError, DataError, MissingFigureError
 from populatie.planning.inputs import figures, run_inputs
 from populatie.spending.models import SpendingMonth
 
@@ -138,6 +139,8 @@ class EstimateReport:
     estimate: Estimate
     seed: int | None
     without_district_cents: int = 0
+    #: Districts left out of the fit because nobody lives there, with their spend (cents).
+    uninhabited: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         e = self.estimate
@@ -154,6 +157,10 @@ class EstimateReport:
             "level": e.level,
             "vif_threshold": e.vif_threshold,
             "without_district_cents": self.without_district_cents,
+            "excluded_districts": [
+                {"code": code, "reason": "no inhabitants", "spend_cents": cents}
+                for code, cents in self.uninhabited.items()
+            ],
             "indicators": [
                 {
                     "indicator": key,
@@ -201,11 +208,16 @@ def estimate(
     vif_threshold: float = 10.0,
     source: str = "",
     without_district_cents: int = 0,
+    missing: str = "zero",
 ) -> EstimateReport:
     """Fit non-negative rates for ``domain`` to spend per district (cents).
 
     The units are every district of record of ``municipality``, or without one, of every
-    municipality with spend in ``spend_cents``; a district without spend counts as 0. The
+    municipality with spend in ``spend_cents``, except districts without inhabitants (their
+    need is no need for people; they are left out and listed). A district without spend counts
+    as 0 with ``missing="zero"`` (imported spending: nothing was booked there); with
+    ``missing="error"`` (a spend file, which should list every district) it is an error that
+    names the districts, because a silent 0 moves the rates. The
     indicators are ``indicators`` or those the model of the municipality (else the default
     model) rates in this domain; the rates come out in euro per unit. Every unit needs a figure
     for every indicator in the data of record: a gap is an error that names it.
@@ -236,6 +248,18 @@ def estimate(
         )
     districts = sorted(d for d, m in record.items() if m in chosen)
     vintage = int(session.execute(select(func.max(District.vintage))).scalar_one())
+    people = figures(session, districts, vintage, [config.population_indicator])
+    empty = [d for d in districts if people.get((d, config.population_indicator)) == 0]
+    uninhabited = {d: int(spend_cents.get(d, 0)) for d in empty}
+    districts = [d for d in districts if d not in uninhabited]
+    absent = [d for d in districts if d not in spend_cents]
+    if absent and missing != "zero":
+        raise DataError(
+            f"{len(absent)} district(s) have no spend in the file: {', '.join(absent[:10])}"
+            + (" …" if len(absent) > 10 else "")
+            + "; list them with amount 0, or pass --missing zero to count them as 0",
+            details=[{"district": d, "reason": "no spend given"} for d in absent],
+        )
     found = figures(session, districts, vintage, keys)
     for d in districts:
         for k in keys:
@@ -273,6 +297,7 @@ def estimate(
         estimate=fit,
         seed=seed if draws else None,
         without_district_cents=without_district_cents,
+        uninhabited=uninhabited,
     )
 
 
@@ -471,7 +496,10 @@ def _ranges(
         k = inputs.indicator_keys.index(key)
         rates[k], low[k], high[k] = estimate.rates[i], estimate.low[i], estimate.high[i]
     low, high = np.minimum(low, rates), np.maximum(high, rates)
-    return [rate_range(inputs, estimate.domain, rates, low, high)], []
+    try:
+        return [rate_range(inputs, estimate.domain, rates, low, high)], []
+    except AllocationError as exc:  # e.g. intervals that reach all-zero rates
+        return [], [f"{municipality}: the estimate's range is not computed: {exc.message}"]
 
 
 def _sensitivity_json(m: MunicipalitySensitivity, step: float) -> dict[str, Any]:
@@ -525,6 +553,16 @@ def _sensitivity_json(m: MunicipalitySensitivity, step: float) -> dict[str, Any]
                     "estimate_cents": int(r.amount_cents[i]),
                     "min_cents": int(r.min_cents[i]),
                     "max_cents": int(r.max_cents[i]),
+                    "min_kind": "exact" if r.min_exact[i] else "bound",
+                    "max_kind": "exact" if r.max_exact[i] else "bound",
+                    "min_reached_cents": int(r.reached_min_cents[i]),
+                    "max_reached_cents": int(r.reached_max_cents[i]),
+                    "min_rates": dict(
+                        zip(m.indicator_keys, map(float, r.low_rates[i]), strict=True)
+                    ),
+                    "max_rates": dict(
+                        zip(m.indicator_keys, map(float, r.high_rates[i]), strict=True)
+                    ),
                 }
                 for i, a in enumerate(m.area_keys)
             },
@@ -572,11 +610,13 @@ class ExplainReport:
                         "to_cents": int(total.end_cents[i]),
                         "change_cents": int(total.change_cents[i]),
                         "parts": _parts(total, i),
+                        "four_parts": _four(total, i),
                         "domains": {
                             d: {
                                 "from_cents": int(w.start_cents[i]),
                                 "to_cents": int(w.end_cents[i]),
                                 "parts": _parts(w, i),
+                                "four_parts": _four(w, i),
                             }
                             for d, w in per_domain.items()
                             if d != "total"
@@ -629,6 +669,11 @@ def explain(session: Session, run_a: str, run_b: str) -> ExplainReport:
 
 def _parts(w: Waterfall, i: int) -> dict[str, int]:
     return {step: int(w.parts[s, i]) for s, step in enumerate(w.steps)}
+
+
+def _four(w: Waterfall, i: int) -> dict[str, int]:
+    """The four parts a run stores (budget, population, need_mix, damping), from the chain."""
+    return {name: int(values[i]) for name, values in four_parts(w).items()}
 
 
 # ---------------------------------------------------------------------------------------------
