@@ -49,6 +49,7 @@ from populatie.registry.controllers import AreaController, LotController, Partne
 from populatie.settings import Settings, get_settings
 from populatie.spending.controllers import SpendingController
 from populatie.web import WebPlugin
+from populatie.web.server_secrets import server_secret
 
 OPENAPI_PATH = "/schema"
 CONTROLLERS: list[Any] = [
@@ -96,6 +97,8 @@ def create_app(
     extra_handlers: list[Any] | None = None,
 ) -> Litestar:
     """The app over ``engine`` (default: the configured database)."""
+    engine = engine or get_engine()
+    settings = settings or get_settings()
     allow = AllowHeader()
     app = Litestar(
         route_handlers=[health, openapi_asset, *CONTROLLERS, *(extra_handlers or [])],
@@ -113,7 +116,7 @@ def create_app(
                     exception_to_problem_detail_map=EXCEPTION_TO_PROBLEM,
                 )
             ),
-            WebPlugin(),
+            WebPlugin(server_secret(engine, settings)),
             RequestBodySchemaPlugin(),
         ],
         on_startup=[freeze_heap],
@@ -140,8 +143,8 @@ def create_app(
             security=[{SECURITY_SCHEME: []}],
         ),
     )
-    app.state.engine = engine or get_engine()
-    app.state.settings = settings or get_settings()
+    app.state.engine = engine
+    app.state.settings = settings
     app.state.principals = PrincipalResolver(app.state.engine)
     app.state.budget_reader = BudgetReader(app.state.engine)
     check_policies(app.routes)

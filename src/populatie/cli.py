@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the API on this machine")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (they share sessions and secrets through the database)",
+    )
 
     for feature in FEATURE_COMMANDS:
         feature.add_commands(sub)
@@ -122,9 +128,21 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         from populatie.app import create_app
 
+        if args.workers < 1:
+            parser.error("argument --workers: at least 1")
         migrate(get_engine())
         console.print(f"Serving populatie on http://{args.host}:{args.port} (API under /api)")
-        uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+        if args.workers == 1:
+            uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+        else:  # each worker process builds its own app, from the same settings
+            uvicorn.run(
+                "populatie.app:create_app",
+                factory=True,
+                workers=args.workers,
+                host=args.host,
+                port=args.port,
+                log_level="info",
+            )
         return 0
     engine = get_engine()
     migrate(engine)

@@ -20,7 +20,8 @@ page                 who                      what
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import hmac
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -51,18 +52,19 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 
-def csrf_config() -> CSRFConfig:
-    """Every page form carries a token (``csrf_input``) that must match a cookie signed with this
-    process's secret, so no other site can post a form here, whatever its browser sends as
-    Origin. The API is left out: it takes no cookies, only bearer tokens a browser never sends
-    by itself.
+def csrf_config(secret: str) -> CSRFConfig:
+    """Every page form carries a token (``csrf_input``) that must match a cookie signed with
+    ``secret``, so no other site can post a form here, whatever its browser sends as Origin. The
+    API is left out: it takes no cookies, only bearer tokens a browser never sends by itself.
 
-    The secret lives as long as the process, like the sessions (a restart signs everyone out);
-    the cookie's name carries a random part too, so a browser's cookie from before a restart is
-    not offered again with a signature the new secret rejects."""
+    The secret is the same for every worker and every restart
+    (:func:`populatie.web.server_secrets.server_secret`). The cookie's name is derived from it:
+    the same as long as the secret is, and another once the secret changes, so a browser's
+    cookie signed with an earlier secret is not offered again and refused."""
+    fingerprint = hmac.new(secret.encode(), b"csrf cookie name", hashlib.sha256).hexdigest()
     return CSRFConfig(
-        secret=secrets.token_urlsafe(32),
-        cookie_name=f"populatie_csrf_{secrets.token_hex(4)}",
+        secret=secret,
+        cookie_name=f"populatie_csrf_{fingerprint[:8]}",
         cookie_httponly=True,
         cookie_samesite="strict",
         exclude=["^/api/", "^/schema", "^/static/"],
@@ -71,7 +73,10 @@ def csrf_config() -> CSRFConfig:
 
 class WebPlugin(InitPluginProtocol):
     """Adds the pages, ``/static``, the Jinja engine and the pages' CSRF check to the
-    application."""
+    application. ``csrf_secret`` signs the CSRF cookies (see :func:`csrf_config`)."""
+
+    def __init__(self, csrf_secret: str) -> None:
+        self.csrf_secret = csrf_secret
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers.extend(
@@ -87,5 +92,5 @@ class WebPlugin(InitPluginProtocol):
             ]
         )
         app_config.template_config = template_config()
-        app_config.csrf_config = csrf_config()
+        app_config.csrf_config = csrf_config(self.csrf_secret)
         return app_config
