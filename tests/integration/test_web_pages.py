@@ -123,8 +123,10 @@ def test_signing_in_keeps_only_a_random_session_id_in_a_strict_httponly_cookie(
             stored = session.get(WebSession, hash_session_id(session_id))
             assert stored is not None, "the server keeps the session id's hash, not the id"
             assert stored.token_id == _token_id(world.engine, token)
-            assert stored.role == "consortium" and stored.partnership_name == KRACHT
-            assert session_id not in str(stored.model_dump()) and token not in str(stored)
+            assert stored.role == "consortium"
+            assert stored.partnership_name == KRACHT
+            assert session_id not in str(stored.model_dump())
+            assert token not in str(stored)
         page = client.get("/consortium")
         assert page.status_code == 200
         assert token not in page.text

@@ -82,9 +82,7 @@ class DatabaseSessionStore:
 
     async def touch(self, id_hash: str, now: datetime) -> None:
         statement = (
-            update(WebSession)
-            .where(col(WebSession.id_hash) == id_hash)
-            .values(last_seen_at=now)
+            update(WebSession).where(col(WebSession.id_hash) == id_hash).values(last_seen_at=now)
         )
         await anyio.to_thread.run_sync(self._execute, statement)
 

@@ -38,9 +38,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("web_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_web_session_token_id"), ["token_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_web_session_expires_at"), ["expires_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_web_session_expires_at"), ["expires_at"], unique=False)
     op.create_table(
         "server_secret",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
