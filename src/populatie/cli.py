@@ -45,6 +45,7 @@ FEATURE_COMMANDS: list[ModuleType] = [auth_cli, districts_cli]
 FEATURE_COMMANDS += [contracts_cli, spending_cli, reconciliation_cli]
 FEATURE_COMMANDS.append(planning_cli)
 
+WORKER_START_SECONDS = 120
 console = Console(width=max(Console().width, 170))
 err_console = Console(stderr=True)
 
@@ -139,6 +140,9 @@ def run(argv: Sequence[str] | None = None) -> int:
                 "populatie.app:create_app",
                 factory=True,
                 workers=args.workers,
+                # a worker imports the geodata libraries before it answers: on a busy machine
+                # that takes longer than uvicorn's 5 s, which would restart it again and again
+                timeout_worker_healthcheck=WORKER_START_SECONDS,
                 host=args.host,
                 port=args.port,
                 log_level="info",

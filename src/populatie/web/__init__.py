@@ -34,6 +34,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from populatie.web.controllers import page_router
+from populatie.web.sessions import close_session_store
 
 __all__ = ["STATIC_DIR", "TEMPLATE_DIR", "WebPlugin", "csrf_config", "template_config"]
 
@@ -93,4 +94,5 @@ class WebPlugin(InitPluginProtocol):
         )
         app_config.template_config = template_config()
         app_config.csrf_config = csrf_config(self.csrf_secret)
+        app_config.on_shutdown.append(close_session_store)
         return app_config

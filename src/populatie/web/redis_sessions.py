@@ -65,6 +65,9 @@ class RedisSessionStore:
     async def delete_expired(self, now: datetime) -> None:
         """Nothing to do: Redis drops each session's key when it expires."""
 
+    async def aclose(self) -> None:
+        await self.redis.aclose()
+
 
 def _dump(stored: StoredSession) -> str:
     return json.dumps(

@@ -52,6 +52,10 @@ class SessionStore(Protocol):
 
     async def delete_expired(self, now: datetime) -> None: ...
 
+    async def aclose(self) -> None:
+        """Let go of connections, when the app shuts down."""
+        ...
+
 
 def open_session_store(url: str, engine: Engine) -> SessionStore:
     """The store ``url`` names (``POPULATIE_SESSION_URL``): empty for the database."""
@@ -97,6 +101,9 @@ class DatabaseSessionStore:
     async def delete_expired(self, now: datetime) -> None:
         statement = delete(WebSession).where(col(WebSession.expires_at) <= now)
         await anyio.to_thread.run_sync(self._execute, statement)
+
+    async def aclose(self) -> None:
+        """Nothing to do: the engine belongs to the app."""
 
     def _create(self, id_hash: str, stored: StoredSession) -> None:
         with Session(self.engine) as session:

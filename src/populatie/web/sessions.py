@@ -42,6 +42,7 @@ __all__ = [
     "SESSION_SECONDS",
     "TOUCH_SECONDS",
     "SessionAuthMiddleware",
+    "close_session_store",
     "end_session",
     "hash_session_id",
     "session_cookie",
@@ -65,6 +66,13 @@ def session_store(app: Litestar) -> SessionStore:
         store = open_session_store(app.state.settings.session_url, app.state.engine)
         app.state.web_sessions = store
     return store
+
+
+async def close_session_store(app: Litestar) -> None:
+    """On shutdown: let the store go of its connections (Redis)."""
+    store: SessionStore | None = getattr(app.state, "web_sessions", None)
+    if store is not None:
+        await store.aclose()
 
 
 def token_by_hash(engine: Engine, token_hash: str) -> ApiToken | None:
