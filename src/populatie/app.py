@@ -49,7 +49,6 @@ from populatie.registry.controllers import AreaController, LotController, Partne
 from populatie.settings import Settings, get_settings
 from populatie.spending.controllers import SpendingController
 from populatie.web import WebPlugin
-from populatie.web.server_secrets import server_secret
 
 OPENAPI_PATH = "/schema"
 CONTROLLERS: list[Any] = [
@@ -97,8 +96,6 @@ def create_app(
     extra_handlers: list[Any] | None = None,
 ) -> Litestar:
     """The app over ``engine`` (default: the configured database)."""
-    engine = engine or get_engine()
-    settings = settings or get_settings()
     allow = AllowHeader()
     app = Litestar(
         route_handlers=[health, openapi_asset, *CONTROLLERS, *(extra_handlers or [])],
@@ -116,7 +113,7 @@ def create_app(
                     exception_to_problem_detail_map=EXCEPTION_TO_PROBLEM,
                 )
             ),
-            WebPlugin(server_secret(engine, settings)),
+            WebPlugin(),
             RequestBodySchemaPlugin(),
         ],
         on_startup=[freeze_heap],
@@ -143,8 +140,8 @@ def create_app(
             security=[{SECURITY_SCHEME: []}],
         ),
     )
-    app.state.engine = engine
-    app.state.settings = settings
+    app.state.engine = engine or get_engine()
+    app.state.settings = settings or get_settings()
     app.state.principals = PrincipalResolver(app.state.engine)
     app.state.budget_reader = BudgetReader(app.state.engine)
     check_policies(app.routes)
