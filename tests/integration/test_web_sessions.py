@@ -158,10 +158,10 @@ def test_a_revoked_token_ends_its_sessions_at_once(
             revoke_token(session, token[1], "test")
         assert not _signed_in(one)
         assert not _signed_in(other)
-        _sign_in_refused = other.post(
+        refused = other.post(
             "/sign-in", data={"token": token[0], "_csrf_token": _form_token(other)}
         )
-        assert _sign_in_refused.status_code == 400
+        assert refused.status_code == 400
     if isinstance(sessions.session_store(app), DatabaseSessionStore):
         assert _session_rows(engine) == 0, "the revoked token's sessions are deleted"
 
