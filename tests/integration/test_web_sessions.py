@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,6 +24,7 @@ from populatie.db import session_scope
 from populatie.errors import ConfigurationError
 from populatie.settings import Settings
 from populatie.web import sessions
+from populatie.web.server_secrets import server_secret
 from populatie.web.session_stores import DatabaseSessionStore, open_session_store
 
 FORM_TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -243,3 +245,12 @@ def test_an_unknown_session_store_is_a_clear_error(engine: Engine) -> None:
         from populatie.web.redis_sessions import RedisSessionStore
 
         assert isinstance(open_session_store(REDIS_URL, engine), RedisSessionStore)
+
+
+def test_workers_starting_together_agree_on_one_secret(engine: Engine) -> None:
+    settings = Settings(secret_key="", session_url="")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        kept = set(pool.map(lambda _: server_secret(engine, settings), range(8)))
+    assert len(kept) == 1
+    with Session(engine) as session:
+        assert session.execute(select(func.count()).select_from(ServerSecret)).scalar_one() == 1
