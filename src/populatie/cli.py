@@ -45,6 +45,7 @@ FEATURE_COMMANDS: list[ModuleType] = [auth_cli, districts_cli]
 FEATURE_COMMANDS += [contracts_cli, spending_cli, reconciliation_cli]
 FEATURE_COMMANDS.append(planning_cli)
 
+WORKER_START_SECONDS = 120
 console = Console(width=max(Console().width, 170))
 err_console = Console(stderr=True)
 
@@ -86,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the API on this machine")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (they share sessions and secrets through the database)",
+    )
 
     for feature in FEATURE_COMMANDS:
         feature.add_commands(sub)
@@ -122,9 +129,24 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         from populatie.app import create_app
 
+        if args.workers < 1:
+            parser.error("argument --workers: at least 1")
         migrate(get_engine())
         console.print(f"Serving populatie on http://{args.host}:{args.port} (API under /api)")
-        uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+        if args.workers == 1:
+            uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+        else:  # each worker process builds its own app, from the same settings
+            uvicorn.run(
+                "populatie.app:create_app",
+                factory=True,
+                workers=args.workers,
+                # a worker imports the geodata libraries before it answers: on a busy machine
+                # that takes longer than uvicorn's 5 s, which would restart it again and again
+                timeout_worker_healthcheck=WORKER_START_SECONDS,
+                host=args.host,
+                port=args.port,
+                log_level="info",
+            )
         return 0
     engine = get_engine()
     migrate(engine)

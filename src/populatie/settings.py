@@ -27,6 +27,16 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=PROJECT_ROOT / "geodata", description="Shipped CBS data")
     config_dir: Path = Field(default=PROJECT_ROOT / "config", description="Region and model TOML")
     user: str = Field(default="cli", description="Who is recorded as running CLI commands")
+    secret_key: str = Field(
+        default="",
+        description="Signs the pages' CSRF cookies; empty means one generated once and kept in "
+        "the database",
+    )
+    session_url: str = Field(
+        default="",
+        description="Where page sign-in sessions live: empty means the database; "
+        "redis://host:port/db means Redis",
+    )
 
     @property
     def effective_database_url(self) -> str:

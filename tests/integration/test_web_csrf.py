@@ -67,7 +67,7 @@ def test_a_token_without_its_cookie_or_from_another_server_is_refused(
     with _client(create_app(engine)) as other:
         # no cookie at all: a forged form on another site has only the token it saw
         assert other.post("/sign-in", data=form, follow_redirects=False).status_code == 403
-        # its own cookie, another server's token
+        # its own cookie, the token of another browser's cookie
         _form_token(other)
         assert other.post("/sign-in", data=form, follow_redirects=False).status_code == 403
 

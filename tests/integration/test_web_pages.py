@@ -13,16 +13,17 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
 
 from populatie.app import create_app
+from populatie.auth.models import ApiToken, WebSession
 from populatie.auth.tokens import hash_token, issue_token, revoke_token
 from populatie.core.reconciliation import EXCEPTION_KINDS
 from populatie.db import make_engine, migrate, session_scope
 from populatie.reconciliation.service import reconcile_year
 from populatie.web import service
-from populatie.web.sessions import COOKIE, STORE
+from populatie.web.sessions import COOKIE, hash_session_id
 from tests.e2e.world import (
     AREAS_OF,
     FOREIGN,
@@ -77,6 +78,13 @@ def _sign_in(client: TestClient[Litestar], token: str) -> None:
     assert response.status_code == 303, response.text
 
 
+def _token_id(engine: Engine, token: str) -> int | None:
+    with Session(engine) as session:
+        return session.execute(
+            select(ApiToken.id).where(col(ApiToken.token_hash) == hash_token(token))
+        ).scalar_one()
+
+
 def test_a_page_sends_a_visitor_without_a_session_to_sign_in(app: Litestar) -> None:
     with _client(app) as client:
         for path in PAGES:
@@ -111,10 +119,14 @@ def test_signing_in_keeps_only_a_random_session_id_in_a_strict_httponly_cookie(
         assert token not in cookie
         assert hash_token(token) not in cookie
         assert len(session_id) >= 40
-        store = app.stores.get(STORE)
-        with client.portal() as portal:
-            stored = portal.call(store.get, session_id)
-        assert stored == hash_token(token).encode(), "the server keeps the hash, not the token"
+        with Session(world.engine) as session:
+            stored = session.get(WebSession, hash_session_id(session_id))
+            assert stored is not None, "the server keeps the session id's hash, not the id"
+            assert stored.token_id == _token_id(world.engine, token)
+            assert stored.role == "consortium"
+            assert stored.partnership_name == KRACHT
+            assert session_id not in str(stored.model_dump())
+            assert token not in str(stored)
         page = client.get("/consortium")
         assert page.status_code == 200
         assert token not in page.text
@@ -122,8 +134,8 @@ def test_signing_in_keeps_only_a_random_session_id_in_a_strict_httponly_cookie(
         # A second sign-in starts a new session; the old id is dropped.
         _sign_in(client, token)
         assert client.cookies[COOKIE] != session_id
-        with client.portal() as portal:
-            assert portal.call(store.get, session_id) is None
+        with Session(world.engine) as session:
+            assert session.get(WebSession, hash_session_id(session_id)) is None
 
 
 def test_a_wrong_token_is_refused_without_echoing_it(app: Litestar) -> None:

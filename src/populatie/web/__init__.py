@@ -20,10 +20,15 @@ page                 who                      what
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import secrets
 from pathlib import Path
 
+import anyio.to_thread
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
@@ -31,10 +36,15 @@ from litestar.plugins import InitPluginProtocol
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import SQLAlchemyError
 
 from populatie.web.controllers import page_router
+from populatie.web.server_secrets import server_secret
+from populatie.web.sessions import close_session_store, session_store
 
 __all__ = ["STATIC_DIR", "TEMPLATE_DIR", "WebPlugin", "csrf_config", "template_config"]
+
+log = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -51,27 +61,47 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 
-def csrf_config() -> CSRFConfig:
-    """Every page form carries a token (``csrf_input``) that must match a cookie signed with this
-    process's secret, so no other site can post a form here, whatever its browser sends as
-    Origin. The API is left out: it takes no cookies, only bearer tokens a browser never sends
-    by itself.
-
-    The secret lives as long as the process, like the sessions (a restart signs everyone out);
-    the cookie's name carries a random part too, so a browser's cookie from before a restart is
-    not offered again with a signature the new secret rejects."""
+def csrf_config(secret: str) -> CSRFConfig:
+    """Every page form carries a token (``csrf_input``) that must match a cookie signed with
+    ``secret``, so no other site can post a form here, whatever its browser sends as Origin. The
+    API is left out: it takes no cookies, only bearer tokens a browser never sends by itself."""
     return CSRFConfig(
-        secret=secrets.token_urlsafe(32),
-        cookie_name=f"populatie_csrf_{secrets.token_hex(4)}",
+        secret=secret,
+        cookie_name=csrf_cookie_name(secret),
         cookie_httponly=True,
         cookie_samesite="strict",
         exclude=["^/api/", "^/schema", "^/static/"],
     )
 
 
+def csrf_cookie_name(secret: str) -> str:
+    """Derived from the secret: the same as long as the secret is, and another once it
+    changes, so a browser's cookie signed with an earlier secret is not offered again (and
+    refused)."""
+    fingerprint = hmac.new(secret.encode(), b"csrf cookie name", hashlib.sha256).hexdigest()
+    return f"populatie_csrf_{fingerprint[:8]}"
+
+
+async def keep_csrf_secret(app: Litestar) -> None:
+    """At start-up, sign the CSRF cookies with the secret every worker and every restart share
+    (:func:`populatie.web.server_secrets.server_secret`), instead of the process's own.
+
+    On a database that cannot be read now, the process keeps its own secret and says so: the
+    pages answer 503 then anyway, as sessions cannot be read either."""
+    config = app.csrf_config
+    assert config is not None
+    try:
+        secret = await anyio.to_thread.run_sync(server_secret, app.state.engine, app.state.settings)
+    except SQLAlchemyError as exc:
+        log.warning("the kept CSRF secret cannot be read, using this process's own: %s", exc)
+        return
+    config.secret = secret
+    config.cookie_name = csrf_cookie_name(secret)
+
+
 class WebPlugin(InitPluginProtocol):
     """Adds the pages, ``/static``, the Jinja engine and the pages' CSRF check to the
-    application."""
+    application, and the start-up and shut-down of what the sessions and forms keep."""
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers.extend(
@@ -87,5 +117,7 @@ class WebPlugin(InitPluginProtocol):
             ]
         )
         app_config.template_config = template_config()
-        app_config.csrf_config = csrf_config()
+        app_config.csrf_config = csrf_config(secrets.token_urlsafe(32))
+        app_config.on_startup.extend([keep_csrf_secret, session_store])  # a wrong URL fails here
+        app_config.on_shutdown.append(close_session_store)
         return app_config
