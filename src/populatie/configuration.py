@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date
 from collections.abc import Iterable, Mapping
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -89,7 +89,9 @@ class PartnershipConfig(_Strict):
         return {
             **data,
             "lead_member": leads[0],
-            "members": [str(m.get("provider")) for m in rows if m.get("role") in {"lead", "member"}],
+            "members": [
+                str(m.get("provider")) for m in rows if m.get("role") in {"lead", "member"}
+            ],
             "subcontractors": [
                 str(m.get("provider")) for m in rows if m.get("role") == "subcontractor"
             ],
@@ -233,7 +235,9 @@ class RegionConfig(_Strict):
                 problems.append(f"lot {lot.municipality}/{lot.number}: unknown partnership")
         segment_codes = [seg.code for seg in self.segments]
         problems += sorted(
-            f"segment code {c} appears twice" for c in set(segment_codes) if segment_codes.count(c) > 1
+            f"segment code {c} appears twice"
+            for c in set(segment_codes)
+            if segment_codes.count(c) > 1
         )
         for name, model in self.models.items():
             for code in model.municipalities:
