@@ -50,6 +50,8 @@ MEMBER_ROLES: tuple[str, ...] = ("lead", "member", "subcontractor")
 class MembershipConfig(_Strict):
     """One member of a partnership as the award names it: version 1 of the register."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True)
+
     provider: str = Field(min_length=1)
     role: Literal["lead", "member", "subcontractor"]
     valid_from: date = Field(alias="from")
@@ -73,11 +75,6 @@ class PartnershipConfig(_Strict):
     def _derive_members(cls, data: Any) -> Any:
         if not isinstance(data, dict) or not data.get("membership"):
             return data
-        given = [k for k in ("lead_member", "members", "subcontractors") if k in data]
-        if given:
-            raise ValueError(
-                f"give either membership or {', '.join(given)}, not both (membership says it all)"
-            )
         rows = [m for m in data["membership"] if isinstance(m, dict)]
         leads = [str(m.get("provider")) for m in rows if m.get("role") == "lead"]
         if len(leads) != 1:
@@ -86,8 +83,7 @@ class PartnershipConfig(_Strict):
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValueError(f"provider listed twice in membership: {', '.join(twice)}")
-        return {
-            **data,
+        derived = {
             "lead_member": leads[0],
             "members": [
                 str(m.get("provider")) for m in rows if m.get("role") in {"lead", "member"}
@@ -96,6 +92,13 @@ class PartnershipConfig(_Strict):
                 str(m.get("provider")) for m in rows if m.get("role") == "subcontractor"
             ],
         }
+        # A stored snapshot carries both; given by hand, the undated lists could disagree.
+        given = [k for k in derived if k in data and data[k] != derived[k]]
+        if given:
+            raise ValueError(
+                f"give either membership or {', '.join(given)}, not both (membership says it all)"
+            )
+        return {**data, **derived}
 
 
 class SegmentConfig(_Strict):
