@@ -207,6 +207,8 @@ def test_the_register_refuses_bad_codes_overlaps_and_unknowns(dated: Engine) -> 
             add_member(s, KRACHT, "Zorg Onder B.V.", "lead", date(2024, 6, 1), None, "f", _nothing)
         with pytest.raises(NotFoundError, match="no member of"):
             end_member(s, KRACHT, "Mentaal Cure B.V.", date(2025, 5, 1), "f", _nothing)
+        with pytest.raises(ConflictError, match="ends on 2025-03-15"):
+            end_member(s, KRACHT, "Mentaal Cure B.V.", date(2025, 3, 15), "f", _nothing)
         with pytest.raises(NotFoundError, match="not of record"):
             list_members(s, "Geen Verband")
         with pytest.raises(DataError, match="before valid_from"):

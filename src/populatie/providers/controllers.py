@@ -168,7 +168,7 @@ class MembershipController(Controller):
         sync_to_thread=True,
         description="End the provider's membership that holds on ``ends_on`` (its last day), "
         "as the next version of that membership; its earlier days stay as they were.",
-        **access(FINANCE, errors=[422]),
+        **access(FINANCE, errors=[409, 422]),
     )
     def end_member(
         self,

@@ -344,6 +344,8 @@ def end_member(
     current = next((m for m in holding if _membership_view(m).holds_on(ends_on)), None)
     if current is None:
         raise NotFoundError(f"{provider} is no member of {partnership} on {ends_on}")
+    if current.valid_to == ends_on:
+        raise ConflictError(f"the membership of {provider} in {partnership} ends on {ends_on}")
     row = Membership(
         partnership_name=current.partnership_name,
         provider_name=current.provider_name,
