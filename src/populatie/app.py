@@ -45,8 +45,10 @@ from populatie.auth.controllers import AuditController
 from populatie.contracts.controllers import ContractController, ContractHistoryController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
+from populatie.providers.controllers import MembershipController, ProviderController
 from populatie.reconciliation.controllers import ReconciliationController
 from populatie.registry.controllers import AreaController, LotController, PartnershipController
+from populatie.segments.controllers import SegmentController
 from populatie.settings import Settings, get_settings
 from populatie.spending.controllers import SpendingController
 from populatie.web import WebPlugin
@@ -66,6 +68,9 @@ CONTROLLERS: list[Any] = [
     ReconciliationController,
     ExportController,
     AuditController,
+    ProviderController,
+    MembershipController,
+    SegmentController,
 ]
 
 __all__ = ["CONTROLLERS", "create_app"]

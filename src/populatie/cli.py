@@ -34,8 +34,10 @@ from populatie.districts.service import load_districts
 from populatie.errors import PopulatieError
 from populatie.faults import EXIT_ENVIRONMENT, environment_fault
 from populatie.planning import cli as planning_cli
+from populatie.providers import cli as providers_cli
 from populatie.reconciliation import cli as reconciliation_cli
 from populatie.registry.service import sync_registry
+from populatie.segments import cli as segments_cli
 from populatie.settings import get_settings
 from populatie.spending import cli as spending_cli
 
@@ -44,6 +46,7 @@ from populatie.spending import cli as spending_cli
 FEATURE_COMMANDS: list[ModuleType] = [auth_cli, districts_cli]
 FEATURE_COMMANDS += [contracts_cli, spending_cli, reconciliation_cli]
 FEATURE_COMMANDS.append(planning_cli)
+FEATURE_COMMANDS += [providers_cli, segments_cli]
 
 WORKER_START_SECONDS = 120
 console = Console(width=max(Console().width, 170))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -43,12 +44,85 @@ class MunicipalityConfig(_Strict):
     name: str
 
 
+MEMBER_ROLES: tuple[str, ...] = ("lead", "member", "subcontractor")
+
+
+class MembershipConfig(_Strict):
+    """One member of a partnership as the award names it: version 1 of the register."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True)
+
+    provider: str = Field(min_length=1)
+    role: Literal["lead", "member", "subcontractor"]
+    valid_from: date = Field(alias="from")
+    source: str = ""
+
+
 class PartnershipConfig(_Strict):
+    """A partnership. With ``membership`` (dated, with roles) the undated ``lead_member``,
+    ``members`` and ``subcontractors`` are derived from it; they may not be given as well,
+    so the two can never disagree."""
+
     name: str
     lead_member: str
     members: list[str]
     subcontractors: list[str] = []
+    membership: list[MembershipConfig] = []
     note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_members(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("membership"):
+            return data
+        rows = [m for m in data["membership"] if isinstance(m, dict)]
+        leads = [str(m.get("provider")) for m in rows if m.get("role") == "lead"]
+        if len(leads) != 1:
+            raise ValueError(f"membership needs exactly one lead, found {len(leads)}")
+        names = [str(m.get("provider")) for m in rows]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"provider listed twice in membership: {', '.join(twice)}")
+        derived = {
+            "lead_member": leads[0],
+            "members": [
+                str(m.get("provider")) for m in rows if m.get("role") in {"lead", "member"}
+            ],
+            "subcontractors": [
+                str(m.get("provider")) for m in rows if m.get("role") == "subcontractor"
+            ],
+        }
+        # A stored snapshot carries both; given by hand, the undated lists could disagree.
+        given = [k for k in derived if k in data and data[k] != derived[k]]
+        if given:
+            raise ValueError(
+                f"give either membership or {', '.join(given)}, not both (membership says it all)"
+            )
+        return {**data, **derived}
+
+
+class SegmentConfig(_Strict):
+    """A segment of specialist youth care and the budget years it applies to
+    (``config/segments.toml``); ``to_year`` None: open-ended."""
+
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9-]{0,39}$")
+    name_nl: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    from_year: int = Field(ge=2000, le=2099)
+    to_year: int | None = Field(default=None, ge=2000, le=2099)
+    source: str = Field(min_length=1)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _years(self) -> SegmentConfig:
+        if self.to_year is not None and self.to_year < self.from_year:
+            raise ValueError(
+                f"segment {self.code}: to_year {self.to_year} is before from_year {self.from_year}"
+            )
+        return self
+
+    def applies_in(self, year: int) -> bool:
+        return self.from_year <= year and (self.to_year is None or year <= self.to_year)
 
 
 class AreaConfig(_Strict):
@@ -133,6 +207,7 @@ class RegionConfig(_Strict):
     municipalities: list[MunicipalityConfig]
     partnerships: list[PartnershipConfig]
     areas: list[AreaConfig]
+    segments: list[SegmentConfig] = []
     lots: list[LotConfig]
     models: dict[str, ModelConfig]
     base_euro: dict[str, Decimal]
@@ -161,6 +236,12 @@ class RegionConfig(_Strict):
                 problems.append(f"lot {lot.municipality}/{lot.number}: unknown area {lot.area}")
             if lot.partnership not in partnerships:
                 problems.append(f"lot {lot.municipality}/{lot.number}: unknown partnership")
+        segment_codes = [seg.code for seg in self.segments]
+        problems += sorted(
+            f"segment code {c} appears twice"
+            for c in set(segment_codes)
+            if segment_codes.count(c) > 1
+        )
         for name, model in self.models.items():
             for code in model.municipalities:
                 if code not in municipalities:
@@ -325,6 +406,7 @@ def load_config(folder: Path, scenario: Path | None = None) -> RegionConfig:
             municipalities=region["municipalities"],
             partnerships=areas.get("partnerships", []),
             areas=areas["areas"],
+            segments=_read(folder / "segments.toml").get("segments", []),
             lots=areas.get("lots", []),
             models=model["models"],
             base_euro={

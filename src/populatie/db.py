@@ -23,7 +23,9 @@ from populatie.allocations import models as _allocation_models
 from populatie.auth import models as _auth_models
 from populatie.contracts import models as _contract_models
 from populatie.districts import models as _district_models
+from populatie.providers import models as _provider_models
 from populatie.registry import models as _registry_models
+from populatie.segments import models as _segment_models
 from populatie.settings import get_settings
 from populatie.spending import models as _spending_models
 
@@ -34,7 +36,9 @@ _MODELS = (
     _auth_models,
     _contract_models,
     _district_models,
+    _provider_models,
     _registry_models,
+    _segment_models,
     _spending_models,
 )
 

@@ -46,7 +46,7 @@ def write_config(tmp_path: Path, areas_toml: str) -> Path:
     """A copy of config/ with another areas.toml, for configuration-error tests."""
     folder = tmp_path / "config"
     folder.mkdir()
-    for name in ("region.toml", "model.toml", "budgets.toml"):
+    for name in ("region.toml", "model.toml", "budgets.toml", "segments.toml"):
         (folder / name).write_bytes((CONFIG / name).read_bytes())
     (folder / "areas.toml").write_text(areas_toml, encoding="utf-8")
     return folder

@@ -64,6 +64,19 @@ def exception_counts(database: Path, spending_file: Path, year: int) -> dict[str
             "SELECT name, lead_member, members, subcontractors FROM partnership"
         ):
             members[name] = {lead, *_json_list(listed), *_json_list(subs)}
+        # The membership register: the last version of each (partnership, provider, from);
+        # a partnership with memberships of record counts a member on the booking date only.
+        latest: dict[tuple[str, str, str], tuple[int, str | None]] = {}
+        for name, provider, start, end, version in db.execute(
+            "SELECT partnership_name, provider_name, valid_from, valid_to, version "
+            "FROM membership ORDER BY version"
+        ):
+            latest[(name, provider, start)] = (version, end)
+        dated: dict[str, list[tuple[str, date, date]]] = defaultdict(list)
+        for (name, provider, start), (_, end) in latest.items():
+            dated[name].append(
+                (provider, date.fromisoformat(start), date.fromisoformat(end) if end else date.max)
+            )
         lots = {
             f"{m}/{n}": _Lot(m, area, partnership, frozenset(_json_list(domains)))
             for m, n, area, partnership, domains in db.execute(
@@ -133,7 +146,14 @@ def exception_counts(database: Path, spending_file: Path, year: int) -> dict[str
             if contract is None:
                 subjects["no-contract"].add(lot_ref or reference or municipality)
                 continue
-            if provider not in members[contract.partnership]:
+            if contract.partnership in dated:
+                member = any(
+                    who == provider and start <= booked <= end
+                    for who, start, end in dated[contract.partnership]
+                )
+            else:
+                member = provider in members[contract.partnership]
+            if not member:
                 subjects["provider-not-member"].add((contract.reference, provider))
             if not contract.starts_on <= booked <= contract.ends_on:
                 subjects["outside-contract-period"].add(contract.reference)

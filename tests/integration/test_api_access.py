@@ -49,6 +49,7 @@ CONSORTIUM_OPERATIONS = {
     "ExportBudgetsGeojson",
     "ExportReconciliationCsv",
     "ExportReconciliationXlsx",
+    "ListPartnershipMembers",
 }
 # The writes and who may make them.
 WRITE_POLICIES = {
@@ -57,6 +58,9 @@ WRITE_POLICIES = {
     "UploadSpending": {Role.FINANCE},
     "CreateContract": {Role.FINANCE},
     "ChangeContract": {Role.FINANCE},
+    "CreateProvider": {Role.FINANCE},
+    "AddPartnershipMember": {Role.FINANCE},
+    "EndPartnershipMember": {Role.FINANCE},
 }
 BODIES: dict[str, Any] = {
     "CreateRun": {"year": 2026, "municipalities": ["GM0629"]},
@@ -68,6 +72,15 @@ BODIES: dict[str, Any] = {
         "funding_form": "population-based",
     },
     "ChangeContract": {"reason": "probe", "indexation_basis_points": 77},
+    "CreateProvider": {"name": "Probe Zorg B.V.", "kvk_number": "12345678"},
+    # a provider registered by the configuration (RondomJou's lead), never in Kracht
+    "AddPartnershipMember": {
+        "provider": "Stichting Jeugdformaat",
+        "role": "subcontractor",
+        "valid_from": "2090-01-01",
+        "valid_to": "2090-12-31",
+    },
+    "EndPartnershipMember": {"provider": "Yoep onderwijs en zorg B.V.", "ends_on": "2091-12-31"},
 }
 
 

@@ -23,6 +23,7 @@ from populatie.auth.tokens import issue_token
 from populatie.configuration import RegionConfig
 from populatie.db import make_engine, migrate, session_scope
 from populatie.errors import ConfigurationError
+from populatie.providers import schemas as provider_schemas
 
 PROBLEMS = "https://populatie.example/problems/"
 
@@ -143,7 +144,8 @@ def test_the_document_closes_every_body_that_refuses_unknown_fields(tmp_path: Pa
     components = _document(tmp_path)["components"]["schemas"]
     strict = {
         name
-        for name, value in vars(schemas).items()
+        for module in (schemas, provider_schemas)
+        for name, value in vars(module).items()
         if isinstance(value, type)
         and issubclass(value, msgspec.Struct)
         and value.__struct_config__.forbid_unknown_fields

@@ -54,6 +54,14 @@ BODIES: dict[str, Any] = {
         "ceilings_cents": {"2098": 100_000},
     },
     "ChangeContract": {"reason": "schema check", "indexation_basis_points": 99},
+    "CreateProvider": {"name": "Schema Zorg B.V.", "kvk_number": "87654321", "agb_code": None},
+    "AddPartnershipMember": {
+        "provider": "Stichting Jeugdformaat",
+        "role": "subcontractor",
+        "valid_from": "2098-01-01",
+        "valid_to": "2098-12-31",
+    },
+    "EndPartnershipMember": {"provider": "Yoep onderwijs en zorg B.V.", "ends_on": "2099-06-30"},
 }
 CHECKS = [
     not_a_server_error,

@@ -15,7 +15,7 @@ Exception kinds (the ``kind`` codes are stable; the CLI, JSON and the API show t
                            outside that lot's area
 ``outside-contract-period`` spending on a contract booked before it starts or after it ends
 ``provider-not-member``    a provider that is no member (lead, member or subcontractor) of the
-                           contracted partnership
+                           contracted partnership on the booking date
 ``domain-not-covered``     a domain the lot does not cover
 ``duplicate-invoice``      the same provider, reference, domain, district, date and amount
                            under two invoice references
@@ -32,6 +32,11 @@ force, belong to the partnership that held it on the booking date (:func:`refere
 its line is split at the takeover, one line per holder, and every exception names the
 partnership whose rows it is about (``None``: rows with no contract or lot of record, and the
 region's own configuration), so a consortium is shown exactly its own.
+
+Who is a member is likewise a question of the booking date: with dated memberships
+(:class:`MemberPeriod`) a provider counts as a member on the days it held a role in the holding
+partnership. A month that a membership covers only in part is decided row by row by the service
+(``not_member``), as the contract period is (``outside_period``).
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ __all__ = [
     "CoverageProblem",
     "DuplicateInvoice",
     "LotTerms",
+    "MemberPeriod",
     "MonthTotal",
     "OwnerPeriod",
     "Reconciliation",
@@ -63,8 +69,10 @@ __all__ = [
     "district_coverage",
     "last_months",
     "line_status",
+    "member_months",
     "months_in_force",
     "owner_on",
+    "partial_memberships",
     "reconcile",
     "reference_owners",
     "round_half_away",
@@ -103,12 +111,27 @@ class LotTerms:
 
 
 @dataclass(frozen=True)
+class MemberPeriod:
+    """A provider's role (lead, member or subcontractor) in a partnership from ``valid_from``
+    to ``valid_to``, both inclusive (None: open-ended)."""
+
+    provider: str
+    valid_from: date
+    valid_to: date | None = None
+
+    def holds_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
 class Takeover:
     """Another partnership holding a contract from ``since`` (the first of a month) on."""
 
     partnership: str
     members: frozenset[str]
     since: date
+    # Dated memberships; None: ``members`` hold on every day.
+    memberships: tuple[MemberPeriod, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +144,8 @@ class ContractTerms:
     ends_on: date
     ceiling_cents: int | None  # for the year reconciled, indexed; None when none is agreed
     takeovers: tuple[Takeover, ...] = ()  # in order of ``since``
+    # The first holder's dated memberships; None: ``members`` hold on every day.
+    memberships: tuple[MemberPeriod, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +310,25 @@ def boundary_months(starts_on: date, ends_on: date, year: int) -> set[int]:
     return months
 
 
+def member_months(memberships: Sequence[MemberPeriod], provider: str, year: int, month: int) -> str:
+    """Whether ``provider`` is a member in a month: ``"all"`` (on every day), ``"none"`` (on no
+    day) or ``"part"`` (only a look at the booking dates tells)."""
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    days_in = 0
+    for m in memberships:
+        if m.provider != provider:
+            continue
+        lo = max(first, m.valid_from)
+        hi = min(last, m.valid_to or date.max)
+        if lo <= hi:
+            days_in += (hi - lo).days + 1
+    if days_in == 0:
+        return "none"
+    # Memberships of one provider in one partnership do not overlap (the register refuses it).
+    return "all" if days_in >= (last - first).days + 1 else "part"
+
+
 def run_rate_forecast(spent_cents: int, months_elapsed: int, months_total: int) -> int:
     """Full-year forecast by run-rate: the average month so far, times the months in force.
     With no month elapsed there is nothing to extrapolate and the forecast is what was spent."""
@@ -348,10 +392,13 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def _holdings(contract: ContractTerms) -> list[tuple[str, frozenset[str], date]]:
+_Holder = tuple[str, frozenset[str], date, tuple[MemberPeriod, ...] | None]
+
+
+def _holdings(contract: ContractTerms) -> list[_Holder]:
     """Who holds the contract from when; the first holder from before its start."""
-    return [(contract.partnership, contract.members, date.min)] + [
-        (t.partnership, t.members, t.since) for t in contract.takeovers
+    return [(contract.partnership, contract.members, date.min, contract.memberships)] + [
+        (t.partnership, t.members, t.since, t.memberships) for t in contract.takeovers
     ]
 
 
@@ -359,7 +406,7 @@ def _held(contract: ContractTerms, start: date, end: date) -> list[OwnerPeriod]:
     """The holders of ``contract`` over [start, end)."""
     holdings = _holdings(contract)
     periods = []
-    for i, (partnership, _, since) in enumerate(holdings):
+    for i, (partnership, _, since, _dated) in enumerate(holdings):
         until = holdings[i + 1][2] if i + 1 < len(holdings) else date.max
         lo, hi = max(start, since), min(end, until)
         if lo < hi:
@@ -450,6 +497,7 @@ class _Holding:
     members: frozenset[str]
     since: date
     months: list[int]  # the contract's months in force in the year during this holding
+    memberships: tuple[MemberPeriod, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -498,7 +546,7 @@ def _context(
     for c in contracts:
         held = _holdings(c)
         holdings_of[c.reference] = []
-        for i, (partnership, members, since) in enumerate(held):
+        for i, (partnership, members, since, dated) in enumerate(held):
             until = held[i + 1][2] if i + 1 < len(held) else date.max
             holding = _Holding(
                 key=c.reference if i == 0 else f"{c.reference}@{since.isoformat()}",
@@ -507,6 +555,7 @@ def _context(
                 members=members,
                 since=since,
                 months=[m for m in in_force[c.reference] if since <= date(year, m, 1) < until],
+                memberships=dated,
             )
             holdings[holding.key] = holding
             holdings_of[c.reference].append(holding)
@@ -570,6 +619,7 @@ def reconcile(
     duplicates: Sequence[DuplicateInvoice] = (),
     coverage: Sequence[CoverageProblem] = (),
     outside_period: Mapping[int, tuple[int, int]] | None = None,
+    not_member: Mapping[int, tuple[int, int]] | None = None,
 ) -> Reconciliation:
     """Attribute the monthly totals (of ``year``, months up to ``to_month``) to lines and find
     the exceptions.
@@ -577,7 +627,10 @@ def reconcile(
     ``allocated`` maps (area, domain) to the adopted amount; municipalities not in
     ``allocated_municipalities`` have no adopted run and show no allocation. ``outside_period``
     gives, for a total in a month its contract covers only in part (:func:`boundary_months`),
-    the cents and rows booked outside the contract period, as the service counted them.
+    the cents and rows booked outside the contract period, as the service counted them;
+    ``not_member`` likewise, for a total in a month its provider was a member of the holding
+    partnership only in part (:func:`member_months`), the cents and rows booked on days it was
+    none.
     """
     if not 1 <= to_month <= 12:
         raise ValueError(f"to_month must be 1..12, got {to_month}")
@@ -589,7 +642,9 @@ def reconcile(
     for t in totals:
         if t.year != year or t.month > to_month:
             continue
-        target = _classify(ctx, t, flagged, (outside_period or {}).get(t.id))
+        target = _classify(
+            ctx, t, flagged, (outside_period or {}).get(t.id), (not_member or {}).get(t.id)
+        )
         spent[(target, t.domain)] += t.amount_cents
         if target[0] == "contract":
             reference = ctx.holdings[target[1]].contract.reference
@@ -666,11 +721,50 @@ def reconcile(
     )
 
 
+def _contract_of(ctx: _Context, t: MonthTotal) -> tuple[ContractTerms | None, LotTerms | None]:
+    """The contract a total is booked on (its reference, or the lot's contract in force that
+    month: the earliest-starting) and its lot."""
+    contract = ctx.by_contract.get(t.reference)
+    lot = contract.lot if contract is not None else ctx.by_lot.get(t.reference)
+    if contract is None and lot is not None:
+        current = [
+            c
+            for c in ctx.contracts_of_lot.get(lot.reference, [])
+            if t.month in ctx.in_force.get(c.reference, [])
+        ]
+        contract = current[0] if current else None
+    return contract, lot
+
+
+def partial_memberships(
+    year: int,
+    totals: Sequence[MonthTotal],
+    contracts: Sequence[ContractTerms],
+    lots: Sequence[LotTerms],
+) -> dict[int, tuple[MemberPeriod, ...]]:
+    """The totals whose provider was a member of the partnership holding their contract on
+    only some days of the month, with that provider's memberships: the service sorts their
+    rows by booking date into ``not_member`` for :func:`reconcile`."""
+    ctx = _context(year, 12, contracts, lots, (), {}, ())
+    result: dict[int, tuple[MemberPeriod, ...]] = {}
+    for t in totals:
+        if t.year != year:
+            continue
+        contract, _ = _contract_of(ctx, t)
+        if contract is None:
+            continue
+        dated = ctx.holding(contract, t.month).memberships
+        if dated is not None and member_months(dated, t.provider, t.year, t.month) == "part":
+            result[t.id] = tuple(m for m in dated if m.provider == t.provider)
+    return result
+
+
 def _classify(
     ctx: _Context,
     t: MonthTotal,
     flagged: dict[tuple[str, str, str | None], _Acc],
     outside: tuple[int, int] | None,
+    not_member: tuple[int, int] | None = None,
 ) -> _Target:
     """Flag what is wrong with one monthly total and say where its money counts; a flag is
     kept per partnership whose rows these are, so each is shown its own."""
@@ -698,15 +792,7 @@ def _classify(
             f"district {t.district} ({t.municipality}) is in no area",
             {"district": t.district, "municipality": t.municipality, "areas": ()},
         )
-    contract = ctx.by_contract.get(t.reference)
-    lot = contract.lot if contract is not None else ctx.by_lot.get(t.reference)
-    if contract is None and lot is not None:
-        current = [
-            c
-            for c in ctx.contracts_of_lot.get(lot.reference, [])
-            if t.month in ctx.in_force.get(c.reference, [])
-        ]
-        contract = current[0] if current else None
+    contract, lot = _contract_of(ctx, t)
     if lot is not None:
         if (district_area is not None and district_area != lot.area) or (
             t.municipality != lot.municipality
@@ -755,18 +841,31 @@ def _classify(
         return ("area", area) if area is not None else ("municipality", t.municipality)
 
     holding = ctx.holding(contract, t.month)
-    if t.provider not in holding.members:
+    if holding.memberships is None:
+        membership = "all" if t.provider in holding.members else "none"
+        members = holding.members
+    else:
+        membership = member_months(holding.memberships, t.provider, t.year, t.month)
+        first = date(t.year, t.month, 1)
+        last = date(t.year, t.month, calendar.monthrange(t.year, t.month)[1])
+        members = frozenset(
+            m.provider
+            for m in holding.memberships
+            if m.valid_from <= last and (m.valid_to is None or m.valid_to >= first)
+        )
+    if membership == "none" or (membership == "part" and not_member and not_member[1]):
         flag(
             "provider-not-member",
             f"contract {contract.reference} · {t.provider}",
-            f"{t.provider} is no member of {holding.partnership} (members: "
-            f"{', '.join(sorted(holding.members))})",
+            f"{t.provider} is no member of {holding.partnership} on the booking date (members: "
+            f"{', '.join(sorted(members)) or 'none of record'})",
             {
                 "contract": contract.reference,
                 "provider": t.provider,
                 "partnership": holding.partnership,
-                "members": tuple(sorted(holding.members)),
+                "members": tuple(sorted(members)),
             },
+            *(not_member if membership == "part" and not_member else ()),
         )
     subject = f"contract {contract.reference}"
     period = f"contract period {contract.starts_on} to {contract.ends_on}"

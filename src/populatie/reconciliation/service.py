@@ -30,6 +30,7 @@ from populatie.core.reconciliation import (
     CoverageProblem,
     DuplicateInvoice,
     LotTerms,
+    MemberPeriod,
     MonthTotal,
     OwnerPeriod,
     Reconciliation,
@@ -39,11 +40,13 @@ from populatie.core.reconciliation import (
     ceiling_for_year,
     district_coverage,
     last_months,
+    partial_memberships,
     reconcile,
     reference_owners,
 )
 from populatie.districts.models import District
 from populatie.errors import DataError
+from populatie.providers.service import memberships_by_partnership
 from populatie.registry.models import Area, AreaDistrict, Lot, Partnership
 from populatie.spending.models import (
     Spending,
@@ -103,6 +106,7 @@ def reconcile_year(
         to_month = own.get(partnership or "", 12)
         totals = [t for t in totals if t.month <= to_month]
     outside, outside_evidence = _outside_period(session, year, contracts, lots, totals)
+    not_member, not_member_evidence = _not_member(session, year, contracts, lots, totals)
     result = reconcile(
         year,
         to_month,
@@ -117,8 +121,14 @@ def reconcile_year(
         duplicates=_duplicates(session, year, to_month),
         coverage=_coverage(session, config),
         outside_period=outside,
+        not_member=not_member,
     )
-    return _with_evidence(session, result, totals, outside_evidence)
+    return _with_evidence(
+        session,
+        result,
+        totals,
+        {"outside-contract-period": outside_evidence, "provider-not-member": not_member_evidence},
+    )
 
 
 def spending_owners(session: Session) -> dict[str, list[OwnerPeriod]]:
@@ -132,6 +142,12 @@ def _contract_terms(session: Session, year: int) -> tuple[list[LotTerms], list[C
     members = {
         p.name: frozenset({p.lead_member, *p.members, *p.subcontractors})
         for p in session.execute(select(Partnership)).scalars()
+    }
+    # The membership register, dated; a partnership with no membership of record keeps the
+    # undated members of its configuration.
+    dated = {
+        name: tuple(MemberPeriod(m.provider, m.valid_from, m.valid_to) for m in rows)
+        for name, rows in memberships_by_partnership(session).items()
     }
     lots = {}
     for lot in session.execute(select(Lot)).scalars():
@@ -163,11 +179,12 @@ def _contract_terms(session: Session, year: int) -> tuple[list[LotTerms], list[C
                 lot=lots[c.lot_id],
                 partnership=first,
                 members=members.get(first, frozenset()),
+                memberships=dated.get(first),
                 starts_on=c.starts_on,
                 ends_on=c.ends_on,
                 ceiling_cents=ceiling_for_year(ceilings[c.id], c.indexation_basis_points, year),
                 takeovers=tuple(
-                    Takeover(name, members.get(name, frozenset()), since)
+                    Takeover(name, members.get(name, frozenset()), since, dated.get(name))
                     for name, since in held[1:]
                     if since is not None
                 ),
@@ -309,6 +326,49 @@ def _outside_period(
     return amounts, evidence
 
 
+def _not_member(
+    session: Session,
+    year: int,
+    contracts: Sequence[ContractTerms],
+    lots: Sequence[LotTerms],
+    totals: Sequence[MonthTotal],
+) -> tuple[dict[int, tuple[int, int]], dict[int, list[dict[str, object]]]]:
+    """For totals in a month their provider was a member only in part: the cents and rows
+    booked on days it was no member, and a few of those rows as evidence."""
+    partial = partial_memberships(year, totals, contracts, lots)
+    wanted: dict[tuple[int, int], list[int]] = defaultdict(list)
+    by_id = {t.id: t for t in totals}
+    for month_id in partial:
+        wanted[(year, by_id[month_id].month)].append(month_id)
+    amounts: dict[int, tuple[int, int]] = {}
+    evidence: dict[int, list[dict[str, object]]] = defaultdict(list)
+    for _, condition in _rows_in_months(wanted):
+        rows = session.execute(
+            select(
+                col(Spending.month_id),
+                col(Spending.booked_on),
+                col(Spending.amount_cents),
+                col(Spending.line),
+                col(Spending.invoice_reference),
+                col(SpendingImport.file_name),
+            )
+            .select_from(SpendingImportMonth)
+            .join(Spending, _range_join())
+            .join(SpendingImport, col(SpendingImport.id) == col(Spending.import_id))
+            .where(condition)
+        )
+        for month_id, booked_on, amount, line, invoice, file_name in rows:
+            if any(m.holds_on(booked_on) for m in partial[int(month_id)]):
+                continue
+            cents, count = amounts.get(int(month_id), (0, 0))
+            amounts[int(month_id)] = (cents + int(amount), count + 1)
+            if len(evidence[int(month_id)]) < EVIDENCE_ROWS:
+                evidence[int(month_id)].append(
+                    _evidence_row(file_name, line, invoice, booked_on, amount)
+                )
+    return amounts, evidence
+
+
 def _evidence_row(
     file_name: str, line: int, invoice: str, booked_on: date, amount: int
 ) -> dict[str, object]:
@@ -431,11 +491,11 @@ def _with_evidence(
     session: Session,
     result: Reconciliation,
     totals: Sequence[MonthTotal],
-    outside_evidence: Mapping[int, list[dict[str, object]]],
+    day_evidence: Mapping[str, Mapping[int, list[dict[str, object]]]],
 ) -> Reconciliation:
     """Add example rows to every exception built from monthly totals: for each of its largest
     totals, the first row of that total (one primary-key lookup), or, for a total in a month
-    the contract covers in part, rows booked outside the period."""
+    the contract (or the provider's membership) covers in part, rows booked outside it."""
     by_id = {t.id: t for t in totals}
     chosen: dict[int, list[int]] = {}
     wanted: set[int] = set()
@@ -484,8 +544,8 @@ def _with_evidence(
                 "month_total_cents": t.amount_cents,
                 "month_rows": t.rows,
             }
-            if exc.kind == "outside-contract-period" and month_id in outside_evidence:
-                examples = outside_evidence[month_id]
+            if month_id in day_evidence.get(exc.kind, {}):
+                examples = list(day_evidence[exc.kind][month_id])
             else:
                 examples = [first_rows[month_id]] if month_id in first_rows else []
             evidence.extend({**total, **row} for row in examples[:EVIDENCE_ROWS])

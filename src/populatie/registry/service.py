@@ -1,4 +1,5 @@
-"""Keep the registry tables (municipalities, partnerships, areas, lots) equal to ``config/``.
+"""Keep the registry tables (municipalities, partnerships, areas, lots, segments) equal to
+``config/``, and seed the membership register with what the configuration names.
 
 The configuration is the source of truth for who holds which area; the tables exist so that
 queries (spending per area, a consortium's own areas) can join on them. Syncing is idempotent
@@ -13,7 +14,9 @@ from sqlmodel import Session
 from populatie.configuration import RegionConfig
 from populatie.districts.models import Municipality
 from populatie.districts.service import district_municipalities
+from populatie.providers.service import seed_memberships
 from populatie.registry.models import Area, AreaDistrict, Lot, Partnership
+from populatie.segments.service import sync_segments
 
 
 def sync_registry(session: Session, config: RegionConfig) -> dict[str, str]:
@@ -30,6 +33,8 @@ def sync_registry(session: Session, config: RegionConfig) -> dict[str, str]:
             )
         )
     session.flush()
+    seed_memberships(session, config.partnerships)
+    sync_segments(session, config.segments)
     area_of = config.district_areas(district_municipalities(session))
     for a in config.areas:
         session.merge(

@@ -93,8 +93,8 @@ def _no_contract(f: Facts) -> str:
 
 def _provider_not_member(f: Facts) -> str:
     return (
-        f"{f['provider']} is geen lid van {f['partnership']} (leden: {_listed(f['members'])})"
-        f"{_months(f)}"
+        f"{f['provider']} is op de boekingsdatum geen lid van {f['partnership']} "
+        f"(leden: {_listed(f['members'])}){_months(f)}"
     )
 
 
