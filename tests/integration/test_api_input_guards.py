@@ -69,7 +69,9 @@ def test_no_route_answers_a_nul_with_a_server_error(world: World) -> None:
             for name, (kind, _) in endpoint.params.items():
                 value = values.get(endpoint.path, {}).get(name) or values["*"].get(name)
                 value = value or ("0" if kind is int else "unknown")
-                spoiled = path.replace(quote(value, safe=""), quote(value, safe="") + "%00", 1)
+                # a path holds the value quoted, or as is where the route takes a path (GM0518/1)
+                written = quote(value, safe="") if quote(value, safe="") in path else value
+                spoiled = path.replace(written, written + "%00", 1)
                 assert spoiled != path
                 response = client.get(spoiled, headers=world.headers("finance"))
                 assert response.status_code in (400, 404), (spoiled, response.text)

@@ -24,6 +24,7 @@ from populatie.reconciliation.service import reconcile_year
 from populatie.web.service import consortium_page
 from tests.integration.api_support import KRACHT, RONDOMJOU, World, build_world
 from tests.integration.spending_support import add_contract, seed_registry
+from tests.integration.web_support import sign_in
 
 HEADER = (
     "booking_date,municipality,district,reference,domain,provider,amount,invoice_reference,"
@@ -215,12 +216,7 @@ def test_the_consortium_page_shows_its_own_rows_and_duplicates_only(
     for partnership in rows_of:
         other = RONDOMJOU if partnership == KRACHT else KRACHT
         with TestClient(app, base_url="http://populatie.test") as client:
-            signed = client.post(
-                "/sign-in",
-                data={"token": world.tokens[CALLER_OF[partnership]]},
-                follow_redirects=False,
-            )
-            assert signed.status_code == 303
+            sign_in(client, world.tokens[CALLER_OF[partnership]])
             html = client.get("/consortium", params={"year": 2025}).text
         own_duplicate = "KVJG-DUP" if partnership == KRACHT else "RDJ-DUP"
         assert own_duplicate in html

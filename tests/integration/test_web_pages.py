@@ -34,6 +34,7 @@ from tests.e2e.world import (
     foreign_markers,
 )
 from tests.integration.api_support import World
+from tests.integration.web_support import form_token, sign_in
 
 PAGES = ("/consortium", "/planner", "/finance", "/finance/reconciliation.xlsx")
 # caller → the status of each page in PAGES
@@ -65,19 +66,6 @@ def _client(app: Litestar) -> TestClient[Litestar]:
     return TestClient(app, base_url="http://populatie.test")
 
 
-def _csrf(client: TestClient[Litestar], path: str = "/sign-in") -> str:
-    """The CSRF token of the page's forms, as a browser would post it."""
-    found = re.search(r'name="_csrf_token" value="([^"]+)"', client.get(path).text)
-    assert found is not None
-    return found[1]
-
-
-def _sign_in(client: TestClient[Litestar], token: str) -> None:
-    form = {"token": token, "_csrf_token": _csrf(client)}
-    response = client.post("/sign-in", data=form, follow_redirects=False)
-    assert response.status_code == 303, response.text
-
-
 def _token_id(engine: Engine, token: str) -> int | None:
     with Session(engine) as session:
         return session.execute(
@@ -85,7 +73,7 @@ def _token_id(engine: Engine, token: str) -> int | None:
         ).scalar_one()
 
 
-def test_a_page_sends_a_visitor_without_a_session_to_sign_in(app: Litestar) -> None:
+def test_a_page_sends_a_visitor_without_a_session_tosign_in(app: Litestar) -> None:
     with _client(app) as client:
         for path in PAGES:
             response = client.get(path + "?year=2025", follow_redirects=False)
@@ -106,7 +94,11 @@ def test_signing_in_keeps_only_a_random_session_id_in_a_strict_httponly_cookie(
     with _client(app) as client:
         response = client.post(
             "/sign-in",
-            data={"token": token, "next": "/consortium?year=2025", "_csrf_token": _csrf(client)},
+            data={
+                "token": token,
+                "next": "/consortium?year=2025",
+                "_csrf_token": form_token(client),
+            },
             follow_redirects=False,
         )
         assert response.status_code == 303
@@ -132,7 +124,7 @@ def test_signing_in_keeps_only_a_random_session_id_in_a_strict_httponly_cookie(
         assert token not in page.text
 
         # A second sign-in starts a new session; the old id is dropped.
-        _sign_in(client, token)
+        sign_in(client, token)
         assert client.cookies[COOKIE] != session_id
         with Session(world.engine) as session:
             assert session.get(WebSession, hash_session_id(session_id)) is None
@@ -141,7 +133,7 @@ def test_signing_in_keeps_only_a_random_session_id_in_a_strict_httponly_cookie(
 def test_a_wrong_token_is_refused_without_echoing_it(app: Litestar) -> None:
     with _client(app) as client:
         response = client.post(
-            "/sign-in", data={"token": "pop_not-a-token", "_csrf_token": _csrf(client)}
+            "/sign-in", data={"token": "pop_not-a-token", "_csrf_token": form_token(client)}
         )
         assert response.status_code == 400
         assert "onbekend of ingetrokken" in response.text
@@ -154,7 +146,7 @@ def test_a_sign_in_posted_from_another_site_is_refused(app: Litestar, world: Wor
     with _client(app) as client:
         response = client.post(
             "/sign-in",
-            data={"token": world.tokens["finance"], "_csrf_token": _csrf(client)},
+            data={"token": world.tokens["finance"], "_csrf_token": form_token(client)},
             headers={"Origin": "https://elsewhere.example"},
             follow_redirects=False,
         )
@@ -167,7 +159,7 @@ def test_each_role_sees_its_pages_and_is_refused_the_others(
     app: Litestar, world: World, caller: str
 ) -> None:
     with _client(app) as client:
-        _sign_in(client, world.tokens[caller])
+        sign_in(client, world.tokens[caller])
         home = client.get("/", follow_redirects=False).headers["location"]
         assert home == {
             "kracht": "/consortium",
@@ -186,7 +178,7 @@ def test_each_role_sees_its_pages_and_is_refused_the_others(
 
 def test_pages_load_nothing_from_elsewhere_and_say_so(app: Litestar, world: World) -> None:
     with _client(app) as client:
-        _sign_in(client, world.tokens["finance"])
+        sign_in(client, world.tokens["finance"])
         for path in ("/finance", "/planner", "/sign-in"):
             response = client.get(path)
             csp = response.headers["content-security-policy"]
@@ -209,7 +201,7 @@ def test_a_consortium_page_shows_its_own_areas_and_nothing_of_the_other(
 ) -> None:
     partnership = KRACHT if caller == "kracht" else RONDOMJOU
     with _client(app) as client:
-        _sign_in(client, world.tokens[caller])
+        sign_in(client, world.tokens[caller])
         html = client.get("/consortium").text
     _check_consortium_page(html, partnership, world.engine)
 
@@ -266,7 +258,7 @@ def _planner_page(client: TestClient[Litestar], world: World) -> str:
 
 def test_the_planner_page_explains_each_areas_change(app: Litestar, world: World) -> None:
     with _client(app) as client:
-        _sign_in(client, world.tokens["planner"])
+        sign_in(client, world.tokens["planner"])
         html = _planner_page(client, world)
         assert client.get("/planner?base=no-such-run").status_code == 404
         assert client.get("/planner?domain=nonsense").status_code == 404
@@ -290,10 +282,10 @@ def _check_planner_page(html: str, world: World) -> None:
 
 def _finance_pages(client: TestClient[Litestar], world: World) -> tuple[str, str]:
     """The finance page as finance (to September) and as the auditor."""
-    _sign_in(client, world.tokens["finance"])
+    sign_in(client, world.tokens["finance"])
     html = client.get("/finance?year=2025&to=9").text
     client.cookies.clear()
-    _sign_in(client, world.tokens["auditor"])
+    sign_in(client, world.tokens["auditor"])
     return html, client.get("/finance").text
 
 
@@ -321,7 +313,7 @@ def _check_finance_page(html: str, auditor_html: str) -> None:
 
 def test_the_downloads_are_the_reconciliation_exports(app: Litestar, world: World) -> None:
     with _client(app) as client:
-        _sign_in(client, world.tokens["auditor"])
+        sign_in(client, world.tokens["auditor"])
         xlsx = client.get("/finance/reconciliation.xlsx?year=2025&to=6")
         csv_ = client.get("/finance/reconciliation.csv?year=2025")
     assert xlsx.status_code == 200
@@ -337,8 +329,10 @@ def test_a_revoked_token_ends_its_sessions_and_sign_out_ends_one(
     app: Litestar, world: World
 ) -> None:
     with _client(app) as client:
-        _sign_in(client, world.tokens["kracht"])
-        out = client.post("/sign-out", data={"_csrf_token": _csrf(client)}, follow_redirects=False)
+        sign_in(client, world.tokens["kracht"])
+        out = client.post(
+            "/sign-out", data={"_csrf_token": form_token(client)}, follow_redirects=False
+        )
         assert out.status_code == 303
         assert out.headers["location"] == "/sign-in?signed_out=true"
         assert "Max-Age=0" in out.headers["set-cookie"]
@@ -349,7 +343,7 @@ def test_a_revoked_token_ends_its_sessions_and_sign_out_ends_one(
         issued = issue_token(session, "consortium", RONDOMJOU, "short-lived", "test")
         token, token_id = issued.token, int(issued.record.id or 0)
     with _client(app) as client:
-        _sign_in(client, token)
+        sign_in(client, token)
         assert client.get("/consortium").status_code == 200
         with session_scope(world.engine) as session:
             revoke_token(session, token_id, "test")
@@ -370,10 +364,10 @@ def test_the_pages_work_on_each_database(engine: Engine, tmp_path: Path) -> None
     """What each page shows, checked as on the module's SQLite world above."""
     world = build_web_world(engine, tmp_path)
     with TestClient(create_app(engine), base_url="http://populatie.test") as client:
-        _sign_in(client, world.tokens["rondomjou"])
+        sign_in(client, world.tokens["rondomjou"])
         consortium = client.get("/consortium").text
         client.cookies.clear()
-        _sign_in(client, world.tokens["planner"])
+        sign_in(client, world.tokens["planner"])
         planner = _planner_page(client, world)
         client.cookies.clear()
         finance, auditor = _finance_pages(client, world)

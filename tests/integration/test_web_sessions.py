@@ -4,7 +4,6 @@ sessions and form tokens, and a session still ends on expiry, sign-out and token
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -26,8 +25,8 @@ from populatie.settings import Settings
 from populatie.web import sessions
 from populatie.web.server_secrets import server_secret
 from populatie.web.session_stores import DatabaseSessionStore, open_session_store
+from tests.integration.web_support import form_token, sign_in
 
-FORM_TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -80,18 +79,6 @@ def _client(app: Litestar) -> TestClient[Litestar]:
     return TestClient(app, base_url="http://populatie.test")
 
 
-def _form_token(client: TestClient[Litestar]) -> str:
-    found = FORM_TOKEN.search(client.get("/sign-in").text)
-    assert found is not None
-    return found[1]
-
-
-def _sign_in(client: TestClient[Litestar], token: str) -> None:
-    form = {"token": token, "_csrf_token": _form_token(client)}
-    response = client.post("/sign-in", data=form, follow_redirects=False)
-    assert response.status_code == 303, response.text
-
-
 def _signed_in(client: TestClient[Litestar]) -> bool:
     """Whether ``/`` sends the client to its role's page (signed in) or to sign in."""
     location = client.get("/", follow_redirects=False).headers["location"]
@@ -106,13 +93,13 @@ def _session_rows(engine: Engine) -> int:
 
 def test_a_restart_signs_nobody_out(make_app: AppFactory, token: tuple[str, int]) -> None:
     with _client(make_app()) as before:
-        _sign_in(before, token[0])
+        sign_in(before, token[0])
         assert _signed_in(before)
         cookies = dict(before.cookies)
     with _client(make_app()) as after:  # the same browser, a new process
         after.cookies.update(cookies)
         assert _signed_in(after)
-        signed_in_page = _form_token(after)  # the CSRF cookie of before still signs forms
+        signed_in_page = form_token(after)  # the CSRF cookie of before still signs forms
         out = after.post("/sign-out", data={"_csrf_token": signed_in_page}, follow_redirects=False)
         assert out.status_code == 303
         assert not _signed_in(after)
@@ -123,7 +110,7 @@ def test_two_workers_share_sessions_and_form_tokens(
 ) -> None:
     first, second = make_app(), make_app()
     with _client(first) as one, _client(second) as other:
-        csrf = _form_token(one)  # the sign-in form from one worker …
+        csrf = form_token(one)  # the sign-in form from one worker …
         other.cookies.update(dict(one.cookies))
         signed = other.post(  # … posted to the other
             "/sign-in", data={"token": token[0], "_csrf_token": csrf}, follow_redirects=False
@@ -142,7 +129,7 @@ def test_a_session_expires(
 ) -> None:
     monkeypatch.setattr(sessions, "SESSION_SECONDS", 1)
     with _client(make_app()) as client:
-        _sign_in(client, token[0])
+        sign_in(client, token[0])
         assert _signed_in(client)
         time.sleep(1.2)
         assert not _signed_in(client)
@@ -153,16 +140,14 @@ def test_a_revoked_token_ends_its_sessions_at_once(
 ) -> None:
     app = make_app()
     with _client(app) as one, _client(make_app()) as other:
-        _sign_in(one, token[0])
-        _sign_in(other, token[0])
+        sign_in(one, token[0])
+        sign_in(other, token[0])
         assert _signed_in(one)
         with session_scope(engine) as session:
             revoke_token(session, token[1], "test")
         assert not _signed_in(one)
         assert not _signed_in(other)
-        refused = other.post(
-            "/sign-in", data={"token": token[0], "_csrf_token": _form_token(other)}
-        )
+        refused = other.post("/sign-in", data={"token": token[0], "_csrf_token": form_token(other)})
         assert refused.status_code == 400
     if isinstance(sessions.session_store(app), DatabaseSessionStore):
         assert _session_rows(engine) == 0, "the revoked token's sessions are deleted"
@@ -176,8 +161,8 @@ def test_the_database_keeps_only_hashes_and_clears_what_ended(
         _client(create_app(engine, settings)) as first,
         _client(create_app(engine, settings)) as second,
     ):
-        _sign_in(first, token[0])
-        _sign_in(second, token[0])
+        sign_in(first, token[0])
+        sign_in(second, token[0])
         ids = [first.cookies[sessions.COOKIE], second.cookies[sessions.COOKIE]]
         with Session(engine) as session:
             rows = session.execute(select(WebSession)).scalars().all()
@@ -197,13 +182,13 @@ def test_the_database_keeps_only_hashes_and_clears_what_ended(
             assert seen.last_seen_at > long_ago + timedelta(minutes=4)
 
         # signing out deletes the row; the second session expires and the next sign-in clears it
-        first.post("/sign-out", data={"_csrf_token": _form_token(first)})
+        first.post("/sign-out", data={"_csrf_token": form_token(first)})
         assert _session_rows(engine) == 1
         with session_scope(engine) as session:
             session.execute(
                 update(WebSession).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
             )
-        _sign_in(first, token[0])
+        sign_in(first, token[0])
         assert _session_rows(engine) == 1
         assert not _signed_in(second)
 
@@ -215,7 +200,7 @@ def test_the_csrf_secret_is_kept_once_or_taken_from_the_setting(
     cookie_names = set()
     for _ in range(2):
         with _client(create_app(engine, unset)) as client:
-            _form_token(client)
+            form_token(client)
             cookie_names |= {n for n in client.cookies if n.startswith("populatie_csrf")}
     assert len(cookie_names) == 1, "one cookie name over restarts"
     with Session(engine) as session:
@@ -225,7 +210,7 @@ def test_the_csrf_secret_is_kept_once_or_taken_from_the_setting(
 
     configured = Settings(secret_key="a key set by the operator", session_url="")
     with _client(create_app(engine, configured)) as one:
-        csrf = _form_token(one)
+        csrf = form_token(one)
         configured_names = {n for n in one.cookies if n.startswith("populatie_csrf")}
         cookies = dict(one.cookies)
     assert configured_names.isdisjoint(cookie_names), "another secret, another cookie"
