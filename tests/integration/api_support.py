@@ -141,6 +141,8 @@ def examples(world: World, caller: str | None) -> dict[str, dict[str, str]]:
         "lot": _own_lot(world.engine, partnership),
         "name": partnership or KRACHT,
         "reference": CONTRACT_OF.get(partnership or KRACHT, "DEMO-H10-GM0518-P1"),
+        "year": "2025",
+        "municipality": "GM0518",
     }
     return {
         "/api/municipalities/{code:str}": {"code": "GM0518"},

@@ -57,6 +57,7 @@ WRITE_POLICIES = {
     "UploadSpending": {Role.FINANCE},
     "CreateContract": {Role.FINANCE},
     "ChangeContract": {Role.FINANCE},
+    "SetBudgetTotals": {Role.FINANCE},
 }
 BODIES: dict[str, Any] = {
     "CreateRun": {"year": 2026, "municipalities": ["GM0629"]},
@@ -68,6 +69,12 @@ BODIES: dict[str, Any] = {
         "funding_form": "population-based",
     },
     "ChangeContract": {"reason": "probe", "indexation_basis_points": 77},
+    "SetBudgetTotals": {
+        "prevention_cents": 1,
+        "access_cents": 2,
+        "specialist_cents": 3,
+        "reason": "probe",
+    },
 }
 
 
