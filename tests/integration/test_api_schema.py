@@ -54,6 +54,12 @@ BODIES: dict[str, Any] = {
         "ceilings_cents": {"2098": 100_000},
     },
     "ChangeContract": {"reason": "schema check", "indexation_basis_points": 99},
+    "SetBudgetTotals": {
+        "prevention_cents": 100,
+        "access_cents": 200,
+        "specialist_cents": 300,
+        "reason": "schema check",
+    },
 }
 CHECKS = [
     not_a_server_error,
