@@ -182,3 +182,16 @@ def test_a_scenario_budgets_section_replaces_the_totals_for_its_run_only(
     wrong.write_text('[budgets.2027.GM0503]\nyouth = "1.00"\n', encoding="utf-8")
     with pytest.raises(ConfigurationError, match=r"wrong\.toml"):
         load_config(CONFIG, wrong)
+
+
+def test_a_seed_for_a_municipality_outside_the_region_is_refused_whole(
+    loaded: Engine, config: RegionConfig
+) -> None:
+    amounts = {d: Decimal("1.00") for d in DOMAINS}
+    stray = config.model_copy(
+        update={"budgets_euro": {2030: {"GM0503": amounts, "GM9999": amounts}}}
+    )
+    before = _counts(loaded)
+    with pytest.raises(ConfigurationError, match="GM9999"), session_scope(loaded) as session:
+        seed_totals(session, stray, "test")
+    assert _counts(loaded) == before

@@ -360,11 +360,16 @@ def seed_totals(session: Session, config: RegionConfig, actor: str) -> list[tupl
     """Write the totals of ``config/budgets.toml`` for every municipality-year that has none
     yet (never overwriting one finance set); returns what it wrote, for the caller's audit."""
     seeded: list[tuple[int, str]] = []
+    region = set(config.municipality_codes())
     for year in sorted(config.budgets_euro):
         for municipality in sorted(config.budgets_euro[year]):
+            if municipality not in region:
+                raise ConfigurationError(
+                    f"budgets.toml [{year}.{municipality}]: {municipality} is not a municipality "
+                    "of config/region.toml"
+                )
             if _current(session, year, municipality) is not None:
                 continue
-            _municipality(session, municipality)
             cents = config.budget_cents(year, municipality)
             _write(
                 session, year, municipality, cents, actor=actor, source="seed", reason=SEED_REASON
