@@ -61,6 +61,7 @@ def prepare(folder: Path) -> tuple[str, str]:
     """A database with the shipped data, an adopted run and a consortium token."""
     from populatie.allocations import service
     from populatie.auth.tokens import issue_token
+    from populatie.budget_totals.service import seed_totals
     from populatie.configuration import load_config
     from populatie.db import make_engine, migrate, session_scope
     from populatie.districts.service import load_districts
@@ -73,6 +74,7 @@ def prepare(folder: Path) -> tuple[str, str]:
     with session_scope(engine) as session:
         load_districts(session, ROOT / "geodata", "bench")
         sync_registry(session, config)
+        seed_totals(session, config, "bench")
     with session_scope(engine) as session:
         run = service.create_run(session, config, 2025, None, "bench")
         service.adopt(session, run.id, "bench")

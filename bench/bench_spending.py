@@ -48,6 +48,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from populatie.allocations.service import adopt, create_run
+from populatie.budget_totals.service import seed_totals
 from populatie.configuration import load_config
 from populatie.db import make_engine, migrate, session_scope
 from populatie.districts.service import load_districts
@@ -76,6 +77,7 @@ def _prepare(engine: Engine) -> None:
     with session_scope(engine) as s:
         load_districts(s, PROJECT_ROOT / "geodata", "bench")
         sync_registry(s, config)
+        seed_totals(s, config, "bench")
         run = create_run(s, config, YEAR, None, "bench")
         adopt(s, run.id, "bench")
         register_demo_contracts(s, YEAR, "bench")

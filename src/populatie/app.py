@@ -42,6 +42,7 @@ from populatie.auth.access import (
     provide_principal,
 )
 from populatie.auth.controllers import AuditController
+from populatie.budget_totals.controllers import BudgetTotalsController
 from populatie.contracts.controllers import ContractController, ContractHistoryController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
@@ -61,6 +62,7 @@ CONTROLLERS: list[Any] = [
     PartnershipController,
     LotController,
     BudgetController,
+    BudgetTotalsController,
     RunController,
     ContractController,
     ContractHistoryController,

@@ -25,6 +25,8 @@ from populatie.allocations import render, service
 from populatie.allocations.models import AllocationRun
 from populatie.auth import cli as auth_cli
 from populatie.auth.audit import record_cli_event
+from populatie.budget_totals import cli as budget_totals_cli
+from populatie.budget_totals.service import seed_totals
 from populatie.cli_help import Parser
 from populatie.configuration import load_config
 from populatie.contracts import cli as contracts_cli
@@ -47,6 +49,7 @@ FEATURE_COMMANDS: list[ModuleType] = [auth_cli, districts_cli]
 FEATURE_COMMANDS += [contracts_cli, spending_cli, reconciliation_cli]
 FEATURE_COMMANDS.append(planning_cli)
 FEATURE_COMMANDS += [providers_cli, segments_cli]
+FEATURE_COMMANDS.append(budget_totals_cli)
 
 WORKER_START_SECONDS = 120
 console = Console(width=max(Console().width, 170))
@@ -161,6 +164,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         with session_scope(engine) as session:
             outcome = load_districts(session, args.data or settings.data_dir, settings.user)
             sync_registry(session, config)
+            seeded = seed_totals(session, config, settings.user)
             record_cli_event(
                 session,
                 settings.user,
@@ -172,11 +176,14 @@ def run(argv: Sequence[str] | None = None) -> int:
                     "districts": outcome.districts,
                     "figures": outcome.figures,
                     "registry": "synchronised with config",
+                    "budget_totals_seeded": [f"{y}/{m}" for y, m in seeded],
                 },
             )
         console.print(outcome.summary())
         for line in outcome.report:
             console.print(f"  - {line}")
+        if seeded:
+            console.print(f"  - budget totals seeded from config/budgets.toml: {len(seeded)}")
         return 0
     if args.command == "allocate":
         config = load_config(settings.config_dir, args.scenario)

@@ -216,6 +216,8 @@ class RegionConfig(_Strict):
     young_population_indicator: str = "young_population"
     budgets_euro: dict[int, dict[str, dict[str, Decimal]]]
     budgets_illustrative: bool = True
+    # A scenario's ``[budgets]``: totals that replace the stored ones for its runs only.
+    scenario_budgets_euro: dict[int, dict[str, dict[str, Decimal]]] = {}
     scenario: str = "config"
 
     @model_validator(mode="after")
@@ -283,6 +285,21 @@ class RegionConfig(_Strict):
         if missing:
             raise ConfigurationError(
                 f"budget {year}.{municipality} lacks domain(s) {', '.join(missing)}"
+            )
+        return {d: to_cents(per_domain[d]) for d in DOMAINS}
+
+    def scenario_budget_cents(self, year: int, municipality: str) -> dict[str, int] | None:
+        """The scenario's totals for this municipality-year, or None where it sets none."""
+        from populatie.core.money import to_cents
+
+        per_domain = self.scenario_budgets_euro.get(year, {}).get(municipality)
+        if per_domain is None:
+            return None
+        missing = [d for d in DOMAINS if d not in per_domain]
+        if missing:
+            raise ConfigurationError(
+                f"scenario {self.scenario}: [budgets.{year}.{municipality}] lacks domain(s) "
+                f"{', '.join(missing)}; a scenario's totals name all three"
             )
         return {d: to_cents(per_domain[d]) for d in DOMAINS}
 
@@ -364,15 +381,24 @@ def _decimal(value: object, where: str) -> Decimal:
         raise ConfigurationError(f"{where}: {value!r} is not an amount in euro") from None
 
 
-def _budgets(raw: dict[str, Any]) -> tuple[dict[int, dict[str, dict[str, Decimal]]], bool]:
+def _budgets(
+    raw: dict[str, Any], source: str = "budgets.toml"
+) -> tuple[dict[int, dict[str, dict[str, Decimal]]], bool]:
     illustrative = bool(raw.pop("illustrative", False))
     budgets: dict[int, dict[str, dict[str, Decimal]]] = {}
     for year, per_municipality in raw.items():
-        if not year.isdigit():
-            raise ConfigurationError(f"budgets.toml: section {year!r} is not a year")
+        if not year.isdigit() or not isinstance(per_municipality, dict):
+            raise ConfigurationError(f"{source}: section {year!r} is not a year")
+        for municipality, per_domain in per_municipality.items():
+            unknown = set(per_domain) - set(DOMAINS) if isinstance(per_domain, dict) else {"?"}
+            if not re.match(MUNICIPALITY_PATTERN, municipality) or unknown:
+                raise ConfigurationError(
+                    f"{source}: [{year}.{municipality}] must be a CBS municipality code with "
+                    f"the domains {', '.join(DOMAINS)}"
+                )
         budgets[int(year)] = {
             municipality: {
-                domain: _decimal(amount, f"budgets.toml [{year}.{municipality}] {domain}")
+                domain: _decimal(amount, f"{source} [{year}.{municipality}] {domain}")
                 for domain, amount in per_domain.items()
             }
             for municipality, per_domain in per_municipality.items()
@@ -381,20 +407,24 @@ def _budgets(raw: dict[str, Any]) -> tuple[dict[int, dict[str, dict[str, Decimal
 
 
 def load_config(folder: Path, scenario: Path | None = None) -> RegionConfig:
-    """Read and validate ``config/``; with ``scenario``, its sections replace the model's."""
+    """Read and validate ``config/``; with ``scenario``, its sections replace the model's (and
+    its ``[budgets]`` replace the stored totals for its runs)."""
     region = _read(folder / "region.toml")
     areas = _read(folder / "areas.toml")
     model = _read(folder / "model.toml")
     budgets, illustrative = _budgets(_read(folder / "budgets.toml"))
     scenario_name = "config"
+    scenario_budgets: dict[int, dict[str, dict[str, Decimal]]] = {}
     if scenario is not None:
         override = _read(scenario)
-        unknown = set(override) - {"models", "base", "damping", "name", "description"}
+        unknown = set(override) - {"models", "base", "damping", "budgets", "name", "description"}
         if unknown:
             raise ConfigurationError(
                 f"scenario {scenario.name}: unknown section(s) {sorted(unknown)}; a scenario "
-                "may set models, base and damping"
+                "may set models, base, damping and budgets"
             )
+        if "budgets" in override:
+            scenario_budgets, _ = _budgets(dict(override["budgets"]), f"{scenario.name} [budgets]")
         scenario_name = str(override.get("name", scenario.stem))
         for key in ("models", "base", "damping"):
             if key in override:
@@ -417,6 +447,7 @@ def load_config(folder: Path, scenario: Path | None = None) -> RegionConfig:
             young_population_indicator=model.get("young_population_indicator", "young_population"),
             budgets_euro=budgets,
             budgets_illustrative=illustrative,
+            scenario_budgets_euro=scenario_budgets,
             scenario=scenario_name,
         )
     except KeyError as exc:

@@ -21,6 +21,7 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from populatie.allocations import models as _allocation_models
 from populatie.auth import models as _auth_models
+from populatie.budget_totals import models as _budget_total_models
 from populatie.contracts import models as _contract_models
 from populatie.districts import models as _district_models
 from populatie.providers import models as _provider_models
@@ -34,6 +35,7 @@ metadata = SQLModel.metadata
 _MODELS = (
     _allocation_models,
     _auth_models,
+    _budget_total_models,
     _contract_models,
     _district_models,
     _provider_models,

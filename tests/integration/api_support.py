@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from populatie.allocations import service
 from populatie.auth.tokens import issue_token
+from populatie.budget_totals.service import seed_totals
 from populatie.configuration import load_config
 from populatie.db import session_scope
 from populatie.districts.service import load_districts
@@ -73,6 +74,7 @@ def build_world(engine: Engine, *, spending: bool = False) -> World:
     with session_scope(engine) as session:
         load_districts(session, GEODATA, "test")
         sync_registry(session, config)
+        seed_totals(session, config, "test")
     with session_scope(engine) as session:
         adopted = service.create_run(session, config, 2025, None, "test")
         service.adopt(session, adopted.id, "test")
@@ -139,6 +141,8 @@ def examples(world: World, caller: str | None) -> dict[str, dict[str, str]]:
         "lot": _own_lot(world.engine, partnership),
         "name": partnership or KRACHT,
         "reference": CONTRACT_OF.get(partnership or KRACHT, "DEMO-H10-GM0518-P1"),
+        "year": "2025",
+        "municipality": "GM0518",
     }
     return {
         "/api/municipalities/{code:str}": {"code": "GM0518"},

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from populatie.budget_totals.service import seed_totals
 from populatie.configuration import RegionConfig, load_config
 from populatie.db import session_scope
 from populatie.districts.service import load_districts
@@ -33,6 +34,7 @@ def loaded(engine: Engine, config: RegionConfig) -> Engine:
     with session_scope(engine) as session:
         load_districts(session, GEODATA, "test")
         sync_registry(session, config)
+        seed_totals(session, config, "test")
     return engine
 
 

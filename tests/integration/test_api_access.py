@@ -61,6 +61,7 @@ WRITE_POLICIES = {
     "CreateProvider": {Role.FINANCE},
     "AddPartnershipMember": {Role.FINANCE},
     "EndPartnershipMember": {Role.FINANCE},
+    "SetBudgetTotals": {Role.FINANCE},
 }
 BODIES: dict[str, Any] = {
     "CreateRun": {"year": 2026, "municipalities": ["GM0629"]},
@@ -81,6 +82,12 @@ BODIES: dict[str, Any] = {
         "valid_to": "2090-12-31",
     },
     "EndPartnershipMember": {"provider": "Yoep onderwijs en zorg B.V.", "ends_on": "2091-12-31"},
+    "SetBudgetTotals": {
+        "prevention_cents": 1,
+        "access_cents": 2,
+        "specialist_cents": 3,
+        "reason": "probe",
+    },
 }
 
 

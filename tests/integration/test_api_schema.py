@@ -62,6 +62,12 @@ BODIES: dict[str, Any] = {
         "valid_to": "2098-12-31",
     },
     "EndPartnershipMember": {"provider": "Yoep onderwijs en zorg B.V.", "ends_on": "2099-06-30"},
+    "SetBudgetTotals": {
+        "prevention_cents": 100,
+        "access_cents": 200,
+        "specialist_cents": 300,
+        "reason": "schema check",
+    },
 }
 CHECKS = [
     not_a_server_error,

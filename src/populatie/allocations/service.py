@@ -33,6 +33,7 @@ from populatie.allocations.models import (
     RunDistrictCount,
     RunDistrictNeed,
 )
+from populatie.budget_totals.service import totals_for_run
 from populatie.configuration import DOMAINS, RegionConfig
 from populatie.core import (
     allocate_domain,
@@ -229,7 +230,8 @@ def create_run(
     bounds = config.damping.rules()
     bounds_without_young = config.damping.rules(young_population=False)
     run_id = str(uuid.uuid4())
-    budgets = {code: config.budget_cents(year, code) for code in codes}
+    budgets, _ = totals_for_run(session, config, year, codes)
+    snapshot = config.snapshot()
     run = AllocationRun(
         id=run_id,
         year=year,
@@ -240,9 +242,10 @@ def create_run(
         data_vintage=int(vintage),
         data_hash=load.content_hash,
         content_hash=_hash(
-            {"config": config.snapshot(), "data": load.content_hash, "year": year, "m": codes}
+            {"config": snapshot, "budgets": budgets, "data": load.content_hash}
+            | {"year": year, "m": codes}
         ),
-        config_snapshot=config.snapshot(),
+        config_snapshot=snapshot,
         budget_cents=budgets,
         notes=[],
     )

@@ -1,7 +1,7 @@
 """segments, providers and memberships
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 06:50:00.000000
 
 Segments as configured; providers and their memberships of partnerships as a register with
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
