@@ -121,6 +121,16 @@ def outside() -> str:
     return "outside"
 
 
+@get("/outside/finance", **access(FINANCE), sync_to_thread=False)
+def outside_finance_route() -> str:
+    return "a policy, but no user: the middleware skips this path"
+
+
+@get("/api/whoami", **access(PUBLIC), sync_to_thread=False)
+def whoami_route(principal: Caller) -> str:
+    return principal.role.value
+
+
 outside_route = get("/outside", sync_to_thread=False)(outside)
 
 
@@ -153,7 +163,15 @@ def small_app(engine: Engine) -> Litestar:
     from litestar.di import Provide
 
     app = Litestar(
-        route_handlers=[public_route, finance_route, scoped_route, unguarded_route, outside_route],
+        route_handlers=[
+            public_route,
+            finance_route,
+            scoped_route,
+            unguarded_route,
+            outside_route,
+            outside_finance_route,
+            whoami_route,
+        ],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/outside"])],
         guards=[authorize],
@@ -241,6 +259,40 @@ def test_the_public_route_needs_no_token(client: TestClient[Litestar]) -> None:
 
 def test_a_path_the_middleware_skips_has_no_user_and_passes(client: TestClient[Litestar]) -> None:
     assert client.get("/outside").text == "outside"
+
+
+BEARER_REQUIRED = "a bearer token is required (Authorization: Bearer …)"
+
+
+def test_a_guarded_route_the_middleware_skips_still_needs_a_caller(
+    client: TestClient[Litestar],
+) -> None:
+    response = client.get("/outside/finance")
+    assert response.status_code == 401
+    assert response.json()["detail"] == BEARER_REQUIRED
+
+
+def test_a_handler_that_needs_the_caller_refuses_an_anonymous_one(
+    client: TestClient[Litestar],
+) -> None:
+    response = client.get("/api/whoami")
+    assert response.status_code == 401
+    assert response.json()["detail"] == BEARER_REQUIRED
+
+
+def test_every_missing_policy_is_listed() -> None:
+    @get("/api/a", sync_to_thread=False)
+    def route_a() -> str:
+        return "a"
+
+    @get("/api/b", sync_to_thread=False)
+    def route_b() -> str:
+        return "b"
+
+    app = Litestar(route_handlers=[route_a, route_b])
+    with pytest.raises(ImproperlyConfiguredException) as raised:
+        check_policies(app.routes)
+    assert raised.value.detail == "routes without an access policy: GET /api/a, GET /api/b"
 
 
 def test_every_api_route_must_declare_a_policy(engine: Engine) -> None:
