@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from populatie.core.money import (
     MAX_CENTS,
     InvalidAmountError,
+    _ranked,
+    exact_sum,
     format_euro,
     parse_cents,
     parse_euro,
@@ -194,3 +196,17 @@ def test_small_negative_amounts_keep_their_sign() -> None:
     assert format_euro(-100) == "€ -1,00"
     assert to_cents(Decimal("-5E+1")) == -5000
     assert to_cents(Decimal("0E-7")) == 0
+
+
+def test_exact_sum_goes_past_int64() -> None:
+    big = np.array([2**62, 2**62, -(2**60)], dtype=np.int64)
+    assert exact_sum(big) == 2**63 - 2**60
+    assert exact_sum(np.array([2**61, 2**61], dtype=np.int64)) == 2**62
+    assert exact_sum(np.array([], dtype=np.int64)) == 0
+    assert isinstance(exact_sum(np.array([1, 2], dtype=np.int64)), int)
+
+
+def test_ranking_no_parts_chooses_none() -> None:
+    chosen = _ranked(np.array([0.5, 0.25]), 0, None, None, largest=True)
+    assert chosen.tolist() == []
+    assert chosen.dtype == np.intp
