@@ -210,3 +210,17 @@ def test_ranking_no_parts_chooses_none() -> None:
     chosen = _ranked(np.array([0.5, 0.25]), 0, None, None, largest=True)
     assert chosen.tolist() == []
     assert chosen.dtype == np.intp
+
+
+def test_ties_among_the_parts_with_room_use_their_own_keys() -> None:
+    # a is full at 3; b and c tie for the last cent, and b's key is the smaller
+    cents = split_cents(10, [1, 1, 1], ["a", "c", "b"], upper_cents=[3, 5, 5])
+    assert cents.tolist() == [3, 3, 4]
+
+
+def test_cents_past_a_full_part_spread_over_the_others_in_rounds() -> None:
+    assert split_cents(10, [1, 0, 0], upper_cents=[2, 5, 5]).tolist() == [2, 4, 4]
+    # the second part fills up at 3; the last cent goes to the only part with room
+    assert split_cents(10, [1, 0, 0], upper_cents=[2, 3, 6]).tolist() == [2, 3, 5]
+    cents = split_cents(11, [1, 0, 0, 0], ["d", "c", "b", "a"], upper_cents=[2, 5, 6, 9])
+    assert cents.tolist() == [2, 3, 3, 3]
