@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
-MUTATION_MAX_EXAMPLES = 30
+MUTATION_MAX_EXAMPLES = 15
 
 settings.register_profile("mutation", deadline=None, derandomize=True)
 
