@@ -20,6 +20,7 @@ from populatie.core.money import (
     _ranked,
     exact_sum,
     format_euro,
+    order_free_sum,
     parse_cents,
     parse_euro,
     split_cents,
@@ -224,3 +225,31 @@ def test_cents_past_a_full_part_spread_over_the_others_in_rounds() -> None:
     assert split_cents(10, [1, 0, 0], upper_cents=[2, 3, 6]).tolist() == [2, 3, 5]
     cents = split_cents(11, [1, 0, 0, 0], ["d", "c", "b", "a"], upper_cents=[2, 5, 6, 9])
     assert cents.tolist() == [2, 3, 3, 3]
+
+
+def test_the_first_offending_bound_is_named() -> None:
+    with pytest.raises(AllocationError) as raised:
+        split_cents(10, [1, 1], lower_cents=[3, 5], upper_cents=[3, 4])
+    assert str(raised.value) == "lower bound 5 above upper bound 4 at index 1"
+
+
+def test_the_first_bad_weight_is_named_after_good_ones() -> None:
+    with pytest.raises(AllocationError) as raised:
+        split_cents(10, [0.5, 0.0, -1.0])
+    assert str(raised.value) == "weight of index 2 is -1.0; weights must be finite and >= 0"
+
+
+def test_nothing_split_is_still_int64() -> None:
+    assert split_cents(0, []).dtype == np.int64
+
+
+def test_bounded_remainders_are_fractions_not_amounts() -> None:
+    # 1.5 and 2.5 tie on their half cent: the first key wins, not the larger amount
+    assert split_cents(4, [1.5, 2.5], lower_cents=[0, 0]).tolist() == [2, 2]
+    assert split_cents(4, [1.5, 2.5], upper_cents=[4, 4]).tolist() == [2, 2]
+
+
+def test_the_order_free_sum_of_infinities_and_nan() -> None:
+    assert order_free_sum(np.array([1.0, np.inf])) == np.inf
+    assert order_free_sum(np.array([-np.inf, 1.0])) == -np.inf
+    assert np.isnan(order_free_sum(np.array([np.nan, 1.0])))
