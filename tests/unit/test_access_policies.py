@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from litestar import Litestar, get
+from litestar import Litestar, Request, get
 from litestar.exceptions import ImproperlyConfiguredException
 from litestar.middleware import DefineMiddleware
 from litestar.testing import TestClient
@@ -39,7 +39,7 @@ from populatie.auth.access import (
     provide_principal,
     roles,
 )
-from populatie.auth.tokens import Principal, Role, issue_token, revoke_token
+from populatie.auth.tokens import CACHE_SECONDS, Principal, Role, issue_token, revoke_token
 from populatie.db import make_engine, migrate
 from populatie.registry.models import Partnership
 
@@ -121,6 +121,21 @@ def outside() -> str:
     return "outside"
 
 
+@get("/outside/finance", **access(FINANCE), sync_to_thread=False)
+def outside_finance_route() -> str:
+    return "a policy, but no user: the middleware skips this path"
+
+
+@get("/api/token-id", **access(READ_SCOPED), sync_to_thread=False)
+def token_id_route(request: Request[Any, Any, Any]) -> Any:
+    return request.auth
+
+
+@get("/api/whoami", **access(PUBLIC), sync_to_thread=False)
+def whoami_route(principal: Caller) -> str:
+    return principal.role.value
+
+
 outside_route = get("/outside", sync_to_thread=False)(outside)
 
 
@@ -153,7 +168,16 @@ def small_app(engine: Engine) -> Litestar:
     from litestar.di import Provide
 
     app = Litestar(
-        route_handlers=[public_route, finance_route, scoped_route, unguarded_route, outside_route],
+        route_handlers=[
+            public_route,
+            finance_route,
+            scoped_route,
+            unguarded_route,
+            outside_route,
+            outside_finance_route,
+            whoami_route,
+            token_id_route,
+        ],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/outside"])],
         guards=[authorize],
@@ -243,6 +267,40 @@ def test_a_path_the_middleware_skips_has_no_user_and_passes(client: TestClient[L
     assert client.get("/outside").text == "outside"
 
 
+BEARER_REQUIRED = "a bearer token is required (Authorization: Bearer …)"
+
+
+def test_a_guarded_route_the_middleware_skips_still_needs_a_caller(
+    client: TestClient[Litestar],
+) -> None:
+    response = client.get("/outside/finance")
+    assert response.status_code == 401
+    assert response.json()["detail"] == BEARER_REQUIRED
+
+
+def test_a_handler_that_needs_the_caller_refuses_an_anonymous_one(
+    client: TestClient[Litestar],
+) -> None:
+    response = client.get("/api/whoami")
+    assert response.status_code == 401
+    assert response.json()["detail"] == BEARER_REQUIRED
+
+
+def test_every_missing_policy_is_listed() -> None:
+    @get("/api/a", sync_to_thread=False)
+    def route_a() -> str:
+        return "a"
+
+    @get("/api/b", sync_to_thread=False)
+    def route_b() -> str:
+        return "b"
+
+    app = Litestar(route_handlers=[route_a, route_b])
+    with pytest.raises(ImproperlyConfiguredException) as raised:
+        check_policies(app.routes)
+    assert raised.value.detail == "routes without an access policy: GET /api/a, GET /api/b"
+
+
 def test_every_api_route_must_declare_a_policy(engine: Engine) -> None:
     app = small_app(engine)
     with pytest.raises(ImproperlyConfiguredException) as raised:
@@ -324,3 +382,41 @@ def test_the_resolver_forgets_everything_when_full(engine: Engine) -> None:
         return sizes
 
     assert asyncio.run(scenario()) == [1, 2, 1]
+
+
+def test_the_request_carries_the_token_id(
+    client: TestClient[Litestar], tokens: dict[str, str], engine: Engine
+) -> None:
+    principal = asyncio.run(PrincipalResolver(engine).resolve(tokens["auditor"]))
+    assert principal is not None
+    response = client.get("/api/token-id", headers=bearer(tokens["auditor"]))
+    assert response.json() == principal.token_id
+
+
+def test_a_token_asked_for_twice_at_once_is_looked_up_once(
+    engine: Engine, tokens: dict[str, str]
+) -> None:
+    async def scenario() -> tuple[list[Principal | None], list[object], int, list[object]]:
+        problems: list[object] = []
+        asyncio.get_running_loop().set_exception_handler(lambda _loop, ctx: problems.append(ctx))
+        resolver = PrincipalResolver(engine)
+        first = asyncio.ensure_future(resolver.resolve(tokens["planner"]))
+        await asyncio.sleep(0)
+        pending = list(resolver._pending.values())
+        both = await asyncio.gather(first, resolver.resolve(tokens["planner"]))
+        await asyncio.sleep(0)
+        return both, pending, len(resolver._pending), problems
+
+    both, pending, left, problems = asyncio.run(scenario())
+    assert both[0] is not None
+    assert both[0] == both[1]
+    assert len(pending) == 1
+    assert isinstance(pending[0], asyncio.Task)
+    assert left == 0
+    assert problems == []  # the done callback ran without complaint
+
+
+def test_the_resolver_keeps_up_to_ten_thousand_principals(engine: Engine) -> None:
+    resolver = PrincipalResolver(engine)
+    assert resolver.max_entries == 10_000
+    assert resolver.ttl == CACHE_SECONDS

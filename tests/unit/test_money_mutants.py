@@ -17,7 +17,10 @@ from hypothesis import strategies as st
 from populatie.core.money import (
     MAX_CENTS,
     InvalidAmountError,
+    _ranked,
+    exact_sum,
     format_euro,
+    order_free_sum,
     parse_cents,
     parse_euro,
     split_cents,
@@ -194,3 +197,59 @@ def test_small_negative_amounts_keep_their_sign() -> None:
     assert format_euro(-100) == "€ -1,00"
     assert to_cents(Decimal("-5E+1")) == -5000
     assert to_cents(Decimal("0E-7")) == 0
+
+
+def test_exact_sum_goes_past_int64() -> None:
+    assert exact_sum(np.array([2**62, 2**62], dtype=np.int64)) == 2**63
+    assert exact_sum(np.array([-(2**62), -(2**62), -1], dtype=np.int64)) == -(2**63) - 1
+    assert exact_sum(np.array([2**61, 2**61], dtype=np.int64)) == 2**62
+    assert exact_sum(np.array([], dtype=np.int64)) == 0
+    assert isinstance(exact_sum(np.array([1, 2], dtype=np.int64)), int)
+
+
+def test_ranking_no_parts_chooses_none() -> None:
+    chosen = _ranked(np.array([0.5, 0.25]), 0, None, None, largest=True)
+    assert chosen.tolist() == []
+    assert chosen.dtype == np.intp
+
+
+def test_ties_among_the_parts_with_room_use_their_own_keys() -> None:
+    # a is full at 3; b and c tie for the last cent, and b's key is the smaller
+    cents = split_cents(10, [1, 1, 1], ["a", "c", "b"], upper_cents=[3, 5, 5])
+    assert cents.tolist() == [3, 3, 4]
+
+
+def test_cents_past_a_full_part_spread_over_the_others_in_rounds() -> None:
+    assert split_cents(10, [1, 0, 0], upper_cents=[2, 5, 5]).tolist() == [2, 4, 4]
+    # the second part fills up at 3; the last cent goes to the only part with room
+    assert split_cents(10, [1, 0, 0], upper_cents=[2, 3, 6]).tolist() == [2, 3, 5]
+    cents = split_cents(11, [1, 0, 0, 0], ["d", "c", "b", "a"], upper_cents=[2, 5, 6, 9])
+    assert cents.tolist() == [2, 3, 3, 3]
+
+
+def test_the_first_offending_bound_is_named() -> None:
+    with pytest.raises(AllocationError) as raised:
+        split_cents(10, [1, 1], lower_cents=[3, 5], upper_cents=[3, 4])
+    assert str(raised.value) == "lower bound 5 above upper bound 4 at index 1"
+
+
+def test_the_first_bad_weight_is_named_after_good_ones() -> None:
+    with pytest.raises(AllocationError) as raised:
+        split_cents(10, [0.5, 0.0, -1.0])
+    assert str(raised.value) == "weight of index 2 is -1.0; weights must be finite and >= 0"
+
+
+def test_nothing_split_is_still_int64() -> None:
+    assert split_cents(0, []).dtype == np.int64
+
+
+def test_bounded_remainders_are_fractions_not_amounts() -> None:
+    # 1.5 and 2.5 tie on their half cent: the first key wins, not the larger amount
+    assert split_cents(4, [1.5, 2.5], lower_cents=[0, 0]).tolist() == [2, 2]
+    assert split_cents(4, [1.5, 2.5], upper_cents=[4, 4]).tolist() == [2, 2]
+
+
+def test_the_order_free_sum_of_infinities_and_nan() -> None:
+    assert order_free_sum(np.array([1.0, np.inf])) == np.inf
+    assert order_free_sum(np.array([-np.inf, 1.0])) == -np.inf
+    assert np.isnan(order_free_sum(np.array([np.nan, 1.0])))

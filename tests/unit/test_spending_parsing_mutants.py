@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
+import numpy as np
 import pytest
 
 from populatie.spending.parsing import (
@@ -325,3 +326,68 @@ def test_a_file_error_without_rows_has_no_invoices() -> None:
     assert str(caught.value) == "1 errors"
     assert list(caught.value.invoices) == []
     assert list(caught.value.lines) == []
+
+
+def test_an_error_as_a_dict() -> None:
+    assert RowError(3, "amount", "x", "bad").as_dict() == {
+        "line": 3,
+        "column": "amount",
+        "value": "x",
+        "reason": "bad",
+    }
+
+
+def test_the_bsn_reason_in_full_and_the_weights_of_the_eleven_test() -> None:
+    # 123456782: 9·1 + 8·2 + … + 2·8 − 2 = 154 = 14 · 11
+    (error,) = errors_of(f"{HEADER}\n{row(description='nr 123456782')}\n")
+    assert error.reason == (
+        "personal data is not accepted: the description holds a number that passes the BSN "
+        "eleven-test"
+    )
+
+
+def test_the_separator_is_read_from_the_header_line_only() -> None:
+    text = f"{HEADER}\n{row(description='a; b')}\n{row(invoice_reference='INV-2')}\n"
+    assert list(parse(text).description) == ["a; b", "zorg"]
+
+
+def test_a_semicolon_file_with_a_blank_line() -> None:
+    header = HEADER.replace(",", ";")
+    text = (
+        f"{header}\n{GOOD.replace(',', ';')}\n\n{row(invoice_reference='I2').replace(',', ';')}\n"
+    )
+    parsed = parse(text)
+    assert list(parsed.invoice_reference) == ["INV-1", "I2"]
+    assert parsed.lines.tolist() == [2, 4]
+
+
+def test_only_the_value_over_the_limit_is_named() -> None:
+    text = (
+        f"{HEADER}\n{row(reference='R' * 64)}\n"
+        f"{row(reference='S' * 65, invoice_reference='INV-2')}\n"
+    )
+    assert [(e.line, e.column) for e in errors_of(text)] == [(3, "reference")]
+
+
+def test_the_parsed_arrays_have_their_types() -> None:
+    parsed = parse(f"{HEADER}\r\n{GOOD}\r\n")
+    assert parsed.copy_safe  # the line ends are normalised before the fast reader
+    assert parsed.lines.dtype == np.int64
+    assert parsed.day.dtype == parsed.year.dtype == parsed.month.dtype == np.int32
+    assert parsed.amount_cents.dtype == np.int64
+    assert parsed.coded["domain"].codes.dtype == np.int32
+
+
+def test_a_district_of_another_municipality_among_many_pairs() -> None:
+    rows = [
+        row(municipality="GM0503", district="WK050301", invoice_reference="I1"),
+        row(municipality="GM0518", district="WK051801", invoice_reference="I2"),
+        row(municipality="GM0503", district="WK051801", invoice_reference="I3"),
+        row(municipality="GM0518", district="", invoice_reference="I4"),
+        row(municipality="GM0518", district="WK050301", invoice_reference="I5"),
+    ]
+    errors = errors_of(HEADER + "\n" + "\n".join(rows) + "\n")
+    assert [(e.line, e.value, e.reason) for e in errors] == [
+        (4, "WK051801", "district WK051801 is not in GM0503"),
+        (6, "WK050301", "district WK050301 is not in GM0518"),
+    ]
