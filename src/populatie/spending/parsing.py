@@ -331,9 +331,8 @@ def _csv_table(text: str, delimiter: str) -> _Table:
         start = reader.line_num + 1
     width = len(header)
     bad = [
-        RowError(
-            line, "", delimiter.join(row)[:80], f"{len(row)} fields where the header has {width}"
-        )
+        # the row itself is not repeated: a misaligned row may hold personal data in any field
+        RowError(line, "", "", f"{len(row)} fields where the header has {width}")
         for line, row in zip(lines, rows, strict=True)
         if len(row) != width
     ]
