@@ -344,7 +344,8 @@ def test_the_bsn_reason_in_full_and_the_weights_of_the_eleven_test() -> None:
     (error,) = errors_of(f"{HEADER}\n{row(description='nr 123456782')}\n")
     assert error.reason == (
         "personal data is not accepted: the description holds a citizen service number "
-        "(BSN: nine digits that pass the eleven-test) (not repeated here); remove it from the export"
+        "(BSN: nine digits that pass the eleven-test) (not repeated here); "
+        "remove it from the export"
     )
 
 
