@@ -20,6 +20,7 @@ from populatie.allocations.models import AllocationRun
 from populatie.api import schemas
 from populatie.app import create_app
 from populatie.auth.tokens import issue_token
+from populatie.budget_totals import schemas as budget_schemas
 from populatie.configuration import RegionConfig
 from populatie.db import make_engine, migrate, session_scope
 from populatie.errors import ConfigurationError
@@ -144,7 +145,7 @@ def test_the_document_closes_every_body_that_refuses_unknown_fields(tmp_path: Pa
     components = _document(tmp_path)["components"]["schemas"]
     strict = {
         name
-        for module in (schemas, provider_schemas)
+        for module in (schemas, provider_schemas, budget_schemas)
         for name, value in vars(module).items()
         if isinstance(value, type)
         and issubclass(value, msgspec.Struct)
