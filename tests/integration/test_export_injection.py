@@ -25,6 +25,7 @@ from populatie.spending.parsing import COLUMNS
 from populatie.spreadsheets import FORMULA_TRIGGERS
 from tests.integration.api_support import CONTRACT_OF, KRACHT, World, build_world
 from tests.integration.conftest import run_cli
+from tests.integration.web_support import sign_in
 
 PROVIDER = '=HYPERLINK("https://evil.example/?q=1","klik")'
 INVOICE = '=HYPERLINK("https://evil.example","i")'
@@ -116,10 +117,7 @@ def test_text_from_a_file_is_never_a_formula_in_any_export(world: World, tmp_pat
                     for cell in row:
                         assert cell.data_type != "f" or not isinstance(cell.value, str)
 
-        signed_in = client.post(
-            "/sign-in", data={"token": world.tokens["finance"]}, follow_redirects=False
-        )
-        assert signed_in.status_code == 303, signed_in.text
+        sign_in(client, world.tokens["finance"])
         page_xlsx = client.get("/finance/reconciliation.xlsx", params={"year": 2025})
         assert page_xlsx.status_code == 200, page_xlsx.text
         assert_xlsx_holds_text(page_xlsx.content)

@@ -62,7 +62,7 @@ def add_commands(subparsers: Any) -> None:
         "--missing",
         choices=["error", "zero"],
         default="error",
-        help="a district the spend file does not list: an error (default), or spend 0",
+        help="a district the spend file does not list: an error, or spend 0",
     )
     estimate.add_argument(
         "--bootstrap",
