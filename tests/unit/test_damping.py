@@ -190,8 +190,12 @@ def test_projection_keeps_the_bounds_and_the_total(
     assert (x <= upper).all()
     assert abs(float(x.sum()) - total) <= scale * len(t) + 1e-6
     assert np.allclose(x, reference_projection(t, lower, upper, total), rtol=0, atol=1e-3)
-    assert (x[labels == "lower"] == lower[labels == "lower"]).all()
-    assert (x[labels == "upper"] == upper[labels == "upper"]).all()
+    # a label names the bound the area ends within half a cent of; no label, no bound that near
+    assert (x[labels == "lower"] - lower[labels == "lower"] <= 0.5).all()
+    assert (upper[labels == "upper"] - x[labels == "upper"] <= 0.5).all()
+    free = labels == ""
+    assert (x[free] - lower[free] > 0.5).all()
+    assert (upper[free] - x[free] > 0.5).all()
 
 
 @settings(max_examples=300)

@@ -279,7 +279,8 @@ def test_labels_name_each_binding_rule_and_only_those() -> None:
     for value in vars(damped).values():
         assert not value.flags.writeable
     growth = damp_rules([0.0, 2000.0], [1000, 1000], DampingRules(min_growth_pct=0), 2000)
-    assert growth.labels.tolist() == ["min_growth", ""]
+    # B's target lies above the floor, but the total leaves it on the floor: the floor holds it
+    assert growth.labels.tolist() == ["min_growth", "min_growth"]
     empty = damp_rules([], [], DampingRules(max_change_pct=1), 0)
     assert empty.labels.tolist() == []
 
@@ -292,11 +293,12 @@ def test_convergence_is_named_from_half_a_cent_off_the_target() -> None:
     assert tolerant.labels.tolist() == ["", ""]
 
 
-def test_damp_labels_only_areas_whose_target_crossed_their_bound() -> None:
+def test_damp_labels_every_area_that_ends_on_its_bound() -> None:
     x, labels = damp([0.0, 50.0, 100.0], [10, 10, 10], [60, 60, 60], 120)
     assert x.tolist() == [10.0, 50.0, 60.0]
     assert labels.tolist() == ["lower", "", "upper"]
-    # B's target is inside its band; the shift that pays for A pushes it onto its bound
+    # B's target is inside its band; the shift that pays for A pushes it onto its bound, and
+    # the bound is what holds it there
     x, labels = damp([0.0, 40.0], [10, 0], [100, 40], 50)
     assert x.tolist() == [10.0, 40.0]
-    assert labels.tolist() == ["lower", ""]
+    assert labels.tolist() == ["lower", "upper"]
