@@ -45,6 +45,11 @@ def feasible_pairs(draw: st.DrawFn) -> tuple[AllocationInputs, AllocationInputs]
         rates = draw(
             st.lists(st.lists(st.floats(0, 1e4), min_size=3, max_size=3), min_size=k, max_size=k)
         )
+        # every domain has a need to share (a domain without one is refused): unit 0 counts at
+        # least one of the first indicator, which every domain rates
+        counts[0][0] = max(counts[0][0], 1.0)
+        for domain in range(3):
+            rates[0][domain] = max(rates[0][domain], 1.0)
         unit_area = list(range(areas)) + draw(
             st.lists(st.integers(0, areas - 1), min_size=units - areas, max_size=units - areas)
         )
