@@ -237,6 +237,7 @@ DOMAIN_RULES = {
     "CreateContract": "the lot must exist, the period must end after it starts",
     "ChangeContract": "a change of partnership needs partnership_from, the first of a month",
     "UploadSpending": "the file must be UTF-8 text in the spending layout",
+    "CreateProvider": "a name must hold printable text, not only control characters",
     "SetBudgetTotals": "the municipality must be one of the ten",
     "AddPartnershipMember": "the provider must be registered",
     "EndPartnershipMember": "the member must be in the partnership",
