@@ -49,7 +49,7 @@ test: install browser ## the whole test suite, on SQLite and on PostgreSQL where
 	$(BIN)/python -m pytest
 
 FUZZ_EXAMPLES ?= 200
-fuzz: install ## schemathesis with FUZZ_EXAMPLES (200) fresh requests per operation, on SQLite and PostgreSQL
+fuzz: install ## schemathesis, every check, FUZZ_EXAMPLES (200) fresh requests per operation, on SQLite and PostgreSQL
 	POPULATIE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/integration/test_api_schema.py
 
 lint: install ## ruff lint + format check, mypy strict on src/

@@ -291,7 +291,7 @@ def get_lot(session: Session, reference: str, scope: str | None) -> schemas.Lot:
     """A lot by the reference contracts and spending files use (``GM0518/1``), or by the
     numeric id this route took first; anything else is a lot that does not exist."""
     row: Lot | None = None
-    if reference.isdigit() and 0 < int(reference) <= _MAX_ID:
+    if reference.isascii() and reference.isdigit() and 0 < int(reference) <= _MAX_ID:
         row = session.get(Lot, int(reference))
     elif match := _LOT_REFERENCE.fullmatch(reference):
         row = session.execute(
