@@ -11,7 +11,7 @@ from populatie.app import create_app
 from tests.integration.api_support import build_world
 
 
-@pytest.mark.parametrize("lot", ["³", "²5", "١٢"])
+@pytest.mark.parametrize("lot", ["³", "²5", "١٢", "GM0518/١", "GM0518%2F١"])
 def test_a_non_ascii_digit_lot_is_404(engine: Engine, lot: str) -> None:
     world = build_world(engine)
     with TestClient(app=create_app(engine)) as client:

@@ -283,7 +283,7 @@ def list_lots(
     )
 
 
-_LOT_REFERENCE = re.compile(r"(GM\d{4})/(\d{1,3})")
+_LOT_REFERENCE = re.compile(r"(GM\d{4})/(\d{1,3})", re.ASCII)
 _MAX_ID = 2**31 - 1
 
 
