@@ -10,7 +10,7 @@ month. The rules themselves live in :mod:`populatie.core.reconciliation`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -296,34 +296,12 @@ def _outside_period(
             if t.month in months and t.reference in refs:
                 wanted[(year, t.month)].append(t.id)
                 period_of[t.id] = (c.starts_on, c.ends_on)
-    amounts: dict[int, tuple[int, int]] = {}
-    evidence: dict[int, list[dict[str, object]]] = defaultdict(list)
-    for _, condition in _rows_in_months(wanted):
-        rows = session.execute(
-            select(
-                col(Spending.month_id),
-                col(Spending.booked_on),
-                col(Spending.amount_cents),
-                col(Spending.line),
-                col(Spending.invoice_reference),
-                col(SpendingImport.file_name),
-            )
-            .select_from(SpendingImportMonth)
-            .join(Spending, _range_join())
-            .join(SpendingImport, col(SpendingImport.id) == col(Spending.import_id))
-            .where(condition)
-        )
-        for month_id, booked_on, amount, line, invoice, file_name in rows:
-            start, end = period_of[int(month_id)]
-            if start <= booked_on <= end:
-                continue
-            cents, count = amounts.get(int(month_id), (0, 0))
-            amounts[int(month_id)] = (cents + int(amount), count + 1)
-            if len(evidence[int(month_id)]) < EVIDENCE_ROWS:
-                evidence[int(month_id)].append(
-                    _evidence_row(file_name, line, invoice, booked_on, amount)
-                )
-    return amounts, evidence
+
+    def outside(month_id: int, booked_on: date) -> bool:
+        start, end = period_of[month_id]
+        return not start <= booked_on <= end
+
+    return _rows_where(session, wanted, outside)
 
 
 def _not_member(
@@ -340,6 +318,21 @@ def _not_member(
     by_id = {t.id: t for t in totals}
     for month_id in partial:
         wanted[(year, by_id[month_id].month)].append(month_id)
+
+    def no_member(month_id: int, booked_on: date) -> bool:
+        return not any(m.holds_on(booked_on) for m in partial[month_id])
+
+    return _rows_where(session, wanted, no_member)
+
+
+def _rows_where(
+    session: Session,
+    wanted: Mapping[tuple[int, int], list[int]],
+    counts: Callable[[int, date], bool],
+) -> tuple[dict[int, tuple[int, int]], dict[int, list[dict[str, object]]]]:
+    """The rows of the wanted monthly totals for which ``counts(month_id, booked_on)`` holds:
+    per total their cents and number, and a few as evidence. Only the rows of a month that
+    needs a per-day look are read, by the id ranges of their totals."""
     amounts: dict[int, tuple[int, int]] = {}
     evidence: dict[int, list[dict[str, object]]] = defaultdict(list)
     for _, condition in _rows_in_months(wanted):
@@ -358,7 +351,7 @@ def _not_member(
             .where(condition)
         )
         for month_id, booked_on, amount, line, invoice, file_name in rows:
-            if any(m.holds_on(booked_on) for m in partial[int(month_id)]):
+            if not counts(int(month_id), booked_on):
                 continue
             cents, count = amounts.get(int(month_id), (0, 0))
             amounts[int(month_id)] = (cents + int(amount), count + 1)
