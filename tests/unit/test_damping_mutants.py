@@ -302,3 +302,46 @@ def test_damp_labels_every_area_that_ends_on_its_bound() -> None:
     x, labels = damp([0.0, 40.0], [10, 0], [100, 40], 50)
     assert x.tolist() == [10.0, 40.0]
     assert labels.tolist() == ["lower", "upper"]
+
+
+# --- exact integer helpers, pinned down for mutation testing (docs/mutation.md) ----------------
+
+
+def test_young_delta_is_exact_for_whole_populations() -> None:
+    from populatie.core.damping import _young_delta
+
+    # 90 · 0.007 € = 63 cents exactly; the float product 90 · 0.7 floors to 62
+    delta = _young_delta([90], 1, 0.007, MAX_CENTS)
+    assert delta.tolist() == [63]
+    assert delta.dtype == np.int64
+    # an estimated (fractional) population takes the float product, still as whole cents
+    estimated = _young_delta([90.5], 1, 0.007, MAX_CENTS)
+    assert estimated.tolist() == [63]
+    assert estimated.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    ("young", "bad"),
+    [([0.0, -1.0], "index 1 is -1.0"), ([0.0, np.inf], "index 1 is inf"), ([np.nan], "index 0")],
+)
+def test_young_delta_names_the_first_bad_population(young: list[float], bad: str) -> None:
+    from populatie.core.damping import _young_delta
+
+    with pytest.raises(AllocationError, match=bad):
+        _young_delta(young, len(young), 1.0, MAX_CENTS)
+
+
+def test_mul_div_is_exact_on_one_value_and_beyond_int64_products() -> None:
+    from fractions import Fraction
+
+    from populatie.core.damping import _mul_div_ceil, _mul_div_floor
+
+    assert _mul_div_ceil(np.array([5], dtype=np.int64), 3, 2).tolist() == [8]
+    assert _mul_div_floor(np.array([5], dtype=np.int64), 3, 2, MAX_CENTS).tolist() == [7]
+    big = np.array([2**61 + 1, 3], dtype=np.int64)  # 3 · (2**61 + 1) overflows the int64 path
+    exact = [Fraction(3 * v, 2) for v in big.tolist()]
+    floor = _mul_div_floor(big, 3, 2, 2**63 - 1)
+    ceil = _mul_div_ceil(big, 3, 2)
+    assert floor.tolist() == [int(e // 1) for e in exact]
+    assert ceil.tolist() == [-int(-e // 1) for e in exact]
+    assert floor.dtype == ceil.dtype == np.int64
