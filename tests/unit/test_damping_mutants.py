@@ -345,3 +345,24 @@ def test_mul_div_is_exact_on_one_value_and_beyond_int64_products() -> None:
     assert floor.tolist() == [int(e // 1) for e in exact]
     assert ceil.tolist() == [-int(-e // 1) for e in exact]
     assert floor.dtype == ceil.dtype == np.int64
+
+
+def test_contradicting_rules_name_the_first_area_where_the_floor_exceeds_the_cap() -> None:
+    rules = DampingRules(max_change_pct=10, max_change_per_young_eur=1, min_growth_pct=10)
+    # A: floor 1100 = cap 1100, which holds; B: floor 1100 over its cap of 50 cents' growth
+    with pytest.raises(DampingInfeasibleError) as caught:
+        rule_limits([1000, 1000], rules, [100, 0.5], area_keys=["A", "B"])
+    assert caught.value.details[0]["area"] == "'B'"
+    both = DampingRules(max_change_pct=10, max_change_per_young_eur=1, min_growth_pct=20)
+    with pytest.raises(DampingInfeasibleError) as caught:
+        rule_limits([1000], both, [1], area_keys=["A"])
+    assert str(caught.value) == (
+        "damping rules contradict each other for area 'A': it must get at least 1200 cents "
+        "(min_growth) and at most 1100 cents (pct_band, per_young_cap)"
+    )
+
+
+def test_a_band_of_a_hundred_percent_reaches_down_to_nothing() -> None:
+    limits = rule_limits([1000], DampingRules(max_change_pct=100), total_cents=5000)
+    assert limits.rule_lower["pct_band"].tolist() == [0]
+    assert limits.lower.tolist() == [0]
