@@ -366,3 +366,19 @@ def test_a_band_of_a_hundred_percent_reaches_down_to_nothing() -> None:
     limits = rule_limits([1000], DampingRules(max_change_pct=100), total_cents=5000)
     assert limits.rule_lower["pct_band"].tolist() == [0]
     assert limits.lower.tolist() == [0]
+
+
+def test_damp_labels_from_exactly_half_a_cent_and_a_closed_band_as_upper() -> None:
+    x, labels = damp([10.5, 89.5], [10, 0], [100, 100], 100)
+    assert x.tolist() == [10.5, 89.5]
+    assert labels.tolist() == ["lower", ""]  # 0.5 above the lower bound: named
+    # a band of zero width with the target on it: neither side is crossed, "upper" is said
+    x, labels = damp([50.0, 50.0], [50, 0], [50, 100], 100)
+    assert labels.tolist() == ["upper", ""]
+
+
+def test_damp_of_no_areas_and_the_first_crossed_band() -> None:
+    x, labels = damp([], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0)
+    assert (x.size, labels.size) == (0, 0)
+    with pytest.raises(AllocationError, match="^lower bound 7 is above upper bound 6 at index 1$"):
+        damp([1.0, 1.0], [5, 7], [5, 6], 10)
