@@ -380,5 +380,5 @@ def test_damp_labels_from_exactly_half_a_cent_and_a_closed_band_as_upper() -> No
 def test_damp_of_no_areas_and_the_first_crossed_band() -> None:
     x, labels = damp([], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0)
     assert (x.size, labels.size) == (0, 0)
-    with pytest.raises(AllocationError, match="^lower bound 7 is above upper bound 6 at index 1$"):
+    with pytest.raises(AllocationError, match=r"^lower bound 7 is above upper bound 6 at index 1$"):
         damp([1.0, 1.0], [5, 7], [5, 6], 10)
