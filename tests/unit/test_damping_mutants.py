@@ -382,3 +382,10 @@ def test_damp_of_no_areas_and_the_first_crossed_band() -> None:
     assert (x.size, labels.size) == (0, 0)
     with pytest.raises(AllocationError, match=r"^lower bound 7 is above upper bound 6 at index 1$"):
         damp([1.0, 1.0], [5, 7], [5, 6], 10)
+
+
+def test_an_area_past_the_given_keys_is_named_by_its_index() -> None:
+    rules = DampingRules(max_change_pct=10, max_change_per_young_eur=1, min_growth_pct=10)
+    with pytest.raises(DampingInfeasibleError) as caught:
+        rule_limits([1000, 1000], rules, [100, 0.5], area_keys=["A"])
+    assert caught.value.details[0]["area"] == "#1"
