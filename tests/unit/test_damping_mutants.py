@@ -389,3 +389,15 @@ def test_an_area_past_the_given_keys_is_named_by_its_index() -> None:
     with pytest.raises(DampingInfeasibleError) as caught:
         rule_limits([1000, 1000], rules, [100, 0.5], area_keys=["A"])
     assert caught.value.details[0]["area"] == "#1"
+
+
+def test_damp_rules_passes_its_tolerance_and_keys_on() -> None:
+    band = DampingRules(max_change_pct=1)  # 990..1010 cents
+    near = damp_rules([1009.7, 990.3], [1000, 1000], band, 2000)
+    assert near.labels.tolist() == ["pct_band:upper", "pct_band:lower"]  # 0.3 from the bounds
+    strict = damp_rules([1009.7, 990.3], [1000, 1000], band, 2000, tolerance_cents=0.1)
+    assert strict.labels.tolist() == ["", ""]
+    contradicting = DampingRules(max_change_pct=10, max_change_per_young_eur=1, min_growth_pct=20)
+    with pytest.raises(DampingInfeasibleError, match="for area 'A':"):
+        damp_rules([1000.0], [1000], contradicting, 1000, young_population=[1], area_keys=["A"])
+    assert damp_rules([], [], band, 0).labels.dtype.kind == "U"
