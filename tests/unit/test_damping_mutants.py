@@ -401,3 +401,8 @@ def test_damp_rules_passes_its_tolerance_and_keys_on() -> None:
     with pytest.raises(DampingInfeasibleError, match="for area 'A':"):
         damp_rules([1000.0], [1000], contradicting, 1000, young_population=[1], area_keys=["A"])
     assert damp_rules([], [], band, 0).labels.dtype.kind == "U"
+
+
+def test_a_budget_without_areas_says_no_rules_were_given() -> None:
+    with pytest.raises(DampingInfeasibleError, match=r"the total is 5 cents \(rules: none\)$"):
+        damp_rules([], [], DampingRules(convergence_share=0.5), 5)
