@@ -302,3 +302,107 @@ def test_damp_labels_every_area_that_ends_on_its_bound() -> None:
     x, labels = damp([0.0, 40.0], [10, 0], [100, 40], 50)
     assert x.tolist() == [10.0, 40.0]
     assert labels.tolist() == ["lower", "upper"]
+
+
+# --- exact integer helpers, pinned down for mutation testing (docs/mutation.md) ----------------
+
+
+def test_young_delta_is_exact_for_whole_populations() -> None:
+    from populatie.core.damping import _young_delta
+
+    # 90 · 0.007 € = 63 cents exactly; the float product 90 · 0.7 floors to 62
+    delta = _young_delta([90], 1, 0.007, MAX_CENTS)
+    assert delta.tolist() == [63]
+    assert delta.dtype == np.int64
+    # an estimated (fractional) population takes the float product, still as whole cents
+    estimated = _young_delta([90.5], 1, 0.007, MAX_CENTS)
+    assert estimated.tolist() == [63]
+    assert estimated.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    ("young", "bad"),
+    [([0.0, -1.0], "index 1 is -1.0"), ([0.0, np.inf], "index 1 is inf"), ([np.nan], "index 0")],
+)
+def test_young_delta_names_the_first_bad_population(young: list[float], bad: str) -> None:
+    from populatie.core.damping import _young_delta
+
+    with pytest.raises(AllocationError, match=bad):
+        _young_delta(young, len(young), 1.0, MAX_CENTS)
+
+
+def test_mul_div_is_exact_on_one_value_and_beyond_int64_products() -> None:
+    from fractions import Fraction
+
+    from populatie.core.damping import _mul_div_ceil, _mul_div_floor
+
+    assert _mul_div_ceil(np.array([5], dtype=np.int64), 3, 2).tolist() == [8]
+    assert _mul_div_floor(np.array([5], dtype=np.int64), 3, 2, MAX_CENTS).tolist() == [7]
+    big = np.array([2**61 + 1, 3], dtype=np.int64)  # 3 · (2**61 + 1) overflows the int64 path
+    exact = [Fraction(3 * v, 2) for v in big.tolist()]
+    floor = _mul_div_floor(big, 3, 2, 2**63 - 1)
+    ceil = _mul_div_ceil(big, 3, 2)
+    assert floor.tolist() == [int(e // 1) for e in exact]
+    assert ceil.tolist() == [-int(-e // 1) for e in exact]
+    assert floor.dtype == ceil.dtype == np.int64
+
+
+def test_contradicting_rules_name_the_first_area_where_the_floor_exceeds_the_cap() -> None:
+    rules = DampingRules(max_change_pct=10, max_change_per_young_eur=1, min_growth_pct=10)
+    # A: floor 1100 = cap 1100, which holds; B: floor 1100 over its cap of 50 cents' growth
+    with pytest.raises(DampingInfeasibleError) as caught:
+        rule_limits([1000, 1000], rules, [100, 0.5], area_keys=["A", "B"])
+    assert caught.value.details[0]["area"] == "'B'"
+    both = DampingRules(max_change_pct=10, max_change_per_young_eur=1, min_growth_pct=20)
+    with pytest.raises(DampingInfeasibleError) as caught:
+        rule_limits([1000], both, [1], area_keys=["A"])
+    assert str(caught.value) == (
+        "damping rules contradict each other for area 'A': it must get at least 1200 cents "
+        "(min_growth) and at most 1100 cents (pct_band, per_young_cap)"
+    )
+
+
+def test_a_band_of_a_hundred_percent_reaches_down_to_nothing() -> None:
+    limits = rule_limits([1000], DampingRules(max_change_pct=100), total_cents=5000)
+    assert limits.rule_lower["pct_band"].tolist() == [0]
+    assert limits.lower.tolist() == [0]
+
+
+def test_damp_labels_from_exactly_half_a_cent_and_a_closed_band_as_upper() -> None:
+    x, labels = damp([10.5, 89.5], [10, 0], [100, 100], 100)
+    assert x.tolist() == [10.5, 89.5]
+    assert labels.tolist() == ["lower", ""]  # 0.5 above the lower bound: named
+    # a band of zero width with the target on it: neither side is crossed, "upper" is said
+    x, labels = damp([50.0, 50.0], [50, 0], [50, 100], 100)
+    assert labels.tolist() == ["upper", ""]
+
+
+def test_damp_of_no_areas_and_the_first_crossed_band() -> None:
+    x, labels = damp([], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0)
+    assert (x.size, labels.size) == (0, 0)
+    with pytest.raises(AllocationError, match=r"^lower bound 7 is above upper bound 6 at index 1$"):
+        damp([1.0, 1.0], [5, 7], [5, 6], 10)
+
+
+def test_an_area_past_the_given_keys_is_named_by_its_index() -> None:
+    rules = DampingRules(max_change_pct=10, max_change_per_young_eur=1, min_growth_pct=10)
+    with pytest.raises(DampingInfeasibleError) as caught:
+        rule_limits([1000, 1000], rules, [100, 0.5], area_keys=["A"])
+    assert caught.value.details[0]["area"] == "#1"
+
+
+def test_damp_rules_passes_its_tolerance_and_keys_on() -> None:
+    band = DampingRules(max_change_pct=1)  # 990..1010 cents
+    near = damp_rules([1009.7, 990.3], [1000, 1000], band, 2000)
+    assert near.labels.tolist() == ["pct_band:upper", "pct_band:lower"]  # 0.3 from the bounds
+    strict = damp_rules([1009.7, 990.3], [1000, 1000], band, 2000, tolerance_cents=0.1)
+    assert strict.labels.tolist() == ["", ""]
+    contradicting = DampingRules(max_change_pct=10, max_change_per_young_eur=1, min_growth_pct=20)
+    with pytest.raises(DampingInfeasibleError, match="for area 'A':"):
+        damp_rules([1000.0], [1000], contradicting, 1000, young_population=[1], area_keys=["A"])
+    assert damp_rules([], [], band, 0).labels.dtype.kind == "U"
+
+
+def test_a_budget_without_areas_says_no_rules_were_given() -> None:
+    with pytest.raises(DampingInfeasibleError, match=r"the total is 5 cents \(rules: none\)$"):
+        damp_rules([], [], DampingRules(convergence_share=0.5), 5)
