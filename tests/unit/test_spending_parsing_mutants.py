@@ -18,6 +18,8 @@ from populatie.spending.parsing import (
     OPTIONAL_COLUMNS,
     RowError,
     SpendingFileError,
+    _fast_table,
+    _has_control,
     parse_spending,
 )
 
@@ -403,3 +405,59 @@ def test_a_row_of_the_wrong_width_is_not_repeated_in_its_error() -> None:
     assert errors == [RowError(2, "", "", "11 fields where the header has 9")]
     assert bsn not in repr(errors)
     assert "example.nl" not in repr(errors)
+
+
+# --- control characters: the exact reasons, and the pre-check that spares a clean file ------
+
+
+def test_a_control_character_in_the_description_names_its_code_point() -> None:
+    errors = errors_of(HEADER + "\n" + GOOD.replace("zorg", "zo\x01rg") + "\n")
+    assert [(e.line, e.column, e.reason) for e in errors] == [
+        (
+            2,
+            "description",
+            "holds a control character (U+0001); only text, tabs and line breaks are accepted",
+        )
+    ]
+
+
+def test_nul_outside_the_description_is_named_nul() -> None:
+    errors = errors_of(HEADER + "\n" + GOOD.replace("INV-1", "INV\x00-1") + "\n")
+    assert [(e.line, e.column, e.reason) for e in errors] == [
+        (
+            2,
+            "invoice_reference",
+            "holds a control character (NUL); only printable text is accepted",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [
+        # spaces, a CR before each newline: nothing a field may not hold
+        ("\r\n".join([HEADER, GOOD, GOOD.replace("INV-1", "INV-2"), ""]), ","),
+        # tabs separate the fields, so none is inside one
+        (HEADER.replace(",", "\t") + "\n" + GOOD.replace(",", "\t") + "\n", "\t"),
+    ],
+)
+def test_a_clean_file_skips_the_scan_for_control_characters(text: str, delimiter: str) -> None:
+    """The per-value scan is the slow part of a large import; the byte pre-check must let a
+    file through when its only bytes below 32 are the line ends and separating tabs."""
+    read = text.replace("\r\n", "\n")  # as parse_spending reads it; the bytes keep the CRs
+    table = _fast_table(read, delimiter)
+    assert table is not None and table.plain
+    assert not _has_control(text.encode(), table, read, delimiter)
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [
+        (HEADER + "\n" + GOOD.replace("zorg", "zo\x1frg") + "\n", ","),
+        (HEADER + "\n" + GOOD.replace("zorg", "zo\trg") + "\n", ","),
+    ],
+)
+def test_a_control_byte_or_a_stray_tab_needs_the_scan(text: str, delimiter: str) -> None:
+    table = _fast_table(text, delimiter)
+    assert table is not None
+    assert _has_control(text.encode(), table, text, delimiter)
