@@ -446,7 +446,8 @@ def test_a_clean_file_skips_the_scan_for_control_characters(text: str, delimiter
     file through when its only bytes below 32 are the line ends and separating tabs."""
     read = text.replace("\r\n", "\n")  # as parse_spending reads it; the bytes keep the CRs
     table = _fast_table(read, delimiter)
-    assert table is not None and table.plain
+    assert table is not None
+    assert table.plain
     assert not _has_control(text.encode(), table, read, delimiter)
 
 
