@@ -20,6 +20,7 @@ from populatie.spending.parsing import (
     SpendingFileError,
     _fast_table,
     _has_control,
+    parse_amounts,
     parse_spending,
 )
 
@@ -462,3 +463,64 @@ def test_a_control_byte_or_a_stray_tab_needs_the_scan(text: str, delimiter: str)
     table = _fast_table(text, delimiter)
     assert table is not None
     assert _has_control(text.encode(), table, text, delimiter)
+
+
+# --- amounts at the limit of one booking, on the fast path and off it --------------------------
+
+OVER_THE_LIMIT = "more than € 1.000.000.000 in one booking"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1000000000.00",  # the fast path
+        "-1000000000.00",
+        "1000000000",  # no decimals: parse_cents
+        "-1000000000",
+    ],
+)
+def test_one_billion_euro_is_the_most_one_booking_holds(value: str) -> None:
+    cents, errors = parse_amounts([value], decimal_comma=False)
+    assert errors == {}
+    assert abs(int(cents[0])) == 100_000_000_000
+
+
+@pytest.mark.parametrize("value", ["1000000000.01", "1000000001", "-1000000001"])
+def test_one_cent_more_is_refused_with_its_reason(value: str) -> None:
+    _, errors = parse_amounts(["1.00", value], decimal_comma=False)
+    assert errors == {1: OVER_THE_LIMIT}
+
+
+def test_every_dutch_amount_with_thousands_dots_is_read() -> None:
+    """Each of several grouped amounts is read, not only the first."""
+    cents, errors = parse_amounts(["1.234,56", "2.345,67", "12,50", "3.000,00"], decimal_comma=True)
+    assert errors == {}
+    assert cents.tolist() == [123456, 234567, 1250, 300000]
+
+
+def test_the_comma_hint_is_the_one_the_caller_gives() -> None:
+    """The web form and the command line name their own option for Dutch amounts."""
+    with pytest.raises(SpendingFileError) as caught:
+        parse_spending(
+            ("\n".join([HEADER, row(amount='"12,50"')]) + "\n").encode(),
+            decimal_comma=False,
+            municipalities=REGION,
+            comma_hint="tick 'Dutch amounts'",
+        )
+    (error,) = caught.value.errors
+    assert error.column == "amount"
+    assert error.reason.endswith("; for Dutch amounts (1.234,56) tick 'Dutch amounts'")
+
+
+def test_two_kinds_of_personal_data_in_one_value_are_both_named() -> None:
+    bsn = "111222333"  # passes the eleven-test
+    errors = errors_of(f"{HEADER}\n{row(description=f'client {bsn} jan@example.nl')}\n")
+    assert [(e.line, e.column, e.reason) for e in errors] == [
+        (
+            2,
+            "description",
+            "personal data is not accepted: the description holds a citizen service number "
+            "(BSN: nine digits that pass the eleven-test) and an e-mail address "
+            "(not repeated here); remove it from the export",
+        )
+    ]
