@@ -141,11 +141,13 @@ def test_reconciliation_is_the_cli_content(world: World, demo_file: Path) -> Non
         assert (one["lot"], one["partnership"]) == ("GM0518/1", KRACHT)
 
 
-def test_exports_as_files(world: World, demo_file: Path) -> None:
+def test_exports_as_files_in_the_machine_format(world: World, demo_file: Path) -> None:
+    """``lang=en``: the English machine format, as before the Dutch default."""
+    en = {"lang": "en"}
     with TestClient(app=create_app(world.engine)) as client:
         finance = world.headers("finance")
         assert _upload(client, world, "s.csv", demo_file.read_bytes()).status_code == 200
-        budgets = client.get("/api/exports/budgets.csv", headers=finance)
+        budgets = client.get("/api/exports/budgets.csv", params=en, headers=finance)
         assert budgets.headers["content-type"].startswith("text/csv")
         assert "attachment" in budgets.headers["content-disposition"]
         table = list(csv.DictReader(io.StringIO(budgets.text)))
@@ -154,12 +156,14 @@ def test_exports_as_files(world: World, demo_file: Path) -> None:
 
         kracht = world.headers("kracht")
         own = list(
-            csv.DictReader(io.StringIO(client.get("/api/exports/budgets.csv", headers=kracht).text))
+            csv.DictReader(
+                io.StringIO(client.get("/api/exports/budgets.csv", params=en, headers=kracht).text)
+            )
         )
         assert [r["area"] for r in own] == AREAS_OF[KRACHT]
 
         book = load_workbook(
-            io.BytesIO(client.get("/api/exports/budgets.xlsx", headers=finance).content)
+            io.BytesIO(client.get("/api/exports/budgets.xlsx", params=en, headers=finance).content)
         )
         assert book.sheetnames == ["Budgets"]
         assert book["Budgets"].max_row == 14
@@ -169,11 +173,11 @@ def test_exports_as_files(world: World, demo_file: Path) -> None:
         assert len(features) == 14 + 8  # the districts of lots 1 and 3
 
         recon = client.get(
-            "/api/exports/reconciliation.xlsx", params={"year": 2025}, headers=finance
+            "/api/exports/reconciliation.xlsx", params={"year": 2025, **en}, headers=finance
         )
         sheets = load_workbook(io.BytesIO(recon.content)).sheetnames
         assert sheets == ["Reconciliation", "Exceptions", "Evidence", "About"]
         text = client.get(
-            "/api/exports/reconciliation.csv", params={"year": 2025}, headers=finance
+            "/api/exports/reconciliation.csv", params={"year": 2025, **en}, headers=finance
         ).text
         assert text.startswith("record,year,to,")

@@ -1,5 +1,6 @@
 """Text from an imported file stays text in every export: a provider, invoice reference or file
-name such as ``=HYPERLINK(…)`` is never written as a live formula, and a row that a workbook
+name such as ``=HYPERLINK(…)`` is never written as a live formula (in the Dutch default and in
+the English machine format alike), and a row that a workbook
 cannot hold does not break the exports for everyone.
 
 End to end: the file is uploaded through the API, then every export is downloaded — the API's
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from itertools import product
 from pathlib import Path
 
 import pytest
@@ -85,52 +88,59 @@ def assert_xlsx_holds_text(content: bytes) -> None:
 
 
 def assert_csv_is_neutralised(content: str) -> None:
-    """Every text cell that would start a formula starts with a quote; numbers stay numbers."""
-    cells = [cell for row in csv.reader(io.StringIO(content)) for cell in row]
+    """Every text cell that would start a formula starts with a quote; numbers stay numbers.
+
+    The Dutch CSV (BOM, ``;``, euro with a decimal comma) names the provider inside a Dutch
+    sentence; the English one in a cell of its own, quoted."""
+    dutch = content.startswith("\ufeff")
+    rows = csv.reader(io.StringIO(content.removeprefix("\ufeff")), delimiter=";" if dutch else ",")
+    cells = [cell for row in rows for cell in row]
+    number = re.compile(r"-\d+,\d\d" if dutch else r"-\d+")  # a negative amount
     for cell in cells:
         if cell.startswith(FORMULA_TRIGGERS):
-            assert cell.lstrip("-").isdigit(), cell  # a negative amount in cents
-    assert any(c.startswith("'" + PROVIDER) for c in cells), cells
-    assert any(c.startswith("'-") or c.lstrip("-").isdigit() for c in cells)
+            assert number.fullmatch(cell), cell
+    assert any(PROVIDER in c for c in cells), cells
+    if not dutch:
+        assert any(c.startswith("'" + PROVIDER) for c in cells), cells
+    assert any(c.startswith("'-") or number.fullmatch(c) for c in cells)
 
 
 def test_text_from_a_file_is_never_a_formula_in_any_export(world: World, tmp_path: Path) -> None:
     with TestClient(app=create_app(world.engine), base_url="http://populatie.test") as client:
         done = _upload(client, world, _file())
         assert done.status_code == 200, done.text
-        for caller in ("finance", "kracht"):
+        for caller, lang in product(("finance", "kracht"), ("nl", "en")):
             headers = world.headers(caller)
-            xlsx = client.get(
-                "/api/exports/reconciliation.xlsx", params={"year": 2025}, headers=headers
-            )
+            params = {"year": 2025, "lang": lang}
+            xlsx = client.get("/api/exports/reconciliation.xlsx", params=params, headers=headers)
             assert xlsx.status_code == 200, xlsx.text
             assert_xlsx_holds_text(xlsx.content)
-            got = client.get(
-                "/api/exports/reconciliation.csv", params={"year": 2025}, headers=headers
-            )
+            got = client.get("/api/exports/reconciliation.csv", params=params, headers=headers)
             assert got.status_code == 200, got.text
             assert got.headers["content-type"] == "text/csv; charset=utf-8"
             assert_csv_is_neutralised(got.text)
-            budgets = client.get("/api/exports/budgets.xlsx", headers=headers)
+            budgets = client.get("/api/exports/budgets.xlsx", params=params, headers=headers)
             for sheet in load_workbook(io.BytesIO(budgets.content)).worksheets:
                 for row in sheet.iter_rows():
                     for cell in row:
                         assert cell.data_type != "f" or not isinstance(cell.value, str)
 
         sign_in(client, world.tokens["finance"])
-        page_xlsx = client.get("/finance/reconciliation.xlsx", params={"year": 2025})
-        assert page_xlsx.status_code == 200, page_xlsx.text
-        assert_xlsx_holds_text(page_xlsx.content)
-        page_csv = client.get("/finance/reconciliation.csv", params={"year": 2025})
-        assert page_csv.headers["content-type"] == "text/csv; charset=utf-8"
-        assert_csv_is_neutralised(page_csv.text)
+        for lang in ("nl", "en"):
+            params = {"year": 2025, "lang": lang}
+            page_xlsx = client.get("/finance/reconciliation.xlsx", params=params)
+            assert page_xlsx.status_code == 200, page_xlsx.text
+            assert_xlsx_holds_text(page_xlsx.content)
+            page_csv = client.get("/finance/reconciliation.csv", params=params)
+            assert page_csv.headers["content-type"] == "text/csv; charset=utf-8"
+            assert_csv_is_neutralised(page_csv.text)
 
     url = world.engine.url.render_as_string(hide_password=False)
-    for fmt in ("xlsx", "csv"):
-        out = tmp_path / f"reconciliation.{fmt}"
+    for fmt, lang in product(("xlsx", "csv"), ("nl", "en")):
+        out = tmp_path / f"reconciliation-{lang}.{fmt}"
         done_cli = run_cli(
             tmp_path, "reconcile", "--year", "2025", "--format", fmt, "--out", str(out),
-            database_url=url,
+            "--lang", lang, database_url=url,
         )  # fmt: skip
         assert done_cli.returncode == 0, done_cli.stderr
         if fmt == "xlsx":

@@ -148,10 +148,17 @@ def test_reconcile_table_csv_and_workbook(demo: Path) -> None:
     assert "Exceptions" in table.stdout
     assert "run-rate" in table.stdout
     as_csv = _populatie(demo, "reconcile", "--year", "2025", "--format", "csv")
+    assert as_csv.stdout.startswith("\ufeffSoort regel;Jaar;Uitgaven tot en met;Contract;")
+    as_csv = _populatie(demo, "reconcile", "--year", "2025", "--format", "csv", "--lang", "en")
     assert as_csv.stdout.startswith("record,year,to,contract")
     book = _populatie(demo, "reconcile", "--year", "2025", "--format", "xlsx", "--out", "r.xlsx")
     assert book.returncode == 0, book.stderr
-    assert load_workbook(demo / "r.xlsx").sheetnames[0] == "Reconciliation"
+    assert load_workbook(demo / "r.xlsx").sheetnames[0] == "Afstemming"
+    book = _populatie(
+        demo, "reconcile", "--year", "2025", "--format", "xlsx", "--out", "e.xlsx", "--lang", "en"
+    )
+    assert book.returncode == 0, book.stderr
+    assert load_workbook(demo / "e.xlsx").sheetnames[0] == "Reconciliation"
     wrong = _populatie(demo, "reconcile", "--year", "2025", "--to", "2024-12")
     assert wrong.returncode == 2
     assert "not in --year 2025" in wrong.stderr

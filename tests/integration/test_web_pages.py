@@ -316,13 +316,20 @@ def test_the_downloads_are_the_reconciliation_exports(app: Litestar, world: Worl
         sign_in(client, world.tokens["auditor"])
         xlsx = client.get("/finance/reconciliation.xlsx?year=2025&to=6")
         csv_ = client.get("/finance/reconciliation.csv?year=2025")
+        xlsx_en = client.get("/finance/reconciliation.xlsx?year=2025&to=6&lang=en")
+        csv_en = client.get("/finance/reconciliation.csv?year=2025&lang=en")
     assert xlsx.status_code == 200
     assert "reconciliation-2025-06.xlsx" in xlsx.headers["content-disposition"]
     book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["Afstemming", "Signaleringen", "Onderbouwing", "Toelichting"]
+    assert book["Afstemming"]["A1"].value == "Contract"
+    assert csv_.headers["content-type"].startswith("text/csv")
+    assert csv_.text.splitlines()[0].startswith("\ufeffSoort regel;Jaar;Uitgaven tot en met;")
+    # the English machine format on request
+    book = load_workbook(io.BytesIO(xlsx_en.content))
     assert book.sheetnames == ["Reconciliation", "Exceptions", "Evidence", "About"]
     assert book["Reconciliation"]["A1"].value == "contract"
-    assert csv_.headers["content-type"].startswith("text/csv")
-    assert csv_.text.splitlines()[0].startswith("record,year,to,contract")
+    assert csv_en.text.splitlines()[0].startswith("record,year,to,contract")
 
 
 def test_a_revoked_token_ends_its_sessions_and_sign_out_ends_one(

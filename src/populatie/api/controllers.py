@@ -12,10 +12,18 @@ from populatie.api.deps import Caller, DbSession
 from populatie.api.spending import reconciliation
 from populatie.auth.access import READ_SCOPED, access
 from populatie.configuration import load_config
+from populatie.dutch_sheets import Lang
 
 YearFilter = Annotated[int | None, QueryParameter(ge=1900, le=2200, description="Budget year")]
 Year = Annotated[int, QueryParameter(ge=2000, le=2099, description="Budget year")]
 ToMonth = Annotated[int | None, QueryParameter(ge=1, le=12, description="Up to this month")]
+Language = Annotated[
+    Lang,
+    QueryParameter(
+        description="`nl` (default): as Dutch Excel opens it (euro, `;`, decimal comma, BOM; "
+        "Dutch headers and sheets). `en`: the English machine format (cents, `,`).",
+    ),
+]
 CSV = "text/csv"
 GEOJSON = "application/geo+json"
 
@@ -41,9 +49,10 @@ class ExportController(Controller):
         **access(READ_SCOPED),
     )
     def budgets_csv(
-        self, session: DbSession, principal: Caller, year: YearFilter = None
+        self, session: DbSession, principal: Caller, year: YearFilter = None, lang: Language = "nl"
     ) -> Response[bytes]:
-        return _file(exports.budgets_csv(session, principal.scope, year), CSV, "budgets.csv")
+        content = exports.budgets_csv(session, principal.scope, year, lang)
+        return _file(content, CSV, "budgets.csv")
 
     @get(
         "/budgets.xlsx",
@@ -53,9 +62,9 @@ class ExportController(Controller):
         **access(READ_SCOPED),
     )
     def budgets_xlsx(
-        self, session: DbSession, principal: Caller, year: YearFilter = None
+        self, session: DbSession, principal: Caller, year: YearFilter = None, lang: Language = "nl"
     ) -> Response[bytes]:
-        content = exports.budgets_xlsx(session, principal.scope, year)
+        content = exports.budgets_xlsx(session, principal.scope, year, lang)
         return _file(content, exports.XLSX_MEDIA_TYPE, "budgets.xlsx")
 
     @get(
@@ -86,11 +95,12 @@ class ExportController(Controller):
         principal: Caller,
         year: Year,
         to_month: ToMonth = None,
+        lang: Language = "nl",
     ) -> Response[bytes]:
         config = load_config(request.app.state.settings.config_dir)
         result = reconciliation(session, year, to_month, principal.scope, config)
         name = f"reconciliation-{result.year}-{result.to_month:02d}.csv"
-        return _file(exports.reconciliation_csv(result), CSV, name)
+        return _file(exports.reconciliation_csv(result, lang), CSV, name)
 
     @get(
         "/reconciliation.xlsx",
@@ -106,8 +116,10 @@ class ExportController(Controller):
         principal: Caller,
         year: Year,
         to_month: ToMonth = None,
+        lang: Language = "nl",
     ) -> Response[bytes]:
         config = load_config(request.app.state.settings.config_dir)
         result = reconciliation(session, year, to_month, principal.scope, config)
         name = f"reconciliation-{result.year}-{result.to_month:02d}.xlsx"
-        return _file(exports.reconciliation_xlsx(result), exports.XLSX_MEDIA_TYPE, name)
+        content = exports.reconciliation_xlsx(result, lang)
+        return _file(content, exports.XLSX_MEDIA_TYPE, name)

@@ -1,5 +1,8 @@
 """Exports for spreadsheets and maps: budgets (CSV, XLSX, GeoJSON) and reconciliation (CSV,
-XLSX), each scoped to the caller's partnership exactly as the JSON resources are."""
+XLSX), each scoped to the caller's partnership exactly as the JSON resources are.
+
+The spreadsheets are Dutch by default (:mod:`populatie.dutch_sheets`); ``lang="en"`` writes
+the English machine format (cents, ``,``-separated) as it has always been."""
 
 from __future__ import annotations
 
@@ -22,7 +25,9 @@ from populatie.api.pagination import Window
 from populatie.configuration import DOMAINS
 from populatie.core.reconciliation import Reconciliation
 from populatie.districts.models import District, DistrictShape
+from populatie.dutch_sheets import SHEETS, Column, Lang, csv_text, fill_sheet
 from populatie.reconciliation.render import render_csv, write_xlsx
+from populatie.reconciliation.render_nl import render_csv_nl, write_xlsx_nl
 from populatie.registry.models import AreaDistrict
 from populatie.spreadsheets import append_row, csv_row
 
@@ -32,6 +37,11 @@ BUDGET_COLUMNS = (
     *(f"{d}_cents" for d in DOMAINS), "total_cents",
 )  # fmt: skip
 _ALL = Window(limit=10**9, offset=0)
+BUDGET_COLUMNS_NL = (
+    Column("year", "int"), Column("area_code"), Column("name"), Column("municipality"),
+    Column("partnership"), *(Column(d, "cents") for d in DOMAINS), Column("total", "cents"),
+    Column("adopted_at", "date"), Column("adopted_by"), Column("run_id"),
+)  # fmt: skip
 
 
 def _budgets(session: Session, scope: str | None, year: int | None) -> list[schemas.AreaBudget]:
@@ -45,7 +55,16 @@ def _row(b: schemas.AreaBudget) -> list[Any]:
     ]  # fmt: skip
 
 
-def budgets_csv(session: Session, scope: str | None, year: int | None) -> str:
+def _row_nl(b: schemas.AreaBudget) -> list[Any]:
+    return [
+        b.year, b.area, b.name, b.municipality, b.partnership, *(b.domains[d] for d in DOMAINS),
+        b.total_cents, b.adopted_at, b.adopted_by, b.run_id,
+    ]  # fmt: skip
+
+
+def budgets_csv(session: Session, scope: str | None, year: int | None, lang: Lang = "nl") -> str:
+    if lang == "nl":
+        return csv_text(BUDGET_COLUMNS_NL, (_row_nl(b) for b in _budgets(session, scope, year)))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(BUDGET_COLUMNS)
@@ -53,10 +72,14 @@ def budgets_csv(session: Session, scope: str | None, year: int | None) -> str:
     return out.getvalue()
 
 
-def budgets_xlsx(session: Session, scope: str | None, year: int | None) -> bytes:
+def budgets_xlsx(session: Session, scope: str | None, year: int | None, lang: Lang = "nl") -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
+    if lang == "nl":
+        sheet.title = SHEETS["Budgets"]
+        fill_sheet(sheet, BUDGET_COLUMNS_NL, (_row_nl(b) for b in _budgets(session, scope, year)))
+        return _save(book)
     sheet.title = "Budgets"
     append_row(sheet, [c.removesuffix("_cents") for c in BUDGET_COLUMNS])
     for cell in sheet[1]:
@@ -114,14 +137,14 @@ def budgets_geojson(session: Session, scope: str | None, year: int | None) -> di
     return {"type": "FeatureCollection", "features": features, "attribution": "Bron: CBS"}
 
 
-def reconciliation_csv(result: Reconciliation) -> str:
-    return render_csv(result)
+def reconciliation_csv(result: Reconciliation, lang: Lang = "nl") -> str:
+    return render_csv_nl(result) if lang == "nl" else render_csv(result)
 
 
-def reconciliation_xlsx(result: Reconciliation) -> bytes:
+def reconciliation_xlsx(result: Reconciliation, lang: Lang = "nl") -> bytes:
     with tempfile.TemporaryDirectory(prefix="populatie-export-") as folder:
         path = Path(folder) / "reconciliation.xlsx"
-        write_xlsx(result, path)
+        (write_xlsx_nl if lang == "nl" else write_xlsx)(result, path)
         return path.read_bytes()
 
 

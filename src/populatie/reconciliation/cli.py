@@ -1,4 +1,7 @@
-"""``populatie reconcile --year YEAR [--to YYYY-MM] [--format table|json|csv|xlsx]``."""
+"""``populatie reconcile --year YEAR [--to YYYY-MM] [--format table|json|csv|xlsx] [--lang nl|en]``.
+
+CSV and XLSX are Dutch by default (as Dutch Excel opens them); ``--lang en`` writes the English
+machine format (cents, ``,``-separated) for other tools."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from populatie.configuration import load_config
 from populatie.db import session_scope
 from populatie.errors import DataError
 from populatie.reconciliation.render import render_csv, render_json, render_table, write_xlsx
+from populatie.reconciliation.render_nl import render_csv_nl, write_xlsx_nl
 from populatie.reconciliation.service import reconcile_year
 from populatie.settings import Settings
 
@@ -32,6 +36,12 @@ def add_commands(sub: Any) -> None:
         help="spending up to and including this month (default: the last month with spending)",
     )
     reconcile.add_argument("--format", choices=["table", "json", "csv", "xlsx"], default="table")
+    reconcile.add_argument(
+        "--lang",
+        choices=["nl", "en"],
+        default="nl",
+        help="csv and xlsx: nl (default) as Dutch Excel opens it; en the English machine format",
+    )
     reconcile.add_argument(
         "--out", type=Path, help="write to this file (xlsx default: reconciliation-YYYY-MM.xlsx)"
     )
@@ -55,7 +65,7 @@ def _reconcile(args: argparse.Namespace, engine: Engine, settings: Settings) -> 
         result = reconcile_year(session, args.year, _to_month(args.to, args.year), config)
     if args.format == "xlsx":
         out = args.out or Path(f"reconciliation-{result.year}-{result.to_month:02d}.xlsx")
-        write_xlsx(result, out)
+        (write_xlsx_nl if args.lang == "nl" else write_xlsx)(result, out)
         console.print(f"reconciliation {result.year} to {result.to_month:02d} written to {out}")
         return 0
     if args.format == "table":
@@ -65,9 +75,12 @@ def _reconcile(args: argparse.Namespace, engine: Engine, settings: Settings) -> 
             with args.out.open("w", encoding="utf-8") as fh:
                 render_table(result, Console(file=fh, width=190, force_terminal=False))
         return 0
-    text = render_json(result) + "\n" if args.format == "json" else render_csv(result)
+    if args.format == "json":
+        text = render_json(result) + "\n"
+    else:
+        text = render_csv_nl(result) if args.lang == "nl" else render_csv(result)
     if args.out is not None:
-        args.out.write_text(text, encoding="utf-8")
+        args.out.write_text(text, encoding="utf-8", newline="")
     else:
         sys.stdout.write(text)
     return 0

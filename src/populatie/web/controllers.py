@@ -32,6 +32,7 @@ from sqlmodel import Session
 from populatie.api.deps import Caller, DbSession
 from populatie.auth.access import ACCESS_KEY, AUDIT, PLAN, PUBLIC, Access, roles
 from populatie.auth.tokens import Principal, Role
+from populatie.dutch_sheets import Lang
 from populatie.errors import NotFoundError, PopulatieError
 from populatie.faults import RETRY_AFTER_SECONDS, environment_fault
 from populatie.web import service
@@ -74,6 +75,7 @@ PAGE_HEADERS = [
 
 Year = Annotated[int | None, QueryParameter(ge=2000, le=2099, description="Budget year")]
 Month = Annotated[int | None, QueryParameter(ge=1, le=12, name="to", description="To month")]
+Language = Annotated[Lang, QueryParameter(description="nl (default) or en (machine format)")]
 
 
 def page(policy: Access) -> dict[str, Any]:
@@ -223,25 +225,25 @@ class PageController(Controller):
 
     @get("/finance/reconciliation.xlsx", sync_to_thread=True, **page(AUDIT))
     def reconciliation_xlsx(
-        self, session: DbSession, year: Year, to_month: Month
+        self, session: DbSession, year: Year, to_month: Month, lang: Language = "nl"
     ) -> Response[bytes]:
-        return _download(session, "xlsx", year, to_month)
+        return _download(session, "xlsx", year, to_month, lang)
 
     @get("/finance/reconciliation.csv", sync_to_thread=True, **page(AUDIT))
     def reconciliation_csv(
-        self, session: DbSession, year: Year, to_month: Month
+        self, session: DbSession, year: Year, to_month: Month, lang: Language = "nl"
     ) -> Response[bytes]:
-        return _download(session, "csv", year, to_month)
+        return _download(session, "csv", year, to_month, lang)
 
 
 def _download(
-    session: Session, fmt: str, year: int | None, to_month: int | None
+    session: Session, fmt: str, year: int | None, to_month: int | None, lang: Lang
 ) -> Response[bytes]:
     """The reconciliation export of ``year`` (default: the finance page's year) as a file."""
     chosen = year or service.default_finance_year(session)
     if chosen is None:
         raise NotFoundError("nothing to reconcile yet")
-    content, name = service.reconciliation_export(session, chosen, to_month, fmt)
+    content, name = service.reconciliation_export(session, chosen, to_month, fmt, lang)
     return Response(
         content=content,
         media_type=service.EXPORT_MEDIA_TYPES[fmt],

@@ -46,8 +46,10 @@ from populatie.core.reconciliation import (
     owner_on,
 )
 from populatie.districts.models import Municipality
+from populatie.dutch_sheets import Lang
 from populatie.errors import NotFoundError
 from populatie.reconciliation.render import render_csv, write_xlsx
+from populatie.reconciliation.render_nl import render_csv_nl, write_xlsx_nl
 from populatie.reconciliation.service import reconcile_year, spending_owners
 from populatie.registry.models import Area, AreaDistrict, Lot
 from populatie.spending.models import SpendingMonth
@@ -1064,17 +1066,18 @@ def finance_page(session: Session, year: int | None, to_month: int | None) -> Fi
 
 
 def reconciliation_export(
-    session: Session, year: int, to_month: int | None, fmt: str
+    session: Session, year: int, to_month: int | None, fmt: str, lang: Lang = "nl"
 ) -> tuple[bytes, str]:
-    """The reconciliation as the CLI writes it (``reconcile --format xlsx|csv``): the bytes
-    and a file name such as ``reconciliation-2025-12.xlsx``."""
+    """The reconciliation as the CLI writes it (``reconcile --format xlsx|csv [--lang en]``):
+    the bytes and a file name such as ``reconciliation-2025-12.xlsx``."""
     result = reconcile_year(session, year, to_month)
     name = f"reconciliation-{year}-{result.to_month:02d}.{fmt}"
     if fmt == "csv":
-        return render_csv(result).encode("utf-8"), name
+        text = render_csv_nl(result) if lang == "nl" else render_csv(result)
+        return text.encode("utf-8"), name
     if fmt != "xlsx":
         raise NotFoundError(f"no export in format {fmt}")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
-        write_xlsx(result, path)
+        (write_xlsx_nl if lang == "nl" else write_xlsx)(result, path)
         return path.read_bytes(), name
