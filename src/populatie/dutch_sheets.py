@@ -118,7 +118,7 @@ HEADERS: dict[str, str] = {
 #: The English sheet name of the machine format → the Dutch one.
 SHEETS: dict[str, str] = {
     "Budgets": "Budgetten",
-    "Reconciliation": "Afstemming",
+    "Reconciliation": "Verantwoording",
     "Exceptions": "Signaleringen",
     "Evidence": "Onderbouwing",
     "About": "Toelichting",

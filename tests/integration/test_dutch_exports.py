@@ -174,10 +174,10 @@ def test_reconciliation_xlsx_and_csv_are_dutch(world: World) -> None:
                 ).content
             )
         )
-        assert book.sheetnames == ["Afstemming", "Signaleringen", "Onderbouwing", "Toelichting"]
+        assert book.sheetnames == ["Verantwoording", "Signaleringen", "Onderbouwing", "Toelichting"]
         for sheet in book.worksheets:
             _assert_sheet_is_laid_out(sheet)
-        lines = book["Afstemming"]
+        lines = book["Verantwoording"]
         assert [c.value for c in lines[1]] == LINE_HEADERS
         rows = _rows(lines)
         assert len(rows) == len(report["lines"])

@@ -153,7 +153,7 @@ def test_reconcile_table_csv_and_workbook(demo: Path) -> None:
     assert as_csv.stdout.startswith("record,year,to,contract")
     book = _populatie(demo, "reconcile", "--year", "2025", "--format", "xlsx", "--out", "r.xlsx")
     assert book.returncode == 0, book.stderr
-    assert load_workbook(demo / "r.xlsx").sheetnames[0] == "Afstemming"
+    assert load_workbook(demo / "r.xlsx").sheetnames[0] == "Verantwoording"
     book = _populatie(
         demo, "reconcile", "--year", "2025", "--format", "xlsx", "--out", "e.xlsx", "--lang", "en"
     )

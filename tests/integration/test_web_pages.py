@@ -321,8 +321,8 @@ def test_the_downloads_are_the_reconciliation_exports(app: Litestar, world: Worl
     assert xlsx.status_code == 200
     assert "reconciliation-2025-06.xlsx" in xlsx.headers["content-disposition"]
     book = load_workbook(io.BytesIO(xlsx.content))
-    assert book.sheetnames == ["Afstemming", "Signaleringen", "Onderbouwing", "Toelichting"]
-    assert book["Afstemming"]["A1"].value == "Contract"
+    assert book.sheetnames == ["Verantwoording", "Signaleringen", "Onderbouwing", "Toelichting"]
+    assert book["Verantwoording"]["A1"].value == "Contract"
     assert csv_.headers["content-type"].startswith("text/csv")
     assert csv_.text.splitlines()[0].startswith("\ufeffSoort regel;Jaar;Uitgaven tot en met;")
     # the English machine format on request

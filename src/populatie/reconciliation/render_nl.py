@@ -126,7 +126,7 @@ def _evidence_row(kind: str, subject: str, e: Mapping[str, object]) -> list[Any]
 
 
 def write_xlsx_nl(result: Reconciliation, path: Path) -> None:
-    """Sheets: Afstemming (the lines), Signaleringen, Onderbouwing (the evidence), Toelichting."""
+    """Sheets: Verantwoording (the lines), Signaleringen, Onderbouwing (evidence), Toelichting."""
     domains, _, kinds = _words()
     book = Workbook()
     sheet = book.active

@@ -29,13 +29,14 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from sqlmodel import Session
 
+from populatie.api import exports
 from populatie.api.deps import Caller, DbSession
 from populatie.auth.access import ACCESS_KEY, AUDIT, PLAN, PUBLIC, Access, roles
 from populatie.auth.tokens import Principal, Role
 from populatie.dutch_sheets import Lang
 from populatie.errors import NotFoundError, PopulatieError
 from populatie.faults import RETRY_AFTER_SECONDS, environment_fault
-from populatie.web import service
+from populatie.web import service, year_on_year
 from populatie.web.formatting import ROLE_LABELS
 from populatie.web.sessions import (
     SessionAuthMiddleware,
@@ -191,7 +192,26 @@ class PageController(Controller):
     ) -> Template:
         assert principal.partnership is not None
         view = service.consortium_page(session, principal.partnership, year)
-        return Template(template_name="consortium.html", context=_context(request, page=view))
+        compare = year_on_year.year_on_year(session, principal.partnership, view.year)
+        providers = year_on_year.provider_spending(session, principal.partnership, view.year)
+        return Template(
+            template_name="consortium.html",
+            context=_context(request, page=view, compare=compare, providers=providers),
+        )
+
+    @get("/consortium/budgets.xlsx", sync_to_thread=True, **page(CONSORTIUM))
+    def consortium_budgets(
+        self, session: DbSession, principal: Caller, year: Year, lang: Language = "nl"
+    ) -> Response[bytes]:
+        """The partnership's own adopted budgets (every year, or ``year``), as the API's
+        budget export scopes them."""
+        content = exports.budgets_xlsx(session, principal.scope, year, lang)
+        suffix = f"-{year}" if year else ""
+        return Response(
+            content=content,
+            media_type=exports.XLSX_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="budgetten{suffix}.xlsx"'},
+        )
 
     @get("/planner", sync_to_thread=True, **page(PLAN))
     def planner(
