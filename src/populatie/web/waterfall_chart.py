@@ -59,9 +59,9 @@ def waterfall_chart(
     spread = max(high - low, 1, abs(high) // 50)
     rough = max(0.0, low - spread * 0.6)
     rough_ticks = nice_ticks(high + spread * 0.2 - rough)
-    step = rough_ticks[1] - rough_ticks[0]
-    floor = math.floor(rough / step) * step  # on a tick, so the axis reads in round amounts
-    ticks = [floor + i * step for i in range(math.ceil((high - floor) / step) + 2)]
+    gap = rough_ticks[1] - rough_ticks[0]
+    floor = math.floor(rough / gap) * gap  # on a tick, so the axis reads in round amounts
+    ticks = [floor + i * gap for i in range(math.ceil((high - floor) / gap) + 2)]
     top_value = ticks[-1]
 
     def y(cents: float) -> float:
