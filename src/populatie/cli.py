@@ -52,6 +52,7 @@ FEATURE_COMMANDS += [providers_cli, segments_cli]
 FEATURE_COMMANDS.append(budget_totals_cli)
 
 WORKER_START_SECONDS = 120
+LANG_HELP = "csv: nl (default) as Dutch Excel opens it; en the English machine format (cents)"
 console = Console(width=max(Console().width, 170))
 err_console = Console(stderr=True)
 
@@ -79,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     allocate.add_argument("--scenario", type=Path, help="TOML overriding models/base/damping")
     allocate.add_argument("--adopt", action="store_true", help="adopt the run at once")
     allocate.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    allocate.add_argument("--lang", choices=["nl", "en"], default="nl", help=LANG_HELP)
 
     adopt = sub.add_parser("adopt", help="adopt a stored run for its year and municipalities")
     adopt.add_argument("run_id")
@@ -86,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print a stored run")
     show.add_argument("run_id")
     show.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    show.add_argument("--lang", choices=["nl", "en"], default="nl", help=LANG_HELP)
 
     runs = sub.add_parser("runs", help="list stored runs")
     runs.add_argument("--year", type=int)
@@ -105,11 +108,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_report(report: service.RunReport, fmt: str) -> None:
+def _print_report(report: service.RunReport, fmt: str, lang: str) -> None:
     if fmt == "json":
         sys.stdout.write(render.render_json(report) + "\n")
     elif fmt == "csv":
-        sys.stdout.write(render.render_csv(report))
+        sys.stdout.write(
+            render.render_csv_nl(report) if lang == "nl" else render.render_csv(report)
+        )
     else:
         render.render_table(report, console)
 
@@ -197,7 +202,7 @@ def run(argv: Sequence[str] | None = None) -> int:
                 adopted = service.adopt(session, new_run.id, settings.user)
                 _audit_run(session, settings.user, "run.adopt", adopted)
         with session_scope(engine) as session:
-            _print_report(service.run_report(session, new_run.id), args.format)
+            _print_report(service.run_report(session, new_run.id), args.format, args.lang)
         return 0
     if args.command == "adopt":
         with session_scope(engine) as session:
@@ -209,7 +214,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "show":
         with session_scope(engine) as session:
-            _print_report(service.run_report(session, args.run_id), args.format)
+            _print_report(service.run_report(session, args.run_id), args.format, args.lang)
         return 0
     if args.command == "runs":
         with session_scope(engine) as session:

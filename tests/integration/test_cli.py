@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -56,11 +59,24 @@ def test_allocate_table_names_units_and_changes(cli_db: Path) -> None:
 
 
 def test_allocate_csv_has_one_row_per_area(cli_db: Path) -> None:
-    done = run_cli(cli_db, "allocate", "--year", "2025", "--format", "csv")
+    done = run_cli(cli_db, "allocate", "--year", "2025", "--format", "csv", "--lang", "en")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[0].startswith("run_id,year,status,code,area")
     assert len(lines) == 1 + 13
+    english = list(csv.DictReader(io.StringIO(done.stdout)))
+    run_id = english[0]["run_id"]
+    dutch = run_cli(cli_db, "show", run_id, "--format", "csv")  # the default: Dutch
+    assert dutch.returncode == 0, dutch.stderr
+    assert dutch.stdout.startswith("\ufeffRun;Jaar;Status;Gebiedscode;Naam;")
+    rows = list(csv.DictReader(io.StringIO(dutch.stdout.removeprefix("\ufeff")), delimiter=";"))
+    assert [r["Gebiedscode"] for r in rows] == [r["code"] for r in english]
+    for nl, en in zip(rows, english, strict=True):
+        assert nl["Status"] == "concept"
+        euros = nl["Totaal"].replace(",", ".")
+        assert "." in euros
+        assert int(Decimal(euros) * 100) == int(en["total_cents"])
+        assert nl["Gedempt"] in ("ja", "nee")
 
 
 def test_errors_are_messages_not_tracebacks(cli_db: Path) -> None:

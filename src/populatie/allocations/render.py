@@ -1,4 +1,5 @@
-"""Text renderings of a run for the CLI: a table for people, JSON and CSV for other tools."""
+"""Text renderings of a run for the CLI: a table for people, JSON for other tools, CSV for both
+(Dutch by default, as Dutch Excel opens it; ``--lang en`` the English machine format)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rich.table import Table
 from populatie.allocations.service import RunReport
 from populatie.configuration import DOMAINS
 from populatie.core import format_euro
+from populatie.dutch_sheets import Column, csv_text
 from populatie.spreadsheets import csv_row
 
 DOMAIN_LABELS = {"prevention": "Prevention", "access": "Access", "specialist": "Specialist"}
@@ -19,6 +21,29 @@ DOMAIN_LABELS = {"prevention": "Prevention", "access": "Access", "specialist": "
 
 def render_json(report: RunReport) -> str:
     return json.dumps(report.as_json(), indent=2, ensure_ascii=False)
+
+
+def render_csv_nl(report: RunReport) -> str:
+    """The same rows as :func:`render_csv`, in euro, Dutch headers and words."""
+    from populatie.web.formatting import RUN_STATUS_LABELS  # the pages' words; loads late
+
+    columns = (
+        Column("run_id"), Column("year", "int"), Column("status", words=RUN_STATUS_LABELS),
+        Column("area_code"), Column("name"), Column("municipality"), Column("partnership"),
+        *(Column(d, "cents") for d in DOMAINS), Column("total", "cents"),
+        Column("young_population", "int"), Column("young_population_derived", "bool"),
+        Column("population", "int"), Column("change", "cents"), Column("damped", "bool"),
+    )  # fmt: skip
+    rows = [
+        [
+            report.run_id, report.year, report.status, a.code, a.name, a.municipality,
+            a.partnership, *(a.domains[d] for d in DOMAINS), a.total_cents,
+            a.young_population_whole, a.young_population_derived,
+            None if a.population is None else round(a.population), a.change_cents, a.damped,
+        ]
+        for a in report.areas
+    ]  # fmt: skip
+    return csv_text(columns, rows)
 
 
 def render_csv(report: RunReport) -> str:
