@@ -8,9 +8,11 @@ import io
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from litestar import Litestar
+from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine, select
@@ -19,6 +21,8 @@ from sqlmodel import Session, col
 from populatie.allocations import service as runs
 from populatie.allocations.models import RunArea
 from populatie.app import create_app
+from populatie.auth.access import policy_of
+from populatie.auth.tokens import Role
 from populatie.configuration import DOMAINS
 from populatie.db import make_engine, migrate, session_scope
 from populatie.web import year_on_year
@@ -242,3 +246,57 @@ def test_the_page_works_on_each_database(engine: Engine) -> None:
     assert RONDOMJOU not in html
     sheet = load_workbook(io.BytesIO(download.content))["Budgetten"]
     assert sorted(r[1] for r in sheet.iter_rows(2, values_only=True)) == AREAS_OF[KRACHT]
+
+
+def _consortium_pages(app: Litestar) -> list[str]:
+    """Every page path a signed-in consortium may GET (not the API, not the public ones)."""
+    paths = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path.startswith(("/api", "/schema")):
+            continue
+        handler = route.route_handler_map.get("GET", (None, None))[0]
+        policy = policy_of(handler) if handler is not None else None
+        if policy is not None and not policy.public and Role.CONSORTIUM in policy.roles:
+            paths.append(route.path)
+    return sorted(paths)
+
+
+@pytest.mark.parametrize("caller", ["kracht", "rondomjou"])
+def test_no_page_a_consortium_can_open_shows_the_other(
+    app: Litestar, world: World, caller: str
+) -> None:
+    """Over the route table: each page open to a consortium, for each year, read as each; a
+    query naming the other partnership changes nothing (the session decides whose it is)."""
+    partnership = CALLERS[caller]
+    paths = _consortium_pages(app)
+    assert paths == ["/consortium", "/consortium/budgets.xlsx"]
+    foreign = [*foreign_markers(partnership, world.engine), OTHER[partnership]]
+    foreign += AREAS_OF[OTHER[partnership]]
+    with _client(app) as client:
+        sign_in(client, world.tokens[caller])
+        for path in paths:
+            other: dict[str, Any] = {"partnership": OTHER[partnership], "scope": "all"}
+            for params in ({}, {"year": 2025}, {"year": 2026}, {"year": 2026, **other}):
+                response = client.get(path, params=params)
+                assert response.status_code == 200, (path, params)
+                text = _readable(response)
+                assert any(code in text for code in AREAS_OF[partnership]), (path, params)
+                for marker in foreign:
+                    assert marker not in text, (path, params, marker)
+        # a year without an adopted allocation: no page (404, as for another's data), and a
+        # workbook with its header only
+        assert client.get("/consortium", params={"year": 2030}).status_code == 404
+        empty = client.get("/consortium/budgets.xlsx", params={"year": 2030})
+        assert load_workbook(io.BytesIO(empty.content))["Budgetten"].max_row == 1
+
+
+def _readable(response: Any) -> str:
+    if not response.headers["content-type"].startswith(XLSX):
+        return str(response.text)
+    return "\n".join(
+        str(v)
+        for sheet in load_workbook(io.BytesIO(response.content)).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for v in row
+        if v is not None
+    )
