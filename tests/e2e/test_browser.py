@@ -164,9 +164,9 @@ def test_finance_sees_every_municipality_and_downloads_the_xlsx(
     download.value.save_as(target)
     assert target.name == "reconciliation-2025-12.xlsx"
     book = load_workbook(target)
-    assert book.sheetnames == ["Reconciliation", "Exceptions", "Evidence", "About"]
-    sheet = book["Reconciliation"]
-    assert [c.value for c in sheet[1]][:4] == ["contract", "lot", "area", "municipality"]
+    assert book.sheetnames == ["Verantwoording", "Signaleringen", "Onderbouwing", "Toelichting"]
+    sheet = book["Verantwoording"]
+    assert [c.value for c in sheet[1]][:4] == ["Contract", "Perceel", "Gebied", "Gemeente"]
     assert sheet.max_row > 10
     assert {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)} >= {
         "GM0518/1",
