@@ -9,7 +9,7 @@ exception's subject and finding are the Dutch sentences the finance page shows.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -103,21 +103,39 @@ def _line_values(line: Any) -> list[Any]:
     ]  # fmt: skip
 
 
-EVIDENCE_COLUMNS = (
-    Column("kind"), Column("subject"), Column("month"), Column("file"), Column("line", "int"),
-    Column("invoice_reference"), Column("booked_on", "date"), Column("amount", "cents"),
-    Column("reference"), Column("district"), Column("domain"), Column("provider"),
-    Column("month_total", "cents"), Column("month_rows", "int"),
-)  # fmt: skip
+def _evidence_columns() -> tuple[Column, ...]:
+    domains, _, _ = _words()
+    return (
+        Column("kind"), Column("subject"), Column("month"), Column("file"), Column("line", "int"),
+        Column("invoice_reference"), Column("booked_on", "date"), Column("amount", "cents"),
+        Column("reference"), Column("district"), Column("domain", words=domains),
+        Column("provider"), Column("month_total", "cents"), Column("month_rows", "int"),
+    )  # fmt: skip
 
 
-def _evidence_row(kind: str, subject: str, e: Mapping[str, object]) -> list[Any]:
+def _month_words(value: object) -> object:
+    """``2025-03`` as ``maart 2025``; anything else as it is."""
+    from populatie.web.formatting import MONTHS
+
+    text = str(value)
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        month = int(text[5:])
+        if 1 <= month <= 12:
+            return f"{MONTHS[month - 1]} {text[:4]}"
+    return value
+
+
+def _evidence_row(
+    columns: Sequence[Column], kind: str, subject: str, e: Mapping[str, object]
+) -> list[Any]:
     values: dict[str, Any] = {k.removesuffix("_cents"): v for k, v in e.items()}
     booked = values.get("booked_on")
     if isinstance(booked, str) and booked:
         values["booked_on"] = date.fromisoformat(booked)
+    if values.get("month") is not None:
+        values["month"] = _month_words(values["month"])
     row: list[Any] = []
-    for column in EVIDENCE_COLUMNS[2:]:
+    for column in columns[2:]:
         value = values.get(column.key)
         if column.kind in ("int", "cents") and not isinstance(value, int):
             value = None
@@ -151,11 +169,12 @@ def write_xlsx_nl(result: Reconciliation, path: Path) -> None:
             for exc, subject, detail in said
         ),
     )
+    evidence_columns = _evidence_columns()
     fill_sheet(
         book.create_sheet(SHEETS["Evidence"]),
-        EVIDENCE_COLUMNS,
+        evidence_columns,
         (
-            _evidence_row(kinds.get(exc.kind, exc.kind), subject, e)
+            _evidence_row(evidence_columns, kinds.get(exc.kind, exc.kind), subject, e)
             for exc, subject, _ in said
             for e in exc.evidence
         ),
