@@ -8,7 +8,10 @@ anywhere else, and the Content-Security-Policy of every page says so to the brow
 page                 who                      what
 ===================  =======================  ============================================
 ``/sign-in``         anyone                   paste an API token; a session starts
-``/consortium``      consortium               its own areas: map, budgets, spending, exceptions
+``/consortium``      consortium               its own areas: map, budgets, this year against
+                                              last (:mod:`~populatie.web.year_on_year`),
+                                              spending per provider, exceptions, and its
+                                              budgets as XLSX
 ``/planner``         planner, finance         two runs compared per area, with a map
 ``/finance``         finance, auditor         every municipality and lot, reconciliation,
                                               downloads (XLSX, CSV)
