@@ -109,3 +109,22 @@ def test_the_phone_check_can_fail(browser: Any, server: Server) -> None:
         assert page.evaluate("() => document.scrollingElement.scrollWidth") > PHONE["width"]
     finally:
         ctx.close()
+
+
+def test_the_axe_check_can_fail(browser: Any, server: Server, axe: Any) -> None:
+    """axe-core really runs in the page: a control without a name and text without contrast
+    are found."""
+    ctx = _context(browser, DESK)
+    try:
+        page = ctx.new_page()
+        page.goto(server.base_url + "/sign-in")
+        page.evaluate(
+            "() => { const m = document.querySelector('main');"
+            " m.insertAdjacentHTML('beforeend', '<input type=\"text\">"
+            '<p style="color:#eee;background:#fff">nauwelijks te lezen</p>\'); }'
+        )
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+        found = {v["id"] for v in results.response["violations"]}
+        assert {"label", "color-contrast"} <= found
+    finally:
+        ctx.close()
