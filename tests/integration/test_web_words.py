@@ -28,7 +28,8 @@ from tests.integration.web_support import sign_in
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 # Words only an English sentence has (not "is" or "of": Dutch has those too).
 ENGLISH = re.compile(
-    r"\b(the|and|are|not|with|without|assumed|public|per lot|on track|config|none|months?)\b"
+    r"\b(the|and|are|not|with|without|assumed|public|per lot|on track|config|none|months?"
+    r"|run-rate)\b"
 )
 PAGES_OF = {
     "kracht": ["/consortium"],

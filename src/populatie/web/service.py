@@ -92,7 +92,7 @@ STATUS_ORDER = (
 )
 FORECAST_METHOD_NL = (
     "Prognose voor het hele jaar: het gemiddelde per maand tot nu toe maal de maanden dat het "
-    "contract loopt (run-rate, zonder seizoenscorrectie)."
+    "contract loopt (lineair doorgetrokken, zonder seizoenscorrectie)."
 )
 EXPORT_MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
