@@ -160,12 +160,38 @@ def dutch_detail(exc: ReconciliationException) -> tuple[str, str]:
         return WITHOUT_FACTS, "nl"
 
 
+# The core's English nouns before a code, for a finding without the values to say it anew.
+_SUBJECT_NOUNS = (
+    ("no reference", "geen kenmerk"),
+    ("reference", "kenmerk"),
+    ("district", "wijk"),
+    ("invoice", "factuur"),
+    ("lot", "perceel"),
+    ("municipality", "gemeente"),
+    ("contract", "contract"),
+)
+
+
+def _part_words(part: str) -> str:
+    if part in DOMAIN_LABELS:
+        return _domain(part)
+    for english, dutch in _SUBJECT_NOUNS:
+        if part.startswith(english + " "):
+            return dutch + part[len(english) :]
+    return part
+
+
+def _subject_words(subject: str) -> str:
+    return " · ".join(_part_words(part) for part in subject.split(" · "))
+
+
 def dutch_subject(exc: ReconciliationException) -> str:
-    """What the finding is about, in Dutch words around the codes (the English without them)."""
+    """What the finding is about, in Dutch words around the codes; without the values, the
+    core's subject with its noun said in Dutch (``district X`` → ``wijk X``)."""
     try:
-        return _subject(exc.kind, exc.facts) if exc.facts else exc.subject
+        return _subject(exc.kind, exc.facts) if exc.facts else _subject_words(exc.subject)
     except (KeyError, TypeError, ValueError):
-        return exc.subject
+        return _subject_words(exc.subject)
 
 
 def _subject(kind: str, f: Facts) -> str:
