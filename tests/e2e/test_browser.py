@@ -142,6 +142,11 @@ def test_a_planner_compares_two_runs_per_area(
         assert table.get_by_role("columnheader", name=name, exact=True).is_visible()
     assert page.locator("svg.map path.district").count() == 44
     page.screenshot(path=str(artifacts / "planner.png"), full_page=True)
+    page.screenshot(  # the README's: the choices, the summary, the map and the table's start
+        path=str(artifacts / "planner-top.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 1280, "height": 1700},
+    )
     page.goto(server.base_url + "/finance")
     assert page.get_by_role("heading", level=1).inner_text() == "Geen toegang"
 
@@ -158,6 +163,11 @@ def test_finance_sees_every_municipality_and_downloads_the_xlsx(
     for lot in ("GM0518/1", "GM0518/2", "GM0518/3", "GM0518/4"):
         assert lots.get_by_role("rowheader", name=lot).first.is_visible()
     page.screenshot(path=str(artifacts / "finance.png"), full_page=True)
+    page.screenshot(  # the README's: downloads, key figures, the municipalities
+        path=str(artifacts / "finance-top.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 1280, "height": 1500},
+    )
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("Excel")).click()
     target = tmp_path / download.value.suggested_filename

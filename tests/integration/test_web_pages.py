@@ -82,8 +82,8 @@ def test_a_page_sends_a_visitor_without_a_session_tosign_in(app: Litestar) -> No
         assert client.get("/", follow_redirects=False).headers["location"] == "/sign-in"
         page = client.get("/sign-in?next=%2Fplanner")
         assert page.status_code == 200
-        assert '<html lang="nl">' in page.text
-        assert '<label for="token">Toegangssleutel</label>' in page.text
+        assert re.search(r'<html lang="nl" class="[^"]*\bvoorbeeld-theme\b', page.text)
+        assert '<label class="utrecht-form-label" for="token">Toegangssleutel</label>' in page.text
         assert 'name="next" value="/planner"' in page.text
 
 
@@ -173,7 +173,7 @@ def test_each_role_sees_its_pages_and_is_refused_the_others(
                 # A page, not a problem document, and the same for "not yours" as for "none".
                 assert response.headers["content-type"].startswith("text/html")
                 title = "Niet gevonden" if expected == 404 else "Geen toegang"
-                assert f"<h1>{title}</h1>" in response.text
+                assert f'<h1 class="utrecht-heading-1">{title}</h1>' in response.text
 
 
 def test_pages_load_nothing_from_elsewhere_and_say_so(app: Litestar, world: World) -> None:
@@ -207,7 +207,7 @@ def test_a_consortium_page_shows_its_own_areas_and_nothing_of_the_other(
 
 
 def _check_consortium_page(html: str, partnership: str, engine: Engine) -> None:
-    assert f"<h1>{partnership}</h1>" in html
+    assert f'<h1 class="utrecht-heading-1">{partnership}</h1>' in html
     for code in AREAS_OF[partnership]:
         assert code in html
     foreign = foreign_markers(partnership, engine)
@@ -271,7 +271,7 @@ def test_the_planner_page_explains_each_areas_change(app: Litestar, world: World
 
 def _check_planner_page(html: str, world: World) -> None:
     assert f'<option value="{world.adopted_2025}" selected>' in html
-    assert '<label for="other">Vergelijkingsrun</label>' in html
+    assert '<label class="utrecht-form-label" for="other">Vergelijkingsrun</label>' in html
     for header in ("Budget", "Bevolking", "Behoeftemix", "Demping"):
         assert f'<th scope="col" class="num">{header}</th>' in html
     rows = re.findall(r"<tr><th scope=\"row\">.*?</tr>", html, flags=re.S)

@@ -15,7 +15,7 @@ from populatie.core.reconciliation import (
     ReconciliationException,
     reconcile,
 )
-from populatie.web.exception_text import dutch_detail, dutch_notes, dutch_subject
+from populatie.web.exception_text import WITHOUT_FACTS, dutch_detail, dutch_notes, dutch_subject
 from tests.unit.test_reconciliation_rules import (
     AREAS,
     DISTRICTS,
@@ -106,16 +106,23 @@ def test_amounts_and_months_are_written_the_dutch_way() -> None:
     assert "in 2 gebieden (A1 en A2) (configuratie)" in by_kind["district-not-in-one-area"]
 
 
-def test_a_finding_without_its_values_keeps_the_english_and_says_so() -> None:
+def test_a_finding_without_its_values_points_to_the_export_in_dutch() -> None:
     bare = replace(FINDINGS[0], facts={})
-    assert dutch_detail(bare) == (bare.detail, "en")
-    assert dutch_subject(bare) == bare.subject
+    assert dutch_detail(bare) == (WITHOUT_FACTS, "nl")
+    assert bare.detail not in WITHOUT_FACTS
+    codes = re.findall(r"[A-Z]{2}\d+|[A-Z]-?\d+", bare.subject)
+    assert codes
+    assert re.findall(r"[A-Z]{2}\d+|[A-Z]-?\d+", dutch_subject(bare)) == codes
     assert dutch_subject(replace(FINDINGS[0], facts={"cause": "no-reference"})) == (
-        FINDINGS[0].subject
+        dutch_subject(bare)
     )
+    for finding in FINDINGS:  # every subject the core writes, said without its values
+        subject = dutch_subject(replace(finding, facts={}))
+        assert not ENGLISH.search(subject), subject
+        assert not re.search(r"\b(municipality|specialist|no reference)\b", subject), subject
     over = next(e for e in FINDINGS if e.kind == "over-ceiling")
     broken = replace(over, facts={"contract": "C1", "spent_cents": 1_500})
-    assert dutch_detail(broken) == (over.detail, "en")
+    assert dutch_detail(broken) == (WITHOUT_FACTS, "nl")
 
 
 def test_the_notes_name_what_could_not_be_placed_in_dutch() -> None:

@@ -42,6 +42,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import SQLAlchemyError
 
 from populatie.web.controllers import page_router
+from populatie.web.error_pages import html_error_pages
 from populatie.web.server_secrets import server_secret
 from populatie.web.sessions import close_session_store, session_store
 
@@ -104,7 +105,11 @@ async def keep_csrf_secret(app: Litestar) -> None:
 
 class WebPlugin(InitPluginProtocol):
     """Adds the pages, ``/static``, the Jinja engine and the pages' CSRF check to the
-    application, and the start-up and shut-down of what the sessions and forms keep."""
+    application, and the start-up and shut-down of what the sessions and forms keep.
+
+    Installed after the problem-details plugin, it wraps the application's error handlers so
+    that a browser gets a Dutch page where a tool gets a problem document
+    (:mod:`populatie.web.error_pages`)."""
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers.extend(
@@ -119,6 +124,7 @@ class WebPlugin(InitPluginProtocol):
                 ),
             ]
         )
+        app_config.exception_handlers = html_error_pages(app_config.exception_handlers)
         app_config.template_config = template_config()
         app_config.csrf_config = csrf_config(secrets.token_urlsafe(32))
         app_config.on_startup.extend([keep_csrf_secret, session_store])  # a wrong URL fails here

@@ -45,7 +45,7 @@ from populatie.web.sessions import (
     start_session,
 )
 
-__all__ = ["PAGE_HEADERS", "PageController", "page_router"]
+__all__ = ["PAGE_HEADERS", "PageController", "error_page", "page_router", "unexpected_page"]
 
 log = logging.getLogger("populatie.web")
 
@@ -294,12 +294,15 @@ _MESSAGES = {
 }
 
 
-def _error_page(request: Request[Any, Any, Any], status: int) -> Template:
+def error_page(request: Request[Any, Any, Any], status: int) -> Template:
+    """The Dutch page for ``status``, with the pages' security headers (also when the
+    application's handlers answer, outside the pages' router)."""
     kind = status if status in _TITLES else (500 if status >= 500 else 400)
     return Template(
         template_name="error.html",
         context=_context(request, status=status, title=_TITLES[kind], message=_MESSAGES[kind]),
         status_code=status,
+        headers={h.name: h.value for h in PAGE_HEADERS if h.value is not None},
     )
 
 
@@ -309,22 +312,22 @@ def _to_sign_in(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    return _error_page(request, exc.status_code)
+    return error_page(request, exc.status_code)
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: PopulatieError) -> Response[Any]:
-    return _error_page(request, 404 if isinstance(exc, NotFoundError) else exc.status)
+    return error_page(request, 404 if isinstance(exc, NotFoundError) else exc.status)
 
 
-def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+def unexpected_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     fault = environment_fault(exc)
     if fault is not None:
         log.warning("page unavailable: %s", fault.detail)
-        page = _error_page(request, 503)
+        page = error_page(request, 503)
         page.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return page
     log.error("unexpected error on a page", exc_info=exc)
-    return _error_page(request, 500)
+    return error_page(request, 500)
 
 
 def page_router() -> Router:
@@ -340,7 +343,7 @@ def page_router() -> Router:
             NotFoundException: _http_error,
             HTTPException: _http_error,
             PopulatieError: _domain_error,
-            Exception: _unexpected,
+            Exception: unexpected_page,
         },
         include_in_schema=False,
     )

@@ -3,8 +3,8 @@
 The core states every exception twice: an English sentence (``detail``, which the command line,
 the API and the exports carry) and the same finding as values (``facts``). The pages are read
 by Dutch municipal and care staff, so they say it again from the values, in Dutch, with Dutch
-amounts and months. A finding without the values it needs falls back to the English sentence
-rather than show half a sentence.
+amounts and months. A finding without the values it needs points to the export, which
+carries the full sentence, rather than show half a sentence or an English one.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import date
 from populatie.core.reconciliation import Reconciliation, ReconciliationException
 from populatie.web.formatting import DOMAIN_LABELS, MONTHS, euro
 
-__all__ = ["dutch_detail", "dutch_notes", "dutch_subject"]
+__all__ = ["WITHOUT_FACTS", "dutch_detail", "dutch_notes", "dutch_subject"]
 
 Facts = Mapping[str, object]
 
@@ -143,23 +143,55 @@ _DETAIL: dict[str, Callable[[Facts], str]] = {
 }
 
 
+#: Said when a finding lacks the values to say it in full: the pages show no English.
+WITHOUT_FACTS = "de toelichting staat in de export (XLSX of CSV) bij deze signalering"
+
+
 def dutch_detail(exc: ReconciliationException) -> tuple[str, str]:
-    """The finding in Dutch and its language tag: ``("…", "nl")``, or the English with ``"en"``."""
+    """The finding in Dutch and its language tag ``"nl"``; a finding without the values it
+    needs points to the export, which carries the full sentence, rather than show half a
+    sentence or an English one."""
     say = _DETAIL.get(exc.kind)
     if say is None or not exc.facts:
-        return exc.detail, "en"
+        return WITHOUT_FACTS, "nl"
     try:
         return say(exc.facts), "nl"
     except (KeyError, TypeError, ValueError, IndexError):
-        return exc.detail, "en"
+        return WITHOUT_FACTS, "nl"
+
+
+# The core's English nouns before a code, for a finding without the values to say it anew.
+_SUBJECT_NOUNS = (
+    ("no reference", "geen kenmerk"),
+    ("reference", "kenmerk"),
+    ("district", "wijk"),
+    ("invoice", "factuur"),
+    ("lot", "perceel"),
+    ("municipality", "gemeente"),
+    ("contract", "contract"),
+)
+
+
+def _part_words(part: str) -> str:
+    if part in DOMAIN_LABELS:
+        return _domain(part)
+    for english, dutch in _SUBJECT_NOUNS:
+        if part.startswith(english + " "):
+            return dutch + part[len(english) :]
+    return part
+
+
+def _subject_words(subject: str) -> str:
+    return " · ".join(_part_words(part) for part in subject.split(" · "))
 
 
 def dutch_subject(exc: ReconciliationException) -> str:
-    """What the finding is about, in Dutch words around the codes (the English without them)."""
+    """What the finding is about, in Dutch words around the codes; without the values, the
+    core's subject with its noun said in Dutch (``district X`` → ``wijk X``)."""
     try:
-        return _subject(exc.kind, exc.facts) if exc.facts else exc.subject
+        return _subject(exc.kind, exc.facts) if exc.facts else _subject_words(exc.subject)
     except (KeyError, TypeError, ValueError):
-        return exc.subject
+        return _subject_words(exc.subject)
 
 
 def _subject(kind: str, f: Facts) -> str:

@@ -61,11 +61,16 @@ from populatie.web.formatting import (
     MONTHS,
     RUN_STATUS_LABELS,
     STATUS_LABELS,
+    STATUS_TONES,
+    assumption_words,
     count,
+    damping_words,
     date_time,
     euro,
     euro_whole,
     percent,
+    remaining,
+    scenario_name,
 )
 
 __all__ = [
@@ -89,7 +94,7 @@ STATUS_ORDER = (
 )
 FORECAST_METHOD_NL = (
     "Prognose voor het hele jaar: het gemiddelde per maand tot nu toe maal de maanden dat het "
-    "contract loopt (run-rate, zonder seizoenscorrectie)."
+    "contract loopt (lineair doorgetrokken, zonder seizoenscorrectie)."
 )
 EXPORT_MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -119,8 +124,16 @@ class Status:
     def css(self) -> str:
         return "status-" + self.code.replace(" ", "-")
 
+    @property
+    def tone(self) -> str:
+        return STATUS_TONES.get(self.code, "neutral")
 
-def _status(code: str) -> Status:
+
+def _status(code: str, spent_cents: int | None = None) -> Status:
+    """``code`` in words; "on track" with nothing spent yet says that instead, as nothing
+    received is no sign of being on course."""
+    if code == "on track" and not spent_cents:
+        code = "no spending"
     return Status(code=code, label=STATUS_LABELS.get(code, code))
 
 
@@ -359,7 +372,7 @@ def _area_view(area: Area, label: str, districts: int, f: _AreaFigures) -> AreaV
                 spent=euro(s),
                 forecast=euro(fc),
                 spent_share=percent(100 * s / b) if b else "—",
-                status=_status(line_status(s, fc, b)),
+                status=_status(line_status(s, fc, b), s),
             )
         )
         groups.append(charts.BarGroup(DOMAIN_LABELS[d], b, s, fc))
@@ -375,9 +388,9 @@ def _area_view(area: Area, label: str, districts: int, f: _AreaFigures) -> AreaV
         budget=euro(total),
         spent=euro(spent),
         forecast=euro(forecast),
-        remaining=euro(None if total is None else total - spent),
+        remaining=remaining(None if total is None else total - spent),
         # The area's own figures against its budget, and any contract past its ceiling.
-        status=_status(_worst([*f.ceilings, line_status(spent, forecast, total)])),
+        status=_status(_worst([*f.ceilings, line_status(spent, forecast, total)]), spent),
         domains=domains,
         bars=charts.bar_chart(
             groups,
@@ -386,7 +399,7 @@ def _area_view(area: Area, label: str, districts: int, f: _AreaFigures) -> AreaV
             description="Per domein drie balken: budget (omlijnd), besteed tot nu toe (donker) "
             "en prognose voor het jaar (gearceerd). De tabel eronder geeft de bedragen.",
         ),
-        assumption=area.assumption,
+        assumption=assumption_words(area.assumption),
     )
 
 
@@ -602,7 +615,9 @@ def consortium_page(session: Session, partnership: str, year: int | None) -> Con
         budget=euro(total_budget_all),
         spent=euro(total_spent_all),
         forecast=euro(total_forecast_all),
-        remaining=euro(None if total_budget_all is None else total_budget_all - total_spent_all),
+        remaining=remaining(
+            None if total_budget_all is None else total_budget_all - total_spent_all
+        ),
         areas=views,
         map_svg=map_svg,
         legend=legend,
@@ -668,11 +683,27 @@ def _standing_label(standing: RunStanding) -> str:
     return label
 
 
-def _run_label(run: AllocationRun, standing: RunStanding) -> str:
+def run_name(run: AllocationRun, status: str) -> str:
+    """A run as people name it: year, status, scenario, when and by whom, never its id:
+    ``2026 · concept · standaardinstellingen · 23-11-2026 17:51 · door planner``."""
     return (
-        f"{run.year} · {_standing_label(standing)} · {run.scenario} · "
-        f"{date_time(run.created_at)} · {run.id[:8]}"
+        f"{run.year} · {status} · {scenario_name(run.scenario)} · "
+        f"{date_time(run.created_at)} · door {run.created_by}"
     )
+
+
+def _run_label(run: AllocationRun, standing: RunStanding) -> str:
+    return run_name(run, _standing_label(standing))
+
+
+def _distinct(labels: list[str]) -> list[str]:
+    """Two runs made in the same minute by the same person read alike: number the later ones."""
+    seen: dict[str, int] = defaultdict(int)
+    out = []
+    for label in labels:
+        seen[label] += 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
 
 
 def _parts(
@@ -725,6 +756,10 @@ _EXPLANATION_NOTES = {
 }
 
 
+def _rules(damping: object) -> dict[str, object]:
+    return {str(k): v for k, v in damping.items()} if isinstance(damping, dict) else {}
+
+
 def planner_page(
     session: Session,
     base_id: str | None,
@@ -751,7 +786,9 @@ def planner_page(
     if domain is not None and domain not in DOMAINS:
         raise NotFoundError(f"domain {domain} does not exist")
     domains = [domain] if domain else list(DOMAINS)
-    run_choices = [Choice(r.id, _run_label(r, standings[r.id])) for r in runs]
+    labels = _distinct([_run_label(r, standings[r.id]) for r in runs])
+    run_choices = [Choice(r.id, label) for r, label in zip(runs, labels, strict=True)]
+    damping_of = {r.id: _rules(r.config_snapshot.get("damping")) for r in runs}
     base_choice = next((c for c in run_choices if c.value == base_id), None)
     other_choice = next((c for c in run_choices if c.value == other_id), None)
     domain_choices = [Choice("", "Alle domeinen", domain is None)] + [
@@ -820,8 +857,8 @@ def planner_page(
                 need_mix=euro(parts["need_mix"]) if parts else "—",
                 damping=euro(parts["damping"]) if parts else "—",
                 adds_up=None if parts is None else sum(parts.values()) == change,
-                bounds=", ".join(
-                    f"{DOMAIN_LABELS[d].lower()}: {bound}"
+                bounds="; ".join(
+                    f"{DOMAIN_LABELS[d].lower()}: {damping_words(bound, damping_of[other_id])}"
                     for d, bound in sorted(b.bounds.items())
                     if d in domains
                 ),
@@ -951,8 +988,8 @@ def _contract_row(line: ReconciliationLine, area_names: dict[str, str]) -> Contr
         ceiling=euro(line.ceiling_cents),
         spent=euro(line.spent_cents),
         forecast=euro(line.forecast_cents),
-        remaining=euro(line.remaining_cents),
-        status=_status(line.status),
+        remaining=remaining(line.remaining_cents),
+        status=_status(line.status, line.spent_cents),
     )
 
 
@@ -999,16 +1036,27 @@ def finance_page(session: Session, year: int | None, to_month: int | None) -> Fi
             spent[line.municipality] += line.spent_cents
             forecast[line.municipality] += line.forecast_cents
             statuses[line.municipality].append(line.status)
+    adopted_runs = {
+        r.id: r
+        for r in session.execute(
+            select(AllocationRun).where(col(AllocationRun.id).in_(set(adoptions.values())))
+        ).scalars()
+    }
+    adopted_names = {
+        code: run_name(adopted_runs[run_id], RUN_STATUS_LABELS["adopted"])
+        for code, run_id in adoptions.items()
+        if run_id in adopted_runs
+    }
     municipalities = [
         MunicipalityRow(
             code=code,
             name=name,
             areas=areas_of.get(code, 0),
-            run=adoptions[code][:8] if code in adoptions else "geen",
+            run=adopted_names.get(code, "geen"),
             budget=euro(budgets.get(code)),
             spent=euro(spent.get(code, 0)),
             forecast=euro(forecast.get(code, 0)),
-            status=_status(_worst(statuses.get(code, []))),
+            status=_status(_worst(statuses.get(code, [])), spent.get(code, 0)),
         )
         for code, name in names.items()
     ]
@@ -1031,7 +1079,7 @@ def finance_page(session: Session, year: int | None, to_month: int | None) -> Fi
                     spent="—",
                     forecast="—",
                     remaining="—",
-                    status=_status("on track"),
+                    status=_status("on track", 0),
                 )
             )
     contracts.sort(key=lambda r: (r.lot, r.contract))

@@ -1,0 +1,130 @@
+"""Every page, as each role, in Debian's chromium: no horizontal scroll on a 390 px wide phone,
+and no WCAG 2.2 AA violation axe-core can find, at phone and desk widths.
+
+axe-core comes with ``axe-playwright-python`` (MPL-2.0) and is put into the page by the test
+alone; the pages themselves run no script at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Server
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 900}
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+# (caller, the pages it works on); None: not signed in.
+PAGES = [
+    (None, ["/sign-in", "/bestaat-niet"]),
+    ("kracht", ["/consortium", "/finance"]),
+    ("rondomjou", ["/consortium"]),
+    ("planner", ["/planner", "/finance"]),
+    ("finance", ["/finance", "/planner", "/finance?year=2025&to=3"]),
+    ("auditor", ["/finance", "/planner"]),
+]
+
+
+@pytest.fixture(scope="module")
+def axe() -> Any:
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        pytest.skip("axe-playwright-python is not installed: pip install -e '.[dev]'")
+    return Axe()
+
+
+def _context(browser: Any, viewport: dict[str, int]) -> Any:
+    # The pages allow no script; the test's own axe-core must still run in them.
+    return browser.new_context(viewport=viewport, locale="nl-NL", bypass_csp=True)
+
+
+@pytest.fixture(params=["phone", "desk"])
+def sized(request: pytest.FixtureRequest, browser: Any) -> Iterator[tuple[str, Any]]:
+    ctx = _context(browser, PHONE if request.param == "phone" else DESK)
+    yield request.param, ctx
+    ctx.close()
+
+
+def _sign_in(page: Any, server: Server, caller: str) -> None:
+    page.goto(server.base_url + "/sign-in")
+    page.fill("#token", server.world.tokens[caller])
+    page.get_by_role("button", name="Aanmelden").click()
+    page.wait_for_load_state("load")
+
+
+def _open_details(page: Any) -> None:
+    """Tables folded under a summary count too: open them before measuring."""
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+
+
+@pytest.mark.parametrize(("caller", "paths"), PAGES, ids=[c or "anonymous" for c, _ in PAGES])
+def test_every_page_fits_a_phone_and_passes_axe(
+    sized: tuple[str, Any],
+    server: Server,
+    axe: Any,
+    artifacts: Path,
+    caller: str | None,
+    paths: list[str],
+) -> None:
+    size, ctx = sized
+    page = ctx.new_page()
+    if caller is not None:
+        _sign_in(page, server, caller)
+    for path in paths:
+        response = page.goto(server.base_url + path)
+        assert response is not None
+        _open_details(page)
+        if size == "phone":
+            width = page.evaluate("() => document.scrollingElement.scrollWidth")
+            assert width <= PHONE["width"], f"{path} as {caller}: {width} px wide"
+            name = re.sub(r"[^a-z0-9]+", "-", f"{caller or 'anonymous'}{path}").strip("-")
+            page.screenshot(path=str(artifacts / f"phone-{name}.png"), full_page=False)
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+        violations = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in results.response["violations"]
+        ]
+        assert violations == [], f"{path} as {caller} ({size}): {violations}"
+        assert results.response["testEngine"]["version"].startswith("4.")
+
+
+def test_the_phone_check_can_fail(browser: Any, server: Server) -> None:
+    """The measure is real: a page made wider than the phone is caught."""
+    ctx = _context(browser, PHONE)
+    try:
+        page = ctx.new_page()
+        page.goto(server.base_url + "/sign-in")
+        page.evaluate(
+            "() => { const d = document.createElement('div'); d.style.width = '600px';"
+            " d.style.height = '1px'; document.querySelector('main').append(d); }"
+        )
+        assert page.evaluate("() => document.scrollingElement.scrollWidth") > PHONE["width"]
+    finally:
+        ctx.close()
+
+
+def test_the_axe_check_can_fail(browser: Any, server: Server, axe: Any) -> None:
+    """axe-core really runs in the page: a control without a name and text without contrast
+    are found."""
+    ctx = _context(browser, DESK)
+    try:
+        page = ctx.new_page()
+        page.goto(server.base_url + "/sign-in")
+        page.evaluate(
+            "() => { const m = document.querySelector('main');"
+            " m.insertAdjacentHTML('beforeend', '<input type=\"text\">"
+            '<p style="color:#eee;background:#fff">nauwelijks te lezen</p>\'); }'
+        )
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+        found = {v["id"] for v in results.response["violations"]}
+        assert {"label", "color-contrast"} <= found
+    finally:
+        ctx.close()
