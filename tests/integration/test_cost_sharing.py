@@ -131,6 +131,19 @@ def test_finance_sets_a_fixed_key_and_the_shares_add_up_to_the_contract(world: W
 def test_a_consortium_reads_the_shares_of_its_own_contracts_only(world: World) -> None:
     body = {"kind": "fixed", "basis_points": FIXED, "reason": "agreed"}
     with TestClient(app=create_app(world.engine)) as client:
+        # without a key, the municipality of the contract's lot carries all of it
+        unset = client.get(f"/api/contract-shares/{P1}?year=2025", headers=world.headers("kracht"))
+        assert unset.status_code == 200, unset.text
+        assert (unset.json()["key"]["version"], unset.json()["key"]["kind"]) == (0, "fixed")
+        (only,) = unset.json()["municipalities"]
+        assert only["municipality"] == "GM0518"
+        assert (only["spent_cents"], only["ceiling_cents"]) == (
+            unset.json()["spent_cents"],
+            unset.json()["ceiling_cents"],
+        )
+        assert "no cost-sharing key set" in unset.json()["notes"][0]
+        empty = client.get(f"/api/contract-cost-sharing/{P1}", headers=world.headers("kracht"))
+        assert empty.json() == {"reference": P1, "items": [], "total": 0}
         for reference in (P1, P2):
             assert _put(client, world, "finance", reference, body).status_code == 200
         for caller, own, other in (("kracht", P1, P2), ("rondomjou", P2, P1)):

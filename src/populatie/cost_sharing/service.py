@@ -12,6 +12,9 @@ arithmetic to :mod:`populatie.core.cost_sharing`:
 - ``use``: the municipality's spending on the contract (its reference, or its lot's reference
   in the months the contract is in force) in the year up to the month reconciled.
 
+Until finance sets a key, the municipality whose lot the contract is on carries all of it
+(shown as version 0 of a fixed key, with a note).
+
 What is shared (the year's ceiling, spent to date, the full-year forecast) comes from the
 contract and from the reconciliation of the year, so the shares follow whatever forecast
 method the reconciliation uses.
@@ -37,6 +40,7 @@ from populatie.contracts.models import Contract, ContractCeiling
 from populatie.contracts.service import get_contract, lot_reference
 from populatie.core.allocation import area_need, need
 from populatie.core.cost_sharing import (
+    BASIS_POINTS_WHOLE,
     KINDS,
     CostSharingError,
     check_fixed_key,
@@ -45,7 +49,7 @@ from populatie.core.cost_sharing import (
 from populatie.core.reconciliation import ceiling_for_year, months_in_force
 from populatie.cost_sharing.models import ContractCostShare, ContractCostShareKey
 from populatie.districts.models import District, IndicatorFigure, Municipality
-from populatie.errors import ConflictError, DataError, MissingFigureError, NotFoundError
+from populatie.errors import ConflictError, DataError, MissingFigureError
 from populatie.reconciliation.service import reconcile_year
 from populatie.registry.models import Lot
 from populatie.spending.models import SpendingMonth
@@ -412,6 +416,24 @@ def _use(
 # ---------------------------------------------------------------------------------------------
 
 
+def _own_municipality_key(contract: Contract, lot: Lot) -> CostSharingKey:
+    """Until finance sets a key, the municipality whose lot the contract is on carries all of
+    it: what the contract says without a regional agreement. Shown as version 0."""
+    return CostSharingKey(
+        contract=contract.reference,
+        version=0,
+        kind="fixed",
+        municipalities=(lot.municipality_code,),
+        basis_points={lot.municipality_code: BASIS_POINTS_WHOLE},
+        recorded_at=contract.created_at,
+        recorded_by=contract.created_by,
+        reason=(
+            f"no cost-sharing key set: {lot.municipality_code}, whose lot "
+            f"{lot_reference(lot)} the contract is on, carries all of it"
+        ),
+    )
+
+
 def contract_shares(
     session: Session,
     reference: str,
@@ -427,15 +449,10 @@ def contract_shares(
     lines that are that partnership's, as its reconciliation shows them.
     """
     contract = get_contract(session, reference)
-    key = current_key(session, reference)
-    if key is None:
-        raise NotFoundError(
-            f"contract {reference} has no cost-sharing key: set one (finance) with "
-            f"`populatie contracts cost-sharing {reference} …`"
-        )
     lot = session.get(Lot, contract.lot_id)
     assert lot is not None
     assert contract.id is not None
+    key = current_key(session, reference) or _own_municipality_key(contract, lot)
     result = reconcile_year(session, year, to_month, config, partnership=partnership)
     totals = [
         line
@@ -458,6 +475,8 @@ def contract_shares(
         }
         ceiling = ceiling_for_year(ceilings, contract.indexation_basis_points, year)
     notes: list[str] = []
+    if key.version == 0:
+        notes.append(key.reason)
     weights: Mapping[str, int | float]
     if key.kind == "fixed":
         weights = key.basis_points or {}
