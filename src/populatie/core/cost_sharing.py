@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from populatie.core.money import MAX_CENTS
-from populatie.errors import DataError
+from populatie.errors import CostSharingError
 
 __all__ = [
     "BASIS_POINTS_WHOLE",
@@ -53,12 +53,6 @@ _WHAT = {
     "need": "need",
     "use": "spending on the contract",
 }
-
-
-class CostSharingError(DataError):
-    """A key cannot share an amount: no municipalities, a bad weight, or all weights zero."""
-
-    problem_type = "cost-sharing"
 
 
 @dataclass(frozen=True)
