@@ -19,7 +19,8 @@ from populatie.app import create_app
 from populatie.auth.models import AuditEvent
 from populatie.configuration import load_config
 from populatie.cost_sharing.models import ContractCostShareKey
-from populatie.cost_sharing.service import contract_shares, set_cost_sharing
+from populatie.cost_sharing.service import set_cost_sharing
+from populatie.cost_sharing.shares import contract_shares
 from populatie.districts.models import District, IndicatorFigure
 from populatie.errors import DataError
 from populatie.spending.models import Spending

@@ -25,13 +25,11 @@ from populatie.core.money import format_euro
 from populatie.cost_sharing.service import (
     Audit,
     CostSharingKey,
-    ShareReport,
-    contract_shares,
     key_history,
     parse_percentage,
     set_cost_sharing,
-    shares_json,
 )
+from populatie.cost_sharing.shares import ShareReport, contract_shares, shares_json
 from populatie.db import session_scope
 from populatie.errors import DataError
 from populatie.settings import Settings

@@ -20,7 +20,7 @@ from populatie.auth.access import FINANCE, READ_SCOPED, access
 from populatie.auth.audit import record_event
 from populatie.auth.tokens import Principal
 from populatie.configuration import load_config
-from populatie.cost_sharing import schemas, service
+from populatie.cost_sharing import schemas, service, shares
 from populatie.cost_sharing.service import Audit, CostSharingKey
 
 Year = Annotated[int, QueryParameter(ge=2000, le=2099, description="Budget year")]
@@ -83,7 +83,7 @@ class ContractSharesController(Controller):
         reference = reference.lstrip("/")
         get_contract_in_scope(session, reference, principal.scope)
         config = load_config(request.app.state.settings.config_dir)
-        report = service.contract_shares(
+        report = shares.contract_shares(
             session, reference, year, config, to_month=to_month, partnership=principal.scope
         )
         return schemas.ContractShares(
