@@ -10,6 +10,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select
@@ -24,8 +25,14 @@ from populatie.cost_sharing.shares import contract_shares
 from populatie.districts.models import District, IndicatorFigure
 from populatie.errors import DataError
 from populatie.spending.models import Spending
-from tests.integration.api_support import CONFIG, CONTRACT_OF, KRACHT, RONDOMJOU, World
-from tests.integration.api_support import build_world as _build_world
+from tests.integration.api_support import (
+    CONFIG,
+    CONTRACT_OF,
+    KRACHT,
+    RONDOMJOU,
+    World,
+    build_world,
+)
 
 P1, P2 = CONTRACT_OF[KRACHT], CONTRACT_OF[RONDOMJOU]
 FIXED = {"GM0518": 6000, "GM0503": 2550, "GM0637": 1450}
@@ -33,10 +40,12 @@ FIXED = {"GM0518": 6000, "GM0503": 2550, "GM0637": 1450}
 
 @pytest.fixture
 def world(engine: Engine) -> World:
-    return _build_world(engine, spending=True)
+    return build_world(engine, spending=True)
 
 
-def _put(client: TestClient[Any], world: World, caller: str, reference: str, body: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _put(
+    client: TestClient[Any], world: World, caller: str, reference: str, body: dict[str, Any]
+) -> httpx.Response:
     return client.put(
         f"/api/contract-cost-sharing/{reference}", json=body, headers=world.headers(caller)
     )
@@ -153,9 +162,16 @@ def test_a_consortium_reads_the_shares_of_its_own_contracts_only(world: World) -
             )
             assert mine.status_code == 200, mine.text
             assert mine.json()["contract"] == own
-            for path in (f"/api/contract-shares/{other}?year=2025", "/api/contract-cost-sharing/"):
-                target = path if "shares" in path else path + other
-                assert client.get(target, headers=world.headers(caller)).status_code == 404
+            for path in (
+                f"/api/contract-shares/{other}?year=2025",
+                f"/api/contract-cost-sharing/{other}",
+            ):
+                theirs = client.get(path, headers=world.headers(caller))
+                nothing = client.get(
+                    path.replace(other, "NO-SUCH-CONTRACT"), headers=world.headers(caller)
+                )
+                assert theirs.status_code == nothing.status_code == 404
+                assert theirs.json()["title"] == nothing.json()["title"]
             assert (
                 client.get(f"/api/contract-cost-sharing/{own}", headers=world.headers(caller))
             ).status_code == 200
