@@ -45,6 +45,7 @@ from populatie.auth.access import (
 from populatie.auth.controllers import AuditController
 from populatie.budget_totals.controllers import BudgetTotalsController
 from populatie.contracts.controllers import ContractController, ContractHistoryController
+from populatie.cost_sharing.controllers import ContractSharesController, CostSharingController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
 from populatie.providers.controllers import MembershipController, ProviderController
@@ -67,6 +68,8 @@ CONTROLLERS: list[Any] = [
     RunController,
     ContractController,
     ContractHistoryController,
+    ContractSharesController,
+    CostSharingController,
     SpendingController,
     ReconciliationController,
     ExportController,

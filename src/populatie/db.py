@@ -23,6 +23,7 @@ from populatie.allocations import models as _allocation_models
 from populatie.auth import models as _auth_models
 from populatie.budget_totals import models as _budget_total_models
 from populatie.contracts import models as _contract_models
+from populatie.cost_sharing import models as _cost_sharing_models
 from populatie.districts import models as _district_models
 from populatie.providers import models as _provider_models
 from populatie.registry import models as _registry_models
@@ -37,6 +38,7 @@ _MODELS = (
     _auth_models,
     _budget_total_models,
     _contract_models,
+    _cost_sharing_models,
     _district_models,
     _provider_models,
     _registry_models,

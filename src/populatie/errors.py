@@ -8,7 +8,8 @@ a stable ``type``) without knowing each kind::
     ├── ConfigurationError        config/ is inconsistent (district in no area or two, bad code)
     ├── DataError                 shipped or uploaded data is invalid (CRS, code, negative count)
     │   ├── MissingFigureError    a figure the model needs is not shipped for that district
-    │   └── SpendingImportError   a spending file is invalid; ``details`` has every line/column
+    │   ├── SpendingImportError   a spending file is invalid; ``details`` has every line/column
+    │   └── CostSharingError      a cost-sharing key cannot share (bad weight, all weights zero)
     ├── AllocationError           the method cannot produce an allocation
     │   └── DampingInfeasibleError  the damping bounds cannot hold the budget total
     ├── NotFoundError             a run, area or other record does not exist (or is not yours)
@@ -51,6 +52,14 @@ class SpendingImportError(DataError):
     ``{line, column, value, reason}`` and nothing of the file was written."""
 
     problem_type = "spending-import"
+
+
+class CostSharingError(DataError):
+    """A cost-sharing key cannot share an amount: it names no municipality, a weight is not a
+    finite number of at least zero, or every weight is zero (it says nothing about how to
+    share)."""
+
+    problem_type = "cost-sharing"
 
 
 class AllocationError(PopulatieError):

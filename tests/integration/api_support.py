@@ -42,6 +42,7 @@ CONTRACT_OF = {KRACHT: "DEMO-H10-GM0518-P1", RONDOMJOU: "DEMO-H10-GM0518-P2"}
 # query parameters an operation needs, by operation id
 QUERIES: dict[str, dict[str, str]] = {
     "GetReconciliation": {"year": "2025"},
+    "GetContractShares": {"year": "2025"},
     "ExportReconciliationCsv": {"year": "2025"},
     "ExportReconciliationXlsx": {"year": "2025"},
 }

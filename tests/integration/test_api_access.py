@@ -50,6 +50,8 @@ CONSORTIUM_OPERATIONS = {
     "ExportReconciliationCsv",
     "ExportReconciliationXlsx",
     "ListPartnershipMembers",
+    "GetContractShares",
+    "GetContractCostSharing",
 }
 # The writes and who may make them.
 WRITE_POLICIES = {
@@ -58,6 +60,7 @@ WRITE_POLICIES = {
     "UploadSpending": {Role.FINANCE},
     "CreateContract": {Role.FINANCE},
     "ChangeContract": {Role.FINANCE},
+    "SetContractCostSharing": {Role.FINANCE},
     "CreateProvider": {Role.FINANCE},
     "AddPartnershipMember": {Role.FINANCE},
     "EndPartnershipMember": {Role.FINANCE},

@@ -72,6 +72,11 @@ BODIES: dict[str, Any] = {
         "ceilings_cents": {"2098": 100_000},
     },
     "ChangeContract": {"reason": "schema check", "indexation_basis_points": 99},
+    "SetContractCostSharing": {
+        "kind": "fixed",
+        "basis_points": {"GM0518": 7000, "GM0503": 3000},
+        "reason": "schema check",
+    },
     "CreateProvider": {"name": "Schema Zorg B.V.", "kvk_number": "87654321", "agb_code": None},
     "AddPartnershipMember": {
         "provider": "Stichting Jeugdformaat",

@@ -259,6 +259,19 @@ class Health(Struct, kw_only=True):
     version: str
 
 
+class ContractMilestone(Struct, kw_only=True):
+    """A go/no-go moment or an option to extend that applies to the contract's period
+    (config/milestones.toml, with its source document)."""
+
+    kind: Literal["go-no-go", "extension-option"]
+    year: int
+    extends_to: int | None
+    name_nl: str
+    description: str
+    description_nl: str
+    source: str
+
+
 class Contract(Struct, kw_only=True):
     reference: str
     lot: str
@@ -273,6 +286,7 @@ class Contract(Struct, kw_only=True):
     ceilings_cents: dict[str, int]
     indexation_basis_points: int
     version: int
+    milestones: list[ContractMilestone] = []
 
 
 class ContractPage(Struct, kw_only=True):

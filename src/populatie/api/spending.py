@@ -55,7 +55,8 @@ def own_spending(session: Session, partnership: str) -> ColumnElement[bool]:
 
 
 def contract_schema(view: ContractView) -> schemas.Contract:
-    return msgspec.convert(view.as_json(), schemas.Contract)
+    milestones = [m.as_json() for m in view.milestones]
+    return msgspec.convert({**view.as_json(), "milestones": milestones}, schemas.Contract)
 
 
 def _held_by(session: Session, scope: str) -> set[str]:

@@ -20,10 +20,13 @@ from populatie.contracts.service import (
     change_contract,
     contract_history,
     create_contract,
+    get_contract,
     list_contracts,
     parse_indexation,
 )
 from populatie.core.money import format_euro, parse_cents
+from populatie.cost_sharing.cli import add_contract_commands, key_text
+from populatie.cost_sharing.service import current_key
 from populatie.db import session_scope
 from populatie.errors import DataError
 from populatie.settings import Settings
@@ -96,6 +99,15 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     history.add_argument("reference")
     history.add_argument("--format", choices=["table", "json"], default="table")
     history.set_defaults(handler=_history)
+
+    show = commands.add_parser(
+        "show", help="one contract: its terms, milestones and cost-sharing key"
+    )
+    show.add_argument("reference")
+    show.add_argument("--format", choices=["table", "json"], default="table")
+    show.set_defaults(handler=_show)
+
+    add_contract_commands(commands)
 
 
 def _table(views: list[ContractView], year: int | None) -> Table:
@@ -206,4 +218,37 @@ def _history(args: argparse.Namespace, engine: Engine, settings: Settings) -> in
             ),
         )
     console.print(table)
+    return 0
+
+
+def _show(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
+    with session_scope(engine) as session:
+        get_contract(session, args.reference)  # raises on an unknown reference
+        view = next(v for v in list_contracts(session) if v.reference == args.reference)
+        key = current_key(session, args.reference)
+    milestones = view.milestones
+    if args.format == "json":
+        payload = {
+            **view.as_json(),
+            "milestones": [m.as_json() for m in milestones],
+            "cost_sharing": key.as_json() if key is not None else None,
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return 0
+    console.print(_table([view], None))
+    if milestones:
+        table = Table(title=f"Milestones of contract {view.reference}")
+        for name in ("year", "milestone", "what", "source"):
+            table.add_column(name)
+        for m in milestones:
+            table.add_row(str(m.year), m.name_nl, m.description_en, m.source)
+        console.print(table)
+    else:
+        console.print("no milestones apply to this contract", highlight=False)
+    console.print(
+        f"cost-sharing key: {key_text(key)} (version {key.version})"
+        if key is not None
+        else "cost-sharing key: none set",
+        highlight=False,
+    )
     return 0

@@ -25,6 +25,7 @@ from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
 from populatie.auth.models import AuditEvent
+from populatie.contracts.milestones import Milestone, milestones_for, milestones_of_record
 from populatie.contracts.models import (
     FUNDING_FORMS,
     Contract,
@@ -112,6 +113,14 @@ class ContractView:
 
     def in_force(self, year: int) -> bool:
         return bool(months_in_force(self.starts_on, self.ends_on, year))
+
+    @property
+    def milestones(self) -> list[Milestone]:
+        """The configured milestones in the contract's period (not part of its state: they
+        are the procurement's, so a change of them is no change of the contract)."""
+        return milestones_for(
+            milestones_of_record(), self.starts_on, self.ends_on, self.extendable_to
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -17,7 +17,7 @@ from __future__ import annotations
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from populatie.allocations.service import (
 )
 from populatie.api.registry import district_features
 from populatie.configuration import DOMAINS
+from populatie.contracts.milestones import milestones_for, milestones_of_record
 from populatie.contracts.models import Contract
 from populatie.contracts.service import lot_reference
 from populatie.core.reconciliation import (
@@ -930,6 +931,7 @@ class ContractRow:
     forecast: str
     remaining: str
     status: Status
+    milestones: str = ""  # the go/no-go moments and options of the contract's period
 
 
 @dataclass(frozen=True)
@@ -991,6 +993,17 @@ def _contract_row(line: ReconciliationLine, area_names: dict[str, str]) -> Contr
         remaining=remaining(line.remaining_cents),
         status=_status(line.status, line.spent_cents),
     )
+
+
+def _milestone_texts(session: Session) -> dict[str, str]:
+    """Per contract, its milestones (config/milestones.toml) as one line of Dutch names."""
+    known = milestones_of_record()
+    return {
+        c.reference: " · ".join(
+            m.name_nl for m in milestones_for(known, c.starts_on, c.ends_on, c.extendable_to)
+        )
+        for c in session.execute(select(Contract)).scalars()
+    }
 
 
 def finance_page(session: Session, year: int | None, to_month: int | None) -> FinancePage:
@@ -1083,6 +1096,8 @@ def finance_page(session: Session, year: int | None, to_month: int | None) -> Fi
                 )
             )
     contracts.sort(key=lambda r: (r.lot, r.contract))
+    milestones = _milestone_texts(session)
+    contracts = [replace(c, milestones=milestones.get(c.contract, "")) for c in contracts]
     without = [_contract_row(line, area_names) for line in totals if not line.contract]
     by_kind: dict[str, list[ReconciliationException]] = defaultdict(list)
     for exc in result.exceptions:
