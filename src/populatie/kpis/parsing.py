@@ -165,7 +165,9 @@ def read_table(data: bytes, file_name: str) -> list[tuple[int, list[str]]]:
         for cells in reader:
             rows.append((reader.line_num, cells))
     except csv.Error as exc:
-        raise FigureFileError([RowError(reader.line_num, "", "", f"not valid CSV: {exc}")]) from None
+        raise FigureFileError(
+            [RowError(reader.line_num, "", "", f"not valid CSV: {exc}")]
+        ) from None
     return rows
 
 
@@ -190,7 +192,11 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
 
 def parse_figures(data: bytes, file_name: str, known: Known) -> list[FigureRow]:
     """Every figure of the file, or :class:`FigureFileError` with every problem."""
-    table = [(line, cells) for line, cells in read_table(data, file_name) if any(c.strip() for c in cells)]
+    table = [
+        (line, cells)
+        for line, cells in read_table(data, file_name)
+        if any(c.strip() for c in cells)
+    ]
     if not table:
         raise FigureFileError([RowError(1, "", "", "the file is empty: no header row")])
     header_line, header = table[0]
@@ -204,7 +210,9 @@ def parse_figures(data: bytes, file_name: str, known: Known) -> list[FigureRow]:
             )
         elif name not in COLUMNS:
             errors.append(
-                RowError(header_line, name, name, f"unknown column; columns are {', '.join(COLUMNS)}")
+                RowError(
+                    header_line, name, name, f"unknown column; columns are {', '.join(COLUMNS)}"
+                )
             )
     for name in REQUIRED_COLUMNS:
         if name not in names:
@@ -234,9 +242,7 @@ def parse_figures(data: bytes, file_name: str, known: Known) -> list[FigureRow]:
             continue
         earlier = seen.setdefault(row.key(), line)
         if earlier != line:
-            errors.append(
-                RowError(line, "kpi", row.kpi_code, f"the same figure as line {earlier}")
-            )
+            errors.append(RowError(line, "kpi", row.kpi_code, f"the same figure as line {earlier}"))
             continue
         rows.append(row)
     if errors:

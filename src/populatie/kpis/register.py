@@ -251,8 +251,10 @@ def _parse_norms(
             continue
         years = entry.get("years", [])
         norm_segments = entry.get("segments", [])
-        if not isinstance(years, list) or not years or not all(
-            isinstance(y, int) and 2000 <= y <= 2099 for y in years
+        if (
+            not isinstance(years, list)
+            or not years
+            or not all(isinstance(y, int) and 2000 <= y <= 2099 for y in years)
         ):
             fail(at, "norms.years", f"{years!r} is not a non-empty list of years")
             continue
