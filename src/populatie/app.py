@@ -47,6 +47,7 @@ from populatie.contracts.controllers import ContractController, ContractHistoryC
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
 from populatie.kpis.controllers import KpiController
+from populatie.kpis.pages import kpi_page_router
 from populatie.providers.controllers import MembershipController, ProviderController
 from populatie.reconciliation.controllers import ReconciliationController
 from populatie.registry.controllers import AreaController, LotController, PartnershipController
@@ -108,7 +109,13 @@ def create_app(
     """The app over ``engine`` (default: the configured database)."""
     allow = AllowHeader()
     app = Litestar(
-        route_handlers=[health, openapi_asset, *CONTROLLERS, *(extra_handlers or [])],
+        route_handlers=[
+            health,
+            openapi_asset,
+            *CONTROLLERS,
+            kpi_page_router(),
+            *(extra_handlers or []),
+        ],
         dependencies={
             "session": Provide(provide_session),
             "principal": Provide(provide_principal, sync_to_thread=False),

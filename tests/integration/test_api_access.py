@@ -50,6 +50,11 @@ CONSORTIUM_OPERATIONS = {
     "ExportReconciliationCsv",
     "ExportReconciliationXlsx",
     "ListPartnershipMembers",
+    "GetKpiOverview",
+    "ListKpiSignals",
+    "GetKpiFunnel",
+    "CompareKpiProviders",
+    "ExportKpisCsv",
 }
 # The writes and who may make them.
 WRITE_POLICIES = {
@@ -62,6 +67,7 @@ WRITE_POLICIES = {
     "AddPartnershipMember": {Role.FINANCE},
     "EndPartnershipMember": {Role.FINANCE},
     "SetBudgetTotals": {Role.FINANCE},
+    "ImportKpiFigures": {Role.FINANCE},
 }
 BODIES: dict[str, Any] = {
     "CreateRun": {"year": 2026, "municipalities": ["GM0629"]},

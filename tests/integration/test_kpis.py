@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from populatie.kpis.models import KpiFigure, KpiImport
 from populatie.kpis.parsing import COLUMNS
 from populatie.kpis.service import FigureImportError, import_figures, register_of
 from tests.conftest import ROOT
+from tests.integration.web_support import sign_in
 
 KRACHT = "Kracht voor Jeugd en Gezin"
 RONDOMJOU = "RondomJou"
@@ -62,13 +64,14 @@ LATER_COST = (
 )
 SMALL_DROPOUT = ("2025-03", KRACHT, "", "C", "", "GM0518-L1", "dropout", "", "5", "20", "")
 LARGE_DROPOUT = ("2025-04", KRACHT, "", "C", "", "GM0518-L1", "dropout", "", "30", "100", "")
+COST = "cost_per_client"
 PROVIDERS = [
     ("2025-06", KRACHT, "Incluzio Randstad B.V.", "B", "", "", "dropout", "", "20", "200", ""),
     ("2025-06", KRACHT, "Mentaal Cure B.V.", "B", "", "", "dropout", "", "4", "37", ""),
     ("2025-06", KRACHT, "Impegno jeugd en gezin B.V.", "B", "", "", "dropout", "", "30", "150", ""),
-    ("2025-06", KRACHT, "Incluzio Randstad B.V.", "B", "", "", "cost_per_client", "", "3000000", "20", ""),
-    ("2025-06", KRACHT, "Mentaal Cure B.V.", "B", "", "", "cost_per_client", "", "777777", "6", ""),
-    ("2025-06", KRACHT, "Impegno jeugd en gezin B.V.", "B", "", "", "cost_per_client", "", "4000000", "25", ""),
+    ("2025-06", KRACHT, "Incluzio Randstad B.V.", "B", "", "", COST, "", "3000000", "20", ""),
+    ("2025-06", KRACHT, "Mentaal Cure B.V.", "B", "", "", COST, "", "777777", "6", ""),
+    ("2025-06", KRACHT, "Impegno jeugd en gezin B.V.", "B", "", "", COST, "", "4000000", "25", ""),
 ]  # fmt: skip
 OTHER = ("2025-01", RONDOMJOU, "", "C", "", "GM0518-L2", "active_clients", "", "987654", "", "")
 ALL_ROWS = [SMALL_COST, LATER_COST, SMALL_DROPOUT, LARGE_DROPOUT, *PROVIDERS, OTHER]
@@ -120,10 +123,12 @@ def load_all(engine: Engine) -> None:
 def test_a_file_is_imported_once_and_the_second_time_changes_nothing(loaded: Engine) -> None:
     data = csv_bytes(ALL_ROWS)
     first = import_figures(loaded, data, "a.csv", REGISTER, actor="t", role="cli")
-    assert first.imported and first.rows == len(ALL_ROWS)
+    assert first.imported
+    assert first.rows == len(ALL_ROWS)
     assert figures(loaded) == len(ALL_ROWS)
     again = import_figures(loaded, data, "a-copy.csv", REGISTER, actor="t", role="cli")
-    assert not again.imported and again.import_id == first.import_id
+    assert not again.imported
+    assert again.import_id == first.import_id
     assert figures(loaded) == len(ALL_ROWS)
     with Session(loaded) as s:
         assert s.execute(select(func.count()).select_from(KpiImport)).scalar_one() == 1
@@ -132,7 +137,8 @@ def test_a_file_is_imported_once_and_the_second_time_changes_nothing(loaded: Eng
             .scalars()
             .all()
         )
-    assert len(events) == 1 and events[0].detail["rows"] == len(ALL_ROWS)
+    assert len(events) == 1
+    assert events[0].detail["rows"] == len(ALL_ROWS)
     # an area's figure takes the area's partnership and municipality
     with Session(loaded) as s:
         stored = s.execute(
@@ -200,7 +206,8 @@ def test_every_error_is_named_and_nothing_is_written(loaded: Engine) -> None:
         assert (line, column) in got, (line, column, caught.value.details)
     assert not any(e["line"] == 12 for e in caught.value.details)
     for e in caught.value.details:
-        assert set(e) == {"line", "column", "value", "reason"} and e["reason"]
+        assert set(e) == {"line", "column", "value", "reason"}
+        assert e["reason"]
     assert figures(loaded) == 0
     with Session(loaded) as s:
         assert s.execute(select(func.count()).select_from(KpiImport)).scalar_one() == 0
@@ -217,7 +224,8 @@ def test_personal_data_is_refused_by_column_and_by_value(loaded: Engine) -> None
     with pytest.raises(FigureImportError) as by_value:
         import_figures(loaded, csv_bytes([named]), "p.csv", REGISTER, actor="t", role="cli")
     [error] = by_value.value.details
-    assert error["column"] == "provider" and "citizen service number" in str(error["reason"])
+    assert error["column"] == "provider"
+    assert "citizen service number" in str(error["reason"])
     assert "111222333" not in str(error["value"])  # the error does not repeat it
     assert figures(loaded) == 0
 
@@ -230,7 +238,8 @@ def test_a_figure_imported_before_is_an_error_naming_its_file(loaded: Engine) ->
             loaded, csv_bytes([SMALL_COST, changed]), "second.csv", REGISTER, actor="t", role="cli"
         )
     [error] = caught.value.details
-    assert error["line"] == 3 and "first.csv line 2" in str(error["reason"])
+    assert error["line"] == 3
+    assert "first.csv line 2" in str(error["reason"])
     assert figures(loaded) == 1
 
 
@@ -245,14 +254,16 @@ def test_the_upload_is_for_finance_only(client: TestClient, tokens: dict[str, st
         == 404
     )
     ok = client.post("/api/kpis/figures", files=files, headers=h(tokens, "finance"))
-    assert ok.status_code == 200 and ok.json()["imported"] is True
+    assert ok.status_code == 200
+    assert ok.json()["imported"] is True
     again = client.post("/api/kpis/figures", files=files, headers=h(tokens, "finance"))
     assert again.json()["imported"] is False
+    wrong = csv_bytes([("2025-1", KRACHT, "", "B", "", "", "dropout", "", "1", "10", "")])
     bad = client.post(
         "/api/kpis/figures",
-        files={"file": ("b.csv", csv_bytes([("2025-1", KRACHT, "", "B", "", "", "dropout", "", "1", "10", "")]), "text/csv")},
+        files={"file": ("b.csv", wrong, "text/csv")},
         headers=h(tokens, "finance"),
-    )  # fmt: skip
+    )
     assert bad.status_code == 422
     assert bad.headers["content-type"].startswith("application/problem+json")
     assert bad.json()["errors"][0]["column"] == "period"
@@ -303,7 +314,8 @@ def test_finance_sees_every_figure_and_the_consortium_not_the_small_ones(
     }
     assert _series(own, "cost_per_client", "C")["trend"] is None
     shown = _series(own, "cost_per_client", "C")["points"][1]  # type: ignore[index]
-    assert shown["value"] == 1000.0 and not shown["suppressed"]
+    assert shown["value"] == 1000.0
+    assert not shown["suppressed"]
 
 
 def test_no_small_count_or_anything_derived_from_it_reaches_a_consortium(
@@ -335,11 +347,13 @@ def test_no_small_count_or_anything_derived_from_it_reaches_a_consortium(
         assert body.status_code == 200, (path, body.text)
         for secret in secrets:
             assert secret not in body.text, (path, secret)
-        assert RONDOMJOU not in body.text and "987654" not in body.text, path
+        assert RONDOMJOU not in body.text, path
+        assert "987654" not in body.text, path
         assert KRACHT in body.text, path
     # finance does get them (so the test above looks at numbers that exist)
     finance_text = "".join(client.get(p, headers=h(tokens, "finance")).text for p in READABLE)
-    assert "1234567" in finance_text and repr(4 / 37) in finance_text
+    assert "1234567" in finance_text
+    assert repr(4 / 37) in finance_text
     export = client.get("/api/kpis/export.csv", headers=h(tokens, "kracht")).text
     line = next(x for x in export.splitlines() if "cost_per_client" in x and "2025-01" in x)
     assert line.split(",")[5:9] == ["x", "x", "x", "ja"]
@@ -364,7 +378,8 @@ def test_a_signal_needs_two_periods_the_viewer_may_see(
     own = client.get("/api/kpis/signals", headers=h(tokens, "kracht")).json()
     assert [s for s in own["signals"] if s["kpi"] == "dropout"] == []
     other = client.get("/api/kpis/signals", headers=h(tokens, "rondomjou")).json()
-    assert other["signals"] == [] and other["partnerships"] == [RONDOMJOU]
+    assert other["signals"] == []
+    assert other["partnerships"] == [RONDOMJOU]
 
 
 def test_the_funnel_agrees_with_the_core_and_hides_small_providers(
@@ -455,3 +470,46 @@ def test_demo_figures_import_cleanly(loaded: Engine, tmp_path: Path) -> None:
             role="cli",
         )
     assert len(caught.value.details) == first.rows
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+
+def test_the_page_for_each_role(loaded: Engine, tokens: dict[str, str]) -> None:
+    """/kpis: who may see it, Dutch and self-contained, the funnel drawn, a consortium kept to
+    its own with small counts withheld."""
+    load_all(loaded)
+    app = create_app(loaded)
+    with TestClient(app, base_url="http://populatie.test") as client:
+        assert client.get("/kpis", follow_redirects=False).status_code == 303  # no session
+        sign_in(client, tokens["finance"])
+        page = client.get("/kpis")
+        assert page.status_code == 200
+        assert "default-src 'none'" in page.headers["content-security-policy"]
+        assert "Sturen op resultaat" in page.text
+        assert "illustratief" in page.text
+        assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart funnel"' in page.text
+        assert page.text.count("<circle") == 3  # the three providers of segment B in June
+        assert "<script" not in page.text
+        links = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert all(link.startswith(("/", "#")) for link in links), links
+        assert RONDOMJOU in page.text
+        assert "Mentaal Cure B.V." in page.text
+
+    with TestClient(app, base_url="http://populatie.test") as client:
+        sign_in(client, tokens["kracht"])
+        page = client.get("/kpis")
+        assert page.status_code == 200
+        assert KRACHT in page.text
+        assert RONDOMJOU not in page.text
+        assert page.text.count("<circle") == 2  # Mentaal Cure (37 cases, 4 events) not drawn
+        row = re.search(r"<tr><td>Mentaal Cure B\.V\.</td>(.*?)</tr>", page.text, re.S)
+        assert row is not None
+        assert "37" not in row[1]
+        assert "niet getoond" in row[1]
+        assert "1234567" not in page.text
+        assert "17.636" not in page.text
+        assert "1.763,7" not in page.text
+    # the API route for the register stays closed to a consortium; the page is open to it
+    with TestClient(app) as client:
+        assert client.get("/api/kpis/register", headers=h(tokens, "kracht")).status_code == 404

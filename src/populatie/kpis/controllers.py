@@ -30,9 +30,9 @@ KpiCode = Annotated[str, QueryParameter(max_length=40, pattern=r"^[a-z0-9_]+$", 
 Year = Annotated[int | None, QueryParameter(ge=2000, le=2099, description="Year")]
 Period = Annotated[
     str | None,
-    QueryParameter(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$", description="2026-03 or 2026-Q1"),
+    QueryParameter(pattern=r"^20\d{2}-(0[1-9]|1[0-2]|Q[1-4])$", description="2026-03 or 2026-Q1"),
 ]
-Category = Annotated[str, QueryParameter(pattern=r"^(\d{2})?$", description="iJw category")]
+Category = Annotated[str | None, QueryParameter(pattern=r"^\d{2}$", description="iJw category")]
 PartnershipFilter = Annotated[
     str | None,
     QueryParameter(max_length=200, description="Only this partnership (a consortium: its own)"),
@@ -127,7 +127,7 @@ class KpiController(Controller):
         kpi: KpiCode = "dropout",
         segment: SegmentCode = "B",
         period: Period = None,
-        category: Category = "",
+        category: Category = None,
     ) -> schemas.Funnel:
         return views.funnel_view(
             session,
@@ -136,7 +136,7 @@ class KpiController(Controller):
             kpi=kpi,
             segment=segment,
             period=period,
-            category=category,
+            category=category or "",
         )
 
     @get(
