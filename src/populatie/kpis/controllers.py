@@ -143,7 +143,8 @@ class KpiController(Controller):
         "/providers",
         operation_id="CompareKpiProviders",
         sync_to_thread=True,
-        description="Each provider per period beside its own figure a year before and its peers.",
+        description="Each provider per period of a year (default: the newest) beside its own "
+        "figure a year before and its peers.",
         **access(READ_SCOPED),
     )
     def compare_providers(
@@ -153,9 +154,10 @@ class KpiController(Controller):
         principal: Caller,
         kpi: KpiCode = "cost_per_client",
         segment: SegmentCode = "B",
+        year: Year = None,
     ) -> schemas.ProviderComparison:
         return views.provider_comparison(
-            session, _register(request), principal.scope, kpi=kpi, segment=segment
+            session, _register(request), principal.scope, kpi=kpi, segment=segment, year=year
         )
 
     @get(

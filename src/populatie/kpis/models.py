@@ -46,6 +46,7 @@ class KpiFigure(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint(*FIGURE_KEY, name="uq_kpi_figure_key"),
         Index("ix_kpi_figure_scope", "partnership_name", "segment_code", "kpi_code"),
+        Index("ix_kpi_figure_series", "kpi_code", "segment_code", "year", "start_month"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

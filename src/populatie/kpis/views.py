@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -52,7 +53,7 @@ class _Sums:
     value_milli: int | None = None
     rows: int = 0
 
-    def add(self, f: KpiFigure) -> None:
+    def add(self, f: Any) -> None:
         self.rows += 1
         self.numerator = _plus(self.numerator, f.numerator)
         self.denominator = _plus(self.denominator, f.denominator)
@@ -96,6 +97,24 @@ def _kpi(register: Register, code: str) -> Kpi:
     return kpi
 
 
+_COLUMNS = (
+    KpiFigure.kpi_code,
+    KpiFigure.period,
+    KpiFigure.year,
+    KpiFigure.start_month,
+    KpiFigure.months,
+    KpiFigure.partnership_name,
+    KpiFigure.provider,
+    KpiFigure.segment_code,
+    KpiFigure.municipality_code,
+    KpiFigure.area_code,
+    KpiFigure.category,
+    KpiFigure.numerator,
+    KpiFigure.denominator,
+    KpiFigure.value_milli,
+)
+
+
 def _figures(
     session: Session,
     *,
@@ -104,8 +123,11 @@ def _figures(
     segment: str | None = None,
     kpi: str | None = None,
     year: int | None = None,
-) -> list[KpiFigure]:
-    query = select(KpiFigure)
+    years: tuple[int, int] | None = None,
+    period: str | None = None,
+) -> list[Any]:
+    """The figures as plain rows (their columns by name), filtered in the database."""
+    query = select(*(col(c) for c in _COLUMNS))
     if providers:
         query = query.where(col(KpiFigure.provider) != "")
     else:
@@ -118,11 +140,36 @@ def _figures(
         query = query.where(col(KpiFigure.kpi_code) == kpi)
     if year is not None:
         query = query.where(col(KpiFigure.year) == year)
-    return list(session.execute(query).scalars())
+    if years is not None:
+        query = query.where(col(KpiFigure.year).between(*years))
+    if period is not None:
+        query = query.where(col(KpiFigure.period) == period)
+    return list(session.execute(query).all())
 
 
-def _start(f: KpiFigure) -> int:
-    return f.year * 12 + f.start_month - 1
+def _latest(
+    session: Session, *, scope: str | None, segment: str, kpi: str
+) -> tuple[str, int] | None:
+    """The newest period with provider figures of ``kpi`` in ``segment``, and its year."""
+    query = select(col(KpiFigure.period), col(KpiFigure.year)).where(
+        col(KpiFigure.kpi_code) == kpi,
+        col(KpiFigure.segment_code) == segment,
+        col(KpiFigure.provider) != "",
+    )
+    if scope is not None:
+        query = query.where(col(KpiFigure.partnership_name) == scope)
+    row = session.execute(
+        query.order_by(
+            col(KpiFigure.year).desc(),
+            col(KpiFigure.start_month).desc(),
+            col(KpiFigure.months).asc(),
+        ).limit(1)
+    ).first()
+    return None if row is None else (str(row[0]), int(row[1]))
+
+
+def _start(f: Any) -> int:
+    return int(f.year) * 12 + int(f.start_month) - 1
 
 
 # --- per partnership and segment -------------------------------------------------------------
@@ -279,17 +326,23 @@ def funnel_view(
         raise DataError(f"a funnel plot compares shares; {kpi} is no share (measure rate, %)")
     if period is not None and parse_period(period) is None:
         raise DataError(f"{period!r} is not a month (2026-03) or a quarter (2026-Q1)")
-    figures = [
-        f
-        for f in _figures(session, scope=scope, providers=True, segment=segment, kpi=kpi)
-        if f.category == category
-    ]
-    if period is None and figures:
-        period = max(figures, key=lambda f: (_start(f) + f.months, -f.months)).period
+    if period is None:
+        latest = _latest(session, scope=scope, segment=segment, kpi=kpi)
+        period = latest[0] if latest else None
+    figures = (
+        [
+            f
+            for f in _figures(
+                session, scope=scope, providers=True, segment=segment, kpi=kpi, period=period
+            )
+            if f.category == category
+        ]
+        if period is not None
+        else []
+    )
     by_provider: dict[str, _Sums] = defaultdict(_Sums)
     for f in figures:
-        if f.period == period:
-            by_provider[f.provider].add(f)
+        by_provider[f.provider].add(f)
     groups = [
         (name, s.numerator or 0, s.denominator or 0)
         for name, s in sorted(by_provider.items())
@@ -364,11 +417,26 @@ def provider_comparison(
     *,
     kpi: str = "cost_per_client",
     segment: str = "B",
+    year: int | None = None,
 ) -> schemas.ProviderComparison:
-    """Each provider's figure per period beside its own a year before and its peers' (the
-    other providers of the segment shown, pooled)."""
+    """Each provider's figure per period of ``year`` (default: the newest with figures) beside
+    its own a year before and its peers' (the other providers of the segment shown, pooled)."""
     definition = _kpi(register, kpi)
-    figures = _figures(session, scope=scope, providers=True, segment=segment, kpi=kpi)
+    if year is None:
+        latest = _latest(session, scope=scope, segment=segment, kpi=kpi)
+        year = latest[1] if latest else None
+    figures = (
+        _figures(
+            session,
+            scope=scope,
+            providers=True,
+            segment=segment,
+            kpi=kpi,
+            years=(year - 1, year),
+        )
+        if year is not None
+        else []
+    )
     own: dict[tuple[str, str], dict[str, _Sums]] = defaultdict(lambda: defaultdict(_Sums))
     for f in figures:
         own[(f.provider, f.category)][f.period].add(f)
@@ -386,6 +454,8 @@ def provider_comparison(
     for (provider, category), periods in sorted(own.items()):
         points = []
         for period, sums in sorted(periods.items(), key=lambda item: starts[item[0]]):
+            if starts[period][0] // 12 != year:
+                continue  # the year before is there for the comparison only
             total = totals[(period, category)]
             peers = None
             if definition.measure != "median" and total.rows > sums.rows:
@@ -406,7 +476,10 @@ def provider_comparison(
                     peers=shown(peers),
                 )
             )
-        series.append(schemas.ProviderSeries(provider=provider, category=category, points=points))
+        if points:
+            series.append(
+                schemas.ProviderSeries(provider=provider, category=category, points=points)
+            )
     names = _scope_names(
         session, scope, (f.partnership_name for f in figures if f.partnership_name)
     )

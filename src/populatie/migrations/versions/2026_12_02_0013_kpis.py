@@ -72,9 +72,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_kpi_figure_scope", "kpi_figure", ["partnership_name", "segment_code", "kpi_code"]
     )
+    op.create_index(
+        "ix_kpi_figure_series", "kpi_figure", ["kpi_code", "segment_code", "year", "start_month"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_kpi_figure_series", table_name="kpi_figure")
     op.drop_index("ix_kpi_figure_scope", table_name="kpi_figure")
     op.drop_index("ix_kpi_figure_import_id", table_name="kpi_figure")
     op.drop_table("kpi_figure")
