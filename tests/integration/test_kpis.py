@@ -513,3 +513,40 @@ def test_the_page_for_each_role(loaded: Engine, tokens: dict[str, str]) -> None:
     # the API route for the register stays closed to a consortium; the page is open to it
     with TestClient(app) as client:
         assert client.get("/api/kpis/register", headers=h(tokens, "kracht")).status_code == 404
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_the_commands_import_show_and_refuse(tmp_path: Path) -> None:
+    import csv
+    import json
+
+    from tests.integration.conftest import run_cli
+
+    assert run_cli(tmp_path, "load").returncode == 0
+    demo = run_cli(tmp_path, "demo-kpis", "--year", "2025", "--seed", "5", "--out", "d.csv")
+    assert demo.returncode == 0, demo.stderr
+    assert "ILLUSTRATIEF" in demo.stdout
+    again = run_cli(tmp_path, "kpis", "import", "d.csv")
+    assert again.returncode == 0
+    assert "imported before" in again.stdout
+    # the funnel of the newest month, recomputed from the file itself
+    with (tmp_path / "d.csv").open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["provider"] and r["kpi"] == "dropout"]
+    newest = max(r["period"] for r in rows)
+    chosen = [r for r in rows if r["period"] == newest and r["segment"] == "B"]
+    events = sum(int(r["numerator"]) for r in chosen)
+    cases = sum(int(r["denominator"]) for r in chosen)
+    shown = run_cli(tmp_path, "kpis", "funnel", "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    body = json.loads(shown.stdout)
+    assert body["periods"] == [newest]
+    assert body["target"] == pytest.approx(events / cases)
+    (tmp_path / "bad.csv").write_text("period,segment,kpi,bsn\n2025-01,B,dropout,1\n")
+    bad = run_cli(tmp_path, "kpis", "import", "bad.csv", "--errors", "errors.csv")
+    assert bad.returncode == 2
+    assert "bsn" in (tmp_path / "errors.csv").read_text()
+    signals = run_cli(tmp_path, "kpis", "signals", "--format", "json")
+    assert signals.returncode == 0
+    assert all(len(s["evidence"]["periods"]) >= 2 for s in json.loads(signals.stdout)["signals"])
