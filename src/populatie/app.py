@@ -46,6 +46,7 @@ from populatie.budget_totals.controllers import BudgetTotalsController
 from populatie.contracts.controllers import ContractController, ContractHistoryController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
+from populatie.planning.controllers import EstimateController, SensitivityController
 from populatie.providers.controllers import MembershipController, ProviderController
 from populatie.reconciliation.controllers import ReconciliationController
 from populatie.registry.controllers import AreaController, LotController, PartnershipController
@@ -73,6 +74,8 @@ CONTROLLERS: list[Any] = [
     ProviderController,
     MembershipController,
     SegmentController,
+    EstimateController,
+    SensitivityController,
 ]
 
 __all__ = ["CONTROLLERS", "create_app"]
