@@ -19,8 +19,8 @@ from populatie.allocations.models import Adoption, AllocationRun, RunArea
 from populatie.allocations.service import list_runs, run_report, run_standing
 from populatie.budget_totals.models import BudgetTotal
 from populatie.configuration import DOMAINS, RegionConfig
-from populatie.districts.models import Municipality
 from populatie.core import FOUR_PARTS, four_parts
+from populatie.districts.models import Municipality
 from populatie.errors import DataError, NotFoundError, PopulatieError
 from populatie.planning import service as planning
 from populatie.planning.scenario_form import DAMPING_RULES, ScenarioForm
