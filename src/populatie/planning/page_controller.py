@@ -10,6 +10,7 @@ with every problem named at its field, and nothing is stored.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -76,7 +77,9 @@ class PlannerPages(Controller):
             session.rollback()
             general = [f"De herberekening is niet gelukt; er is niets opgeslagen. {exc.message}"]
             return self._again(request, session, form, {}, general)
-        runs = [*_previous_adopted(session, year), run.id]
+        # From the allocation the new run moves away from, beside the one adopted this year.
+        previous, current = _adopted(session, year - 1), _adopted(session, year)
+        runs = list(dict.fromkeys(r for r in (previous or current, run.id, current) if r))
         query = urlencode([*(("run", r) for r in runs), ("explain", run.id), ("new", run.id)])
         return Redirect(path=f"/planner/runs?{query}", status_code=HTTP_303_SEE_OTHER)
 
@@ -132,12 +135,8 @@ class PlannerPages(Controller):
         return Template("planner_estimate.html", context=_context(request, page=view))
 
 
-def _previous_adopted(session: Session, year: int) -> list[str]:
-    """The run adopted for the year before (most municipalities), the waterfall's start."""
-    rows = session.execute(
-        select(col(Adoption.run_id)).where(col(Adoption.year) == year - 1)
-    ).scalars()
-    counts: dict[str, int] = {}
-    for run_id in rows:
-        counts[str(run_id)] = counts.get(str(run_id), 0) + 1
-    return [max(counts, key=lambda r: counts[r])] if counts else []
+def _adopted(session: Session, year: int) -> str | None:
+    """The run adopted for most municipalities of ``year``, if any."""
+    rows = session.execute(select(col(Adoption.run_id)).where(col(Adoption.year) == year)).scalars()
+    counts = Counter(str(r) for r in rows)
+    return counts.most_common(1)[0][0] if counts else None

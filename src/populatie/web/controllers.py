@@ -95,7 +95,7 @@ def _context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:
     who = ""
     if viewer is not None:
         nav = [
-            {"href": href, "label": label, "current": request.url.path == href}
+            {"href": href, "label": label, "current": _within(request.url.path, href)}
             for href, label, allowed in NAV
             if viewer.role in allowed
         ]
@@ -105,6 +105,11 @@ def _context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:
             else ROLE_LABELS[viewer.role.value] + (f" ({viewer.label})" if viewer.label else "")
         )
     return {"viewer": viewer, "who": who, "nav": nav, **values}
+
+
+def _within(path: str, href: str) -> bool:
+    """The menu item of ``href`` is current on its page and on the pages under it."""
+    return path == href or path.startswith(href + "/")
 
 
 def _safe_next(target: str | None) -> str | None:
