@@ -72,11 +72,12 @@ class PlannerPages(Controller):
             run = recalculate(session, config, read_form(form, data), principal)
         except ScenarioFormError as exc:
             session.rollback()
-            return self._again(request, session, form, exc.errors, exc.general)
+            general = [pages.Message(text) for text in exc.general]
+            return self._again(request, session, form, exc.errors, general)
         except PopulatieError as exc:
             session.rollback()
-            general = [f"De herberekening is niet gelukt; er is niets opgeslagen. {exc.message}"]
-            return self._again(request, session, form, {}, general)
+            lead = "De herberekening is niet gelukt; er is niets opgeslagen."
+            return self._again(request, session, form, {}, [pages.explained(lead, exc)])
         # From the allocation the new run moves away from, beside the one adopted this year.
         previous, current = _adopted(session, year - 1), _adopted(session, year)
         runs = list(dict.fromkeys(r for r in (previous or current, run.id, current) if r))
@@ -89,7 +90,7 @@ class PlannerPages(Controller):
         session: Session,
         form: Any,
         errors: dict[str, str],
-        general: list[str],
+        general: list[pages.Message],
     ) -> Template:
         view = pages.scenario_page(session, form, errors, general)
         return Template(

@@ -21,7 +21,15 @@ from populatie.budget_totals.models import BudgetTotal
 from populatie.configuration import DOMAINS, RegionConfig
 from populatie.core import FOUR_PARTS, four_parts
 from populatie.districts.models import Municipality
-from populatie.errors import DataError, NotFoundError, PopulatieError
+from populatie.errors import (
+    AllocationError,
+    ConfigurationError,
+    DampingInfeasibleError,
+    DataError,
+    MissingFigureError,
+    NotFoundError,
+    PopulatieError,
+)
 from populatie.planning import service as planning
 from populatie.planning.scenario_form import DAMPING_RULES, ScenarioForm
 from populatie.registry.models import Area
@@ -65,6 +73,35 @@ INDICATOR_LABELS = {
     "social_assistance": "Bijstandsuitkeringen",
     "youth_care_users": "Jongeren met jeugdzorg",
 }
+
+
+@dataclass(frozen=True)
+class Message:
+    """A Dutch sentence for the page and, apart, the technical reason in English (the page
+    marks it ``lang="en"``), so a planner can pass it on to whoever keeps the model."""
+
+    text: str
+    reason: str = ""
+
+
+_KIND_NL: tuple[tuple[type[PopulatieError], str], ...] = (
+    (
+        DampingInfeasibleError,
+        "De dempingsregels laten niet genoeg ruimte om het budgettotaal precies te verdelen: "
+        "verruim de demping of verander het totaal minder.",
+    ),
+    (MissingFigureError, "Voor een indicator ontbreken cijfers in een of meer wijken."),
+    (AllocationError, "De verdeling kan met deze invoer niet worden berekend."),
+    (ConfigurationError, "De invoer past niet bij de configuratie."),
+    (NotFoundError, "Een gevraagde run of gegeven bestaat niet."),
+    (DataError, "De gegevens zijn hiervoor niet toereikend."),
+)
+
+
+def explained(lead: str, exc: PopulatieError) -> Message:
+    """``lead`` and what kind of problem stopped it, in Dutch; the error's own text apart."""
+    kind = next((text for cls, text in _KIND_NL if isinstance(exc, cls)), "")
+    return Message(f"{lead} {kind}".strip(), exc.message)
 
 
 def indicator_label(key: str) -> str:
@@ -135,7 +172,7 @@ class ScenarioPage:
     budgets: list[BudgetRow]
     domains: list[str]
     errors: list[FieldView] = field(default_factory=list)
-    general: list[str] = field(default_factory=list)
+    general: list[Message] = field(default_factory=list)
 
 
 def planning_years(session: Session) -> list[int]:
@@ -162,7 +199,7 @@ def scenario_page(
     session: Session,
     form: ScenarioForm,
     errors: dict[str, str] | None = None,
-    general: Sequence[str] = (),
+    general: Sequence[Message] = (),
 ) -> ScenarioPage:
     errors = errors or {}
     values = form.values
@@ -279,7 +316,7 @@ class RunsPage:
     explain_from: str
     explain_to: str
     waterfalls: list[AreaWaterfall]
-    notes: list[str]
+    notes: list[Message]
     new_run: str = ""
 
 
@@ -385,7 +422,7 @@ def runs_page(
         )
         for i, rep in enumerate(reports)
     ]
-    notes: list[str] = []
+    notes: list[Message] = []
     waterfalls: list[AreaWaterfall] = []
     target_id = explain_id if explain_id in chosen[1:] else (chosen[1] if len(chosen) > 1 else None)
     if target_id is not None:
@@ -417,14 +454,12 @@ def _waterfalls(
     codes: set[str],
     domain: str | None,
     names: dict[str, tuple[str, str]],
-) -> tuple[list[AreaWaterfall], list[str]]:
+) -> tuple[list[AreaWaterfall], list[Message]]:
     try:
         report = planning.explain(session, run_a, run_b)
     except PopulatieError as exc:
-        return [], [
-            "De verandering per gebied kan voor deze twee runs niet in delen worden gesplitst. "
-            f"Reden: {exc.message}"
-        ]
+        lead = "De verandering per gebied kan voor deze twee runs niet in delen worden gesplitst."
+        return [], [explained(lead, exc)]
     out = []
     for per_domain in report.waterfalls.values():
         w = per_domain[domain or "total"]
@@ -455,7 +490,7 @@ def _waterfalls(
                 )
             )
     notes = [
-        f"Alleen in één run: {n.split(' is only in run ')[0]}"
+        Message(f"Alleen in één van beide runs: {n.split(' is only in run ')[0]}.")
         for n in report.notes
         if " is only in run " in n
     ]
@@ -504,8 +539,8 @@ class EstimatePage:
     ranges: list[RangeRow] = field(default_factory=list)
     range_svg: Markup | None = None
     run_label: str = ""
-    problem: str = ""
-    notes: list[str] = field(default_factory=list)
+    problem: Message | None = None
+    notes: list[Message] = field(default_factory=list)
 
 
 def _rate(value: float | None) -> str:
@@ -561,7 +596,7 @@ def estimate_page(
     )
     if year is None:
         return _with(
-            page, problem="Er zijn nog geen uitgaven ingelezen om tarieven op te schatten."
+            page, problem=Message("Er zijn nog geen uitgaven ingelezen om op te schatten.")
         )
     try:
         spend = planning.spend_per_district(session, year, domain, municipality)
@@ -577,7 +612,7 @@ def estimate_page(
             without_district_cents=spend.without_district_cents,
         )
     except PopulatieError as exc:
-        return _with(page, problem=f"De schatting kan niet worden gemaakt. Reden: {exc.message}")
+        return _with(page, problem=explained("De schatting kan niet worden gemaakt.", exc))
     e = report.estimate
     low = e.ci_low if e.ci_low is not None else e.rates
     high = e.ci_high if e.ci_high is not None else e.rates
@@ -607,11 +642,10 @@ def estimate_page(
         description=f"Per indicator het geschatte tarief (punt) en het {e.level:.0%}-interval "
         "(lijn met eindstreepjes), elk op een eigen schaal vanaf 0. De tabel geeft de bedragen.",
     )
-    notes = []
+    notes: list[Message] = []
     if spend.without_district_cents:
-        notes.append(
-            f"{euro(spend.without_district_cents)} aan uitgaven had geen wijk en telt niet mee."
-        )
+        without = euro(spend.without_district_cents)
+        notes.append(Message(f"{without} aan uitgaven had geen wijk en telt niet mee."))
     page = _with(
         page,
         r_squared="niet bepaald" if math.isnan(e.r_squared) else count(e.r_squared, 3),
@@ -646,15 +680,20 @@ def _ranges(
     try:
         result = planning.sensitivity(session, run_id, estimate=interval)
     except PopulatieError as exc:
-        return _with(page, run_label=label, notes=[*page.notes, f"Geen bandbreedte: {exc.message}"])
+        problem = explained("Voor deze run is geen bandbreedte te berekenen.", exc)
+        return _with(page, run_label=label, notes=[*page.notes, problem])
     part = next((m for m in result.municipalities if m.municipality == municipality), None)
     if part is None or not part.ranges:
-        reason = "de run bevat deze gemeente niet" if part is None else "; ".join(part.notes)
-        return _with(
-            page,
-            run_label=label,
-            notes=[*page.notes, f"Geen bandbreedte voor deze run: {reason or 'één gebied'}."],
+        note = (
+            Message("Voor deze run is geen bandbreedte te berekenen: de gemeente zit er niet in.")
+            if part is None
+            else Message(
+                "Voor deze run is geen bandbreedte te berekenen: niet elke wijk heeft cijfers "
+                "voor de geschatte indicatoren.",
+                "; ".join(part.notes),
+            )
         )
+        return _with(page, run_label=label, notes=[*page.notes, note])
     r = part.ranges[0]
     j = DOMAINS.index(r.domain)
     rows, bars = [], []
