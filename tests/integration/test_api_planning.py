@@ -166,6 +166,19 @@ def test_bad_requests_are_problems_that_say_why(world: World, client: TestClient
         ).status_code
         == 400
     )
+    below = client.post(
+        "/api/sensitivity",
+        json={
+            "run_id": world.draft_2026,
+            "estimate": {
+                "domain": "specialist",
+                "indicators": [{"indicator": "youth_care_users", "rate": 10.0, "ci_low": -1.0}],
+            },
+        },
+        headers=headers,
+    )
+    assert below.status_code == 422
+    assert "estimate.indicators[0].ci_low" in below.json()["detail"]
     missing = client.post("/api/sensitivity", json={"run_id": "no-such-run"}, headers=headers)
     assert missing.status_code == 404
     assert (

@@ -16,6 +16,7 @@ from litestar.params import RequestBody
 from populatie.api.deps import DbSession
 from populatie.auth.access import PLAN, access
 from populatie.configuration import load_config
+from populatie.errors import DataError
 from populatie.planning import service
 from populatie.planning.schemas import (
     Estimate,
@@ -26,6 +27,8 @@ from populatie.planning.schemas import (
 )
 
 __all__ = ["EstimateController", "SensitivityController"]
+
+MAX_RATE = 1e9  # as the rates themselves (api.schemas.Rate)
 
 
 class EstimateController(Controller):
@@ -65,6 +68,18 @@ class EstimateController(Controller):
 
 def _intervals(estimate: EstimateIntervals) -> service.RateInterval:
     rows = estimate.indicators
+    bad = [
+        {"field": f"estimate.indicators[{i}].{name}", "value": value}
+        for i, r in enumerate(rows)
+        for name, value in (("ci_low", r.ci_low), ("ci_high", r.ci_high))
+        if value is not None and not 0 <= value <= MAX_RATE
+    ]
+    if bad:
+        raise DataError(
+            f"an interval bound must lie between 0 and {MAX_RATE:g} euro per unit: "
+            + ", ".join(str(b["field"]) for b in bad),
+            details=bad,
+        )
     return service.RateInterval(
         domain=estimate.domain,
         municipality=estimate.municipality,

@@ -92,10 +92,13 @@ class Estimate(Struct, kw_only=True):
 
 
 class IntervalIndicator(Struct, kw_only=True):
+    """A rate and its interval; an interval bound below 0 is refused (422) by the route, as
+    a rate is never negative (absent: the rate itself)."""
+
     indicator: IndicatorName
     rate: Rate
-    ci_low: Rate | None = None
-    ci_high: Rate | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
 
 
 class EstimateIntervals(Struct, kw_only=True):
