@@ -10,6 +10,9 @@ page                 who                      what
 ``/sign-in``         anyone                   paste an API token; a session starts
 ``/consortium``      consortium               its own areas: map, budgets, spending, exceptions
 ``/planner``         planner, finance         two runs compared per area, with a map
+``/planner/…``       planner, finance         the scenario form and Herbereken, up to four runs
+                                              side by side with waterfalls, estimation
+                                              (:mod:`populatie.planning.page_controller`)
 ``/finance``         finance, auditor         every municipality and lot, reconciliation,
                                               downloads (XLSX, CSV)
 ===================  =======================  ============================================
