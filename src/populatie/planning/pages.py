@@ -727,7 +727,7 @@ def _ranges(
         title=f"Budget {DOMAIN_LABELS[domain].lower()} per gebied over de intervallen",
         description="Per gebied een balk van het laagste tot het hoogste bedrag als de tarieven "
         "binnen hun interval variëren; de punt is het bedrag van de run, de ruit het bedrag bij "
-        "de geschatte tarieven. De tabel geeft de bedragen.",
+        "de geschatte tarieven. De as begint niet bij € 0. De tabel geeft de bedragen.",
     )
     return _with(page, run_label=label, ranges=rows, range_svg=svg)
 

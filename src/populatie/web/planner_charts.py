@@ -8,6 +8,7 @@ is a solid bar and a fall a hatched one, a run's amount a dot and an estimate's 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -141,10 +142,11 @@ def interval_chart(
     intervals: Sequence[Interval], *, prefix: str, title: str, description: str
 ) -> Markup:
     """One row per indicator, each on its own scale from 0 (rates of different indicators are
-    in different units): the interval as a line with end ticks, the estimate as a dot."""
-    label_w, value_w, width = 190.0, 190.0, 640.0
-    row_h, top = 34.0, 8.0
-    plot_w = width - label_w - value_w
+    in different units): the name above, the interval as a line with end ticks, the estimate
+    as a dot, and the figures to the right."""
+    left, value_w, width = 8.0, 250.0, 640.0
+    row_h, top = 52.0, 4.0
+    plot_w = width - left - value_w - 16
     parts = []
     y = top
     for item in intervals:
@@ -152,15 +154,15 @@ def interval_chart(
         scale = nice_ticks(high)[-1] if high > 0 else 1.0
 
         def px(value: float, scale: float = scale) -> float:
-            return label_w + value / scale * plot_w
+            return left + value / scale * plot_w
 
-        mid = y + row_h / 2
+        mid = y + 26
         parts.append(
-            f'<text x="0" y="{mid + 4:.1f}" class="bar-label">{escape(item.label)}</text>'
-            f'<line x1="{label_w:.1f}" x2="{label_w + plot_w:.1f}" y1="{mid:.1f}" y2="{mid:.1f}" '
+            f'<text x="0" y="{y + 12:.1f}" class="bar-label">{escape(item.label)}</text>'
+            f'<line x1="{left:.1f}" x2="{left + plot_w:.1f}" y1="{mid:.1f}" y2="{mid:.1f}" '
             'class="grid"/>'
-            f'<text x="{label_w:.1f}" y="{y + row_h - 1:.1f}" class="axis">0</text>'
-            f'<text x="{label_w + plot_w:.1f}" y="{y + row_h - 1:.1f}" text-anchor="end" '
+            f'<text x="{left:.1f}" y="{mid + 20:.1f}" class="axis">0</text>'
+            f'<text x="{left + plot_w:.1f}" y="{mid + 20:.1f}" text-anchor="end" '
             f'class="axis">{escape(_rate_text(scale))}</text>'
         )
         if item.low is not None and item.high is not None:
@@ -170,13 +172,15 @@ def interval_chart(
                 f'M{hi:.1f},{mid - 7:.1f}V{mid + 7:.1f}" stroke="{INK}" stroke-width="2" '
                 'fill="none"/>'
             )
-            text = f"{_rate_text(item.value)} ({_rate_text(item.low)} – {_rate_text(item.high)})"
+            bounds = f"{_rate_text(item.low)} – {_rate_text(item.high)}"
         else:
-            text = _rate_text(item.value)
+            bounds = "geen interval"
         parts.append(
             f'<circle cx="{px(item.value):.1f}" cy="{mid:.1f}" r="5" fill="{SPENT_FILL}"/>'
-            f'<text x="{label_w + plot_w + 8:.1f}" y="{mid + 4:.1f}" class="bar-value">'
-            f"{escape(text)}</text>"
+            f'<text x="{left + plot_w + 16:.1f}" y="{mid - 2:.1f}" class="bar-value">'
+            f"{escape(_rate_text(item.value))}</text>"
+            f'<text x="{left + plot_w + 16:.1f}" y="{mid + 14:.1f}" class="axis">'
+            f"{escape(bounds)}</text>"
         )
         y += row_h
     return Markup(
@@ -184,18 +188,30 @@ def interval_chart(
     )
 
 
+def _span_ticks(low: float, high: float) -> list[float]:
+    """Round ticks around ``low``..``high`` (not from 0: a range is read by its ends)."""
+    step_ticks = nice_ticks(max(high - low, 1.0))
+    step = step_ticks[1] - step_ticks[0]
+    start = math.floor(low / step) * step
+    ticks = [start]
+    while ticks[-1] < high:
+        ticks.append(ticks[-1] + step)
+    return ticks
+
+
 def range_chart(bars: Sequence[RangeBar], *, prefix: str, title: str, description: str) -> Markup:
-    """Per area a bar from the lowest to the highest amount, on one axis from € 0, with the
-    run's amount as a dot and the amount at the estimate as a diamond."""
-    label_w, width = 150.0, 640.0
-    row_h, top, bottom = 30.0, 10.0, 26.0
-    plot_w = width - label_w - 16
-    high = max([1.0] + [float(max(b.high_cents, b.run_cents)) for b in bars])
-    ticks = nice_ticks(high)
-    scale = ticks[-1]
+    """Per area, its name above a bar from the lowest to the highest amount, the run's amount
+    as a dot and the amount at the estimate as a diamond, all on one axis around the amounts
+    (the axis does not start at € 0, as its labels say)."""
+    left, width = 44.0, 640.0
+    row_h, top, bottom = 44.0, 6.0, 26.0
+    plot_w = width - left - 48
+    values = [float(v) for b in bars for v in (b.low_cents, b.high_cents, b.run_cents)]
+    ticks = _span_ticks(min(values, default=0.0), max(values, default=1.0))
+    low, span = ticks[0], (ticks[-1] - ticks[0]) or 1.0
 
     def px(cents: float) -> float:
-        return label_w + cents / scale * plot_w
+        return left + (cents - low) / span * plot_w
 
     height = top + row_h * len(bars) + bottom
     parts = []
@@ -209,11 +225,11 @@ def range_chart(bars: Sequence[RangeBar], *, prefix: str, title: str, descriptio
         )
     y = top
     for b in bars:
-        mid = y + row_h / 2
+        mid = y + 28
         lo, hi = px(b.low_cents), px(b.high_cents)
         ex = px(b.estimate_cents)
         parts.append(
-            f'<text x="0" y="{mid + 4:.1f}" class="bar-label">{escape(b.label)}</text>'
+            f'<text x="0" y="{y + 12:.1f}" class="bar-label">{escape(b.label)}</text>'
             f'<rect x="{lo:.1f}" y="{mid - 6:.1f}" width="{max(hi - lo, 1.0):.1f}" height="12" '
             f'fill="{TOTAL_FILL}" stroke="{INK}"/>'
             f'<path d="M{ex:.1f},{mid - 7:.1f}L{ex + 7:.1f},{mid:.1f}L{ex:.1f},{mid + 7:.1f}'
