@@ -19,11 +19,13 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from populatie.allocations.models import AllocationRun, RunArea
+from populatie.allocations.service import list_runs, run_standing
 from populatie.app import create_app
 from populatie.auth.models import AuditEvent
 from populatie.configuration import DOMAINS
 from populatie.db import make_engine, migrate
-from populatie.web.formatting import euro
+from populatie.planning.pages import _computed_changes, _stored_changes, run_labels
+from populatie.web.formatting import RUN_STATUS_LABELS, euro
 from tests.e2e.world import build_web_world
 from tests.integration.api_support import World
 from tests.integration.web_support import form_token, sign_in
@@ -391,3 +393,32 @@ def test_herbereken_works_on_each_database(engine: Engine, tmp_path: Path) -> No
                     .where(col(RunArea.domain) == domain)
                 ).scalar_one()
                 assert stored == cents
+
+
+def test_the_parts_a_run_stored_are_the_waterfall_of_its_explanation(world: World) -> None:
+    """The runs page reads the parts a run stored against the run it follows; they must be
+    what ``populatie explain`` computes from both runs, per area and per domain."""
+    with Session(world.engine) as session:
+        for domain in (None, *DOMAINS):
+            stored = _stored_changes(session, world.adopted_2025, world.draft_2026, domain)
+            computed, _ = _computed_changes(session, world.adopted_2025, world.draft_2026, domain)
+            assert stored is not None
+            assert sorted(stored, key=lambda c: c.code) == sorted(computed, key=lambda c: c.code)
+        # The other way round the draft is no run's starting point: computed, not stored.
+        assert _stored_changes(session, world.draft_2026, world.adopted_2025, None) is None
+
+
+def test_run_labels_name_year_status_scenario_date_and_author(world: World) -> None:
+    with Session(world.engine) as session:
+        runs = list_runs(session)
+        labels = run_labels(session, runs)
+        for run in runs:
+            status = RUN_STATUS_LABELS[run_standing(session, run).status]
+            year, shown, scenario, _, author = labels[run.id].split(" · ")
+            assert (year, shown, scenario, author) == (
+                str(run.year),
+                status,
+                f"scenario {run.scenario}",
+                run.created_by,
+            )
+            assert run.id[:8] not in labels[run.id]

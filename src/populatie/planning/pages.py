@@ -8,6 +8,7 @@ out. Amounts leave here formatted the Dutch way; every chart has its figures in 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from populatie.allocations.models import Adoption, AllocationRun, RunArea
-from populatie.allocations.service import list_runs, run_report, run_standing
+from populatie.allocations.service import list_runs, run_report
 from populatie.budget_totals.models import BudgetTotal
 from populatie.configuration import DOMAINS, RegionConfig
 from populatie.core import FOUR_PARTS, four_parts
@@ -115,13 +116,27 @@ class Option:
     selected: bool = False
 
 
-def run_label(run: AllocationRun, session: Session) -> str:
-    """``2026 · concept · scenario hoog · 02-12-2026 10:15 · planner``: never an id."""
-    status = RUN_STATUS_LABELS.get(run_standing(session, run).status, "")
-    return (
-        f"{run.year} · {status} · scenario {run.scenario} · {date_time(run.created_at)} · "
-        f"{run.created_by}"
-    )
+def run_labels(session: Session, runs: Sequence[AllocationRun]) -> dict[str, str]:
+    """``2026 · concept · scenario hoog · 02-12-2026 10:15 · planner`` per run, never an id.
+
+    The status is :func:`~populatie.allocations.service.run_standing`'s, read for all runs
+    with one query (a page lists every run)."""
+    in_force: dict[str, set[str]] = defaultdict(set)
+    for run_id, year, municipality in session.execute(
+        select(col(Adoption.run_id), col(Adoption.year), col(Adoption.municipality_code))
+    ):
+        in_force[f"{run_id}/{year}"].add(str(municipality))
+    labels = {}
+    for run in runs:
+        if in_force.get(f"{run.id}/{run.year}", set()) & set(run.municipalities):
+            status = "adopted"
+        else:
+            status = "superseded" if run.adopted_at is not None else "draft"
+        labels[run.id] = (
+            f"{run.year} · {RUN_STATUS_LABELS[status]} · scenario {run.scenario} · "
+            f"{date_time(run.created_at)} · {run.created_by}"
+        )
+    return labels
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,7 +376,7 @@ def runs_page(
     if domain is not None and domain not in DOMAINS:
         raise NotFoundError(f"domain {domain} does not exist")
     domains = [domain] if domain else list(DOMAINS)
-    labels = {r.id: run_label(r, session) for r in runs}
+    labels = run_labels(session, runs)
     choices = [
         [Option("", "—", i >= len(chosen))]
         + [Option(r.id, labels[r.id], i < len(chosen) and chosen[i] == r.id) for r in runs]
@@ -447,6 +462,84 @@ def runs_page(
     )
 
 
+@dataclass(frozen=True)
+class _Change:
+    """One area's change from run A to run B: the amounts and the four parts (cents)."""
+
+    code: str
+    start: int
+    end: int
+    parts: dict[str, int]
+
+
+def _stored_changes(
+    session: Session, run_a: str, run_b: str, domain: str | None
+) -> list[_Change] | None:
+    """The parts run B stored against the adopted run it follows, when that run is A.
+
+    A run stores, per area and domain, the four parts of its change against the previous
+    year's adopted allocation: the waterfall ``populatie explain A B`` sums into four, so they
+    are the same to the cent, without rebuilding both runs again. None where B does not start
+    from A's amounts in every area and domain (or stored no parts).
+    """
+    rows_a = {
+        (r.area_code, r.domain): r
+        for r in session.execute(select(RunArea).where(col(RunArea.run_id) == run_a)).scalars()
+    }
+    rows_b = list(session.execute(select(RunArea).where(col(RunArea.run_id) == run_b)).scalars())
+    if not rows_b or len(rows_b) != len(rows_a):
+        return None
+    changes: dict[str, _Change] = {}
+    for r in rows_b:
+        a = rows_a.get((r.area_code, r.domain))
+        stored = (
+            r.budget_effect_cents,
+            r.population_effect_cents,
+            r.need_mix_effect_cents,
+            r.damping_effect_cents,
+        )
+        if a is None or r.previous_cents != a.amount_cents or None in stored:
+            return None
+        if domain is not None and r.domain != domain:
+            continue
+        change = changes.setdefault(
+            r.area_code, _Change(r.area_code, 0, 0, dict.fromkeys(FOUR_PARTS, 0))
+        )
+        changes[r.area_code] = _Change(
+            r.area_code,
+            change.start + a.amount_cents,
+            change.end + r.amount_cents,
+            {n: change.parts[n] + int(v or 0) for n, v in zip(FOUR_PARTS, stored, strict=True)},
+        )
+    return list(changes.values())
+
+
+def _computed_changes(
+    session: Session, run_a: str, run_b: str, domain: str | None
+) -> tuple[list[_Change], list[Message]]:
+    """The waterfall of ``populatie explain A B``, summed into the four parts."""
+    report = planning.explain(session, run_a, run_b)
+    out: list[_Change] = []
+    for per_domain in report.waterfalls.values():
+        w = per_domain[domain or "total"]
+        parts = four_parts(w)
+        out.extend(
+            _Change(
+                code,
+                int(w.start_cents[i]),
+                int(w.end_cents[i]),
+                {name: int(parts[name][i]) for name in FOUR_PARTS},
+            )
+            for i, code in enumerate(w.area_keys)
+        )
+    notes = [
+        Message(f"Alleen in één van beide runs: {n.split(' is only in run ')[0]}.")
+        for n in report.notes
+        if " is only in run " in n
+    ]
+    return out, notes
+
+
 def _waterfalls(
     session: Session,
     run_a: str,
@@ -455,45 +548,40 @@ def _waterfalls(
     domain: str | None,
     names: dict[str, tuple[str, str]],
 ) -> tuple[list[AreaWaterfall], list[Message]]:
-    try:
-        report = planning.explain(session, run_a, run_b)
-    except PopulatieError as exc:
-        lead = "De verandering per gebied kan voor deze twee runs niet in delen worden gesplitst."
-        return [], [explained(lead, exc)]
+    changes = _stored_changes(session, run_a, run_b, domain)
+    notes: list[Message] = []
+    if changes is None:
+        try:
+            changes, notes = _computed_changes(session, run_a, run_b, domain)
+        except PopulatieError as exc:
+            lead = "De verandering per gebied kan voor deze twee runs niet in delen worden "
+            return [], [explained(lead + "gesplitst.", exc)]
     out = []
-    for per_domain in report.waterfalls.values():
-        w = per_domain[domain or "total"]
-        parts = four_parts(w)
-        for i, code in enumerate(w.area_keys):
-            if code not in codes:
-                continue
-            values = {name: int(parts[name][i]) for name in FOUR_PARTS}
-            change = int(w.change_cents[i])
-            name = names.get(code, (code, ""))[0]
-            out.append(
-                AreaWaterfall(
-                    code=code,
-                    name=name,
-                    start=euro(int(w.start_cents[i])),
-                    end=euro(int(w.end_cents[i])),
-                    parts=[PartRow(PART_LABELS[n], euro(values[n])) for n in FOUR_PARTS],
-                    change=euro(change),
-                    adds_up=sum(values.values()) == change,
-                    svg=charts.waterfall_chart(
-                        [charts.WaterfallStep(PART_LABELS[n], values[n]) for n in FOUR_PARTS],
-                        prefix=f"wf-{code}",
-                        title=f"{name}: de verandering in vier delen",
-                        description="Budget, bevolking, behoeftemix en demping als zwevende "
-                        "balken (stijging donker, daling gearceerd), daaronder het hele "
-                        "verschil vanaf € 0. De tabel ernaast geeft de bedragen.",
-                    ),
-                )
+    for c in changes:
+        if c.code not in codes:
+            continue
+        name = names.get(c.code, (c.code, ""))[0]
+        out.append(
+            AreaWaterfall(
+                code=c.code,
+                name=name,
+                start=euro(c.start),
+                end=euro(c.end),
+                parts=[PartRow(PART_LABELS[n], euro(c.parts[n])) for n in FOUR_PARTS],
+                change=euro(c.end - c.start),
+                adds_up=sum(c.parts.values()) == c.end - c.start,
+                svg=charts.waterfall_chart(
+                    [charts.WaterfallStep(PART_LABELS[n], c.parts[n]) for n in FOUR_PARTS],
+                    prefix=f"wf-{c.code}",
+                    title=f"{name}: de verandering in vier delen",
+                    description="Budget, bevolking, behoeftemix en demping als zwevende "
+                    "balken (stijging donker, daling gearceerd), daaronder het hele "
+                    "verschil vanaf € 0. De tabel ernaast geeft de bedragen.",
+                ),
             )
-    notes = [
-        Message(f"Alleen in één van beide runs: {n.split(' is only in run ')[0]}.")
-        for n in report.notes
-        if " is only in run " in n
-    ]
+        )
+    order = {code: i for i, code in enumerate(names)}
+    out.sort(key=lambda w: order.get(w.code, len(order)))
     return out, notes
 
 
@@ -588,7 +676,10 @@ def estimate_page(
             Option(m.code, f"{m.name} ({m.code})", m.code == municipality)
             for m in config.municipalities
         ],
-        runs=[Option(r.id, run_label(r, session), r.id == run_id) for r in runs],
+        runs=[
+            Option(r.id, label, r.id == run_id)
+            for r, label in zip(runs, run_labels(session, runs).values(), strict=True)
+        ],
         draws=draws,
         year=year,
         domain=domain,
