@@ -316,7 +316,7 @@ def test_estimation_and_its_ranges_are_drawn_on_the_page(app: Litestar, world: W
     rows = re.findall(
         r'<tr><th scope="row">([^<]+)</th><td class="num">(€[^<]+)</td><td class="num">(€[^<]+)'
         r'</td><td class="num">(€[^<]+)</td><td class="num">(€[^<]+)</td>',
-        html.split('id="ranges-caption"')[1],
+        html.split('id="ranges-caption"')[1].split("</tbody>")[0],
     )
     assert len(rows) == 4
     by_name = {}
@@ -326,6 +326,13 @@ def test_estimation_and_its_ranges_are_drawn_on_the_page(app: Litestar, world: W
     for _, run, estimate, low, high in rows:
         assert _cents(low) <= _cents(estimate) <= _cents(high)
         assert _cents(run) in by_name.values()
+    effects = html.split('id="effects-caption"')[1].split("</tbody>")[0]
+    rows_of_effects = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", effects)
+    assert len(rows_of_effects) == 10, "every rate Den Haag's model sets"
+    for label, cells in rows_of_effects:
+        changes = [_cents(c) for c in re.findall(r'<td class="num">(.*?)</td>', cells)]
+        assert len(changes) == 4
+        assert sum(changes) == 0, f"{label}: a rate moves money between areas, adds none"
     assert "De schatting kan niet worden gemaakt" in none
 
 

@@ -611,6 +611,14 @@ class RangeRow:
 
 
 @dataclass(frozen=True)
+class EffectRow:
+    """One rate of the run, and each area's change when that rate alone is ``step`` higher."""
+
+    label: str
+    changes: list[str]
+
+
+@dataclass(frozen=True)
 class EstimatePage:
     years: list[Option]
     domains: list[Option]
@@ -629,6 +637,9 @@ class EstimatePage:
     run_label: str = ""
     problem: Message | None = None
     notes: list[Message] = field(default_factory=list)
+    step: str = ""
+    area_names: list[str] = field(default_factory=list)
+    effects: list[EffectRow] = field(default_factory=list)
 
 
 def _rate(value: float | None) -> str:
@@ -820,7 +831,24 @@ def _ranges(
         "binnen hun interval variëren; de punt is het bedrag van de run, de ruit het bedrag bij "
         "de geschatte tarieven. De as begint niet bij € 0. De tabel geeft de bedragen.",
     )
-    return _with(page, run_label=label, ranges=rows, range_svg=svg)
+    effects = [
+        EffectRow(
+            label=f"{DOMAIN_LABELS[d]}: {indicator_label(k)} ({_rate(float(part.rates[ki, j]))})",
+            changes=[euro(int(v)) for v in part.rate_effect[ki, j]],
+        )
+        for ki, k in enumerate(part.indicator_keys)
+        for j, d in enumerate(DOMAINS)
+        if part.rates[ki, j] != 0
+    ]
+    return _with(
+        page,
+        run_label=label,
+        ranges=rows,
+        range_svg=svg,
+        step=percent(100 * result.step, 0),
+        area_names=[area_names.get(c, c) for c in part.area_keys],
+        effects=effects,
+    )
 
 
 def _with(page: EstimatePage, **changes: object) -> EstimatePage:
