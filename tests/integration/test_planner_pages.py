@@ -24,7 +24,8 @@ from populatie.app import create_app
 from populatie.auth.models import AuditEvent
 from populatie.configuration import DOMAINS
 from populatie.db import make_engine, migrate
-from populatie.planning.pages import _computed_changes, _stored_changes, run_labels
+from populatie.planning.pages import run_labels
+from populatie.planning.pages.runs import _computed_changes, _stored_changes
 from populatie.web.formatting import RUN_STATUS_LABELS, euro
 from tests.e2e.world import build_web_world
 from tests.integration.api_support import World
