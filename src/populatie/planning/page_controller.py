@@ -10,7 +10,6 @@ with every problem named at its field, and nothing is stored.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -19,17 +18,22 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from populatie.allocations.models import Adoption
 from populatie.api.deps import Caller, DbSession
 from populatie.auth.access import PLAN
 from populatie.budget_totals.service import check_year
 from populatie.configuration import RegionConfig, load_config
 from populatie.errors import DataError, PopulatieError
 from populatie.planning import pages
-from populatie.planning.scenario_form import ScenarioFormError, prefill, read_form, recalculate
+from populatie.planning.scenario_form import (
+    ScenarioForm,
+    ScenarioFormError,
+    adopted_run,
+    prefill,
+    read_form,
+    recalculate,
+)
 from populatie.web.controllers import _context, page
 
 __all__ = ["PlannerPages"]
@@ -88,7 +92,7 @@ class PlannerPages(Controller):
     def _again(
         request: Request[Any, Any, Any],
         session: Session,
-        form: Any,
+        form: ScenarioForm,
         errors: dict[str, str],
         general: list[pages.Message],
     ) -> Template:
@@ -137,7 +141,5 @@ class PlannerPages(Controller):
 
 
 def _adopted(session: Session, year: int) -> str | None:
-    """The run adopted for most municipalities of ``year``, if any."""
-    rows = session.execute(select(col(Adoption.run_id)).where(col(Adoption.year) == year)).scalars()
-    counts = Counter(str(r) for r in rows)
-    return counts.most_common(1)[0][0] if counts else None
+    run = adopted_run(session, year)
+    return None if run is None else run.id

@@ -40,6 +40,7 @@ __all__ = [
     "DAMPING_RULES",
     "ScenarioForm",
     "ScenarioFormError",
+    "adopted_run",
     "prefill",
     "read_form",
     "recalculate",
@@ -110,7 +111,7 @@ def _number_text(value: float) -> str:
     return text.replace(".", ",") if text not in ("", "-0") else "0"
 
 
-def _adopted_run(session: Session, year: int) -> AllocationRun | None:
+def adopted_run(session: Session, year: int) -> AllocationRun | None:
     """The run adopted for most municipalities of ``year`` (the newest adoption on a tie)."""
     rows = session.execute(
         select(col(Adoption.run_id), col(Adoption.adopted_at)).where(col(Adoption.year) == year)
@@ -125,7 +126,7 @@ def _adopted_run(session: Session, year: int) -> AllocationRun | None:
 
 def prefill(session: Session, config: RegionConfig, year: int) -> ScenarioForm:
     """The form for ``year``: from the adopted run of the year, else the configuration."""
-    run = _adopted_run(session, year)
+    run = adopted_run(session, year)
     source_config = config
     budgets: dict[str, dict[str, int]] = {}
     if run is not None:

@@ -81,14 +81,13 @@ def planning_years(session: Session) -> list[int]:
 
 
 def default_year(session: Session) -> int:
-    """The newest year with a run, else the newest with totals."""
+    """The newest year with a run, else the newest with stored totals."""
     newest = session.execute(select(func.max(AllocationRun.year))).scalar_one()
-    if newest is not None:
-        return int(newest)
-    years = planning_years(session)
-    if not years:
+    if newest is None:
+        newest = session.execute(select(func.max(BudgetTotal.year))).scalar_one()
+    if newest is None:
         raise NotFoundError("no budget totals and no runs yet")
-    return years[-1] if len(years) == 1 else years[1]
+    return int(newest)
 
 
 def scenario_page(
