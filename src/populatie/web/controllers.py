@@ -58,7 +58,7 @@ HOME = {
 NAV = (
     ("/consortium", "Mijn gebieden", {Role.CONSORTIUM}),
     ("/finance", "Financiën", {Role.FINANCE, Role.AUDITOR}),
-    ("/planner", "Runs vergelijken", {Role.FINANCE, Role.PLANNER}),
+    ("/planner", "Planning", {Role.FINANCE, Role.PLANNER}),
 )
 # Nothing but this server: scripts, styles and images from here only (the one script marks a
 # long form post as busy; every page works without it).
