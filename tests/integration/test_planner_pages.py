@@ -430,3 +430,33 @@ def test_run_labels_name_year_status_scenario_date_and_author(world: World) -> N
                 run.created_by,
             )
             assert run.id[:8] not in labels[run.id]
+
+
+def test_a_year_without_totals_takes_the_totals_typed_for_its_run(
+    app: Litestar, world: World
+) -> None:
+    with _client(app) as client:
+        sign_in(client, world.tokens["planner"])
+        html = client.get("/planner/scenario?year=2027").text
+        assert "zijn voor 2027 nog geen budgettotalen vastgelegd" in html
+        fields = _form(client, 2027)
+        assert fields["budget:GM0503:access"] == ""
+        typed = {}
+        for name in fields:
+            if name.startswith("budget:"):
+                _, municipality, domain = name.split(":")
+                typed[(municipality, domain)] = 1_000_000_00 + 100 * len(typed)
+                fields[name] = euro(typed[(municipality, domain)]).removeprefix("€\u00a0")
+        new = _recalculate(client, fields)
+    with Session(world.engine) as session:
+        run = session.get(AllocationRun, new)
+        assert run is not None
+    assert run.year == 2027
+    assert {(m, d): c for m, per in run.budget_cents.items() for d, c in per.items()} == typed
+    for (municipality, domain), cents in typed.items():
+        stored = [
+            r.amount_cents
+            for r in _rows(world.engine, new)
+            if r.municipality_code == municipality and r.domain == domain
+        ]
+        assert sum(stored) == cents

@@ -153,6 +153,12 @@ def prefill(session: Session, config: RegionConfig, year: int) -> ScenarioForm:
             except ConfigurationError:
                 pass  # left empty: the planner types the totals, or sets them first
     names = {m.code: m.name for m in config.municipalities}
+    if missing := [names[c] for c in config.municipality_codes() if c not in budgets]:
+        source += (
+            f" Voor {', '.join(missing)} zijn voor {year} nog geen budgettotalen vastgelegd: "
+            "vul ze hieronder in (ze gelden dan alleen voor deze run), of laat financiën ze "
+            f"vastleggen (populatie budgets set {year} …, of budgets index --to {year})."
+        )
     form = ScenarioForm(
         year=year,
         source=source,
