@@ -50,6 +50,7 @@ from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
 from populatie.kpis.controllers import KpiController
 from populatie.kpis.pages import kpi_page_router
+from populatie.planning.controllers import EstimateController, SensitivityController
 from populatie.providers.controllers import MembershipController, ProviderController
 from populatie.reconciliation.controllers import ReconciliationController
 from populatie.registry.controllers import AreaController, LotController, PartnershipController
@@ -80,6 +81,8 @@ CONTROLLERS: list[Any] = [
     MembershipController,
     SegmentController,
     KpiController,
+    EstimateController,
+    SensitivityController,
 ]
 
 __all__ = ["CONTROLLERS", "create_app"]

@@ -71,6 +71,9 @@ WRITE_POLICIES = {
     "EndPartnershipMember": {Role.FINANCE},
     "SetBudgetTotals": {Role.FINANCE},
     "ImportKpiFigures": {Role.FINANCE},
+    # planners' computations: POSTs that store nothing
+    "CreateEstimate": {Role.FINANCE, Role.PLANNER},
+    "CreateSensitivity": {Role.FINANCE, Role.PLANNER},
 }
 BODIES: dict[str, Any] = {
     "CreateRun": {"year": 2026, "municipalities": ["GM0629"]},
@@ -97,6 +100,7 @@ BODIES: dict[str, Any] = {
         "specialist_cents": 3,
         "reason": "probe",
     },
+    "CreateEstimate": {"domain": "specialist", "year": 2025, "municipality": "GM0518", "draws": 0},
 }
 
 

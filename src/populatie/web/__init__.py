@@ -13,6 +13,9 @@ page                 who                      what
                                               spending per provider, exceptions, and its
                                               budgets as XLSX
 ``/planner``         planner, finance         two runs compared per area, with a map
+``/planner/…``       planner, finance         the scenario form and Herbereken, up to four runs
+                                              side by side with waterfalls, estimation
+                                              (:mod:`populatie.planning.page_controller`)
 ``/finance``         finance, auditor         every municipality and lot, reconciliation,
                                               downloads (XLSX, CSV)
 ===================  =======================  ============================================

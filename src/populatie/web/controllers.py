@@ -60,11 +60,13 @@ HOME = {
 NAV = (
     ("/consortium", "Mijn gebieden", {Role.CONSORTIUM}),
     ("/finance", "Financiën", {Role.FINANCE, Role.AUDITOR}),
-    ("/planner", "Runs vergelijken", {Role.FINANCE, Role.PLANNER}),
+    ("/planner", "Planning", {Role.FINANCE, Role.PLANNER}),
 )
-# Nothing but this server: no scripts at all, styles and images from here only.
+# Nothing but this server: scripts, styles and images from here only (the one script marks a
+# long form post as busy; every page works without it).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 PAGE_HEADERS = [
@@ -96,7 +98,7 @@ def _context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:
     who = ""
     if viewer is not None:
         nav = [
-            {"href": href, "label": label, "current": request.url.path == href}
+            {"href": href, "label": label, "current": _within(request.url.path, href)}
             for href, label, allowed in NAV
             if viewer.role in allowed
         ]
@@ -106,6 +108,11 @@ def _context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:
             else ROLE_LABELS[viewer.role.value] + (f" ({viewer.label})" if viewer.label else "")
         )
     return {"viewer": viewer, "who": who, "nav": nav, **values}
+
+
+def _within(path: str, href: str) -> bool:
+    """The menu item of ``href`` is current on its page and on the pages under it."""
+    return path == href or path.startswith(href + "/")
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -332,9 +339,11 @@ def unexpected_page(request: Request[Any, Any, Any], exc: Exception) -> Response
 
 def page_router() -> Router:
     """The pages with their session middleware, security headers and error pages."""
+    from populatie.planning.page_controller import PlannerPages  # it builds on this module
+
     return Router(
         path="/",
-        route_handlers=[PageController],
+        route_handlers=[PageController, PlannerPages],
         middleware=[SessionAuthMiddleware()],
         response_headers=PAGE_HEADERS,
         exception_handlers={
