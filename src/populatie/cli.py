@@ -27,6 +27,7 @@ from populatie.auth import cli as auth_cli
 from populatie.auth.audit import record_cli_event
 from populatie.budget_totals import cli as budget_totals_cli
 from populatie.budget_totals.service import seed_totals
+from populatie.cbs import cli as cbs_cli
 from populatie.cli_help import Parser
 from populatie.configuration import load_config
 from populatie.contracts import cli as contracts_cli
@@ -50,6 +51,7 @@ FEATURE_COMMANDS += [contracts_cli, spending_cli, reconciliation_cli]
 FEATURE_COMMANDS.append(planning_cli)
 FEATURE_COMMANDS += [providers_cli, segments_cli]
 FEATURE_COMMANDS.append(budget_totals_cli)
+FEATURE_COMMANDS.append(cbs_cli)
 
 WORKER_START_SECONDS = 120
 console = Console(width=max(Console().width, 170))
