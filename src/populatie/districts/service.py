@@ -37,7 +37,7 @@ from populatie.errors import NotFoundError
 from populatie.geo import content_hash, load_geodata, newest_shapes, shapes_geojson
 from populatie.geo.gaps import fill_gaps
 from populatie.geo.harmonise import MAPPING_COLUMNS, mapping_report, spread, vintage_mappings
-from populatie.geo.readers import DISTRICT_LIST_2023, read_table
+from populatie.geo.readers import DISTRICT_LIST_2023, fetched_water, read_table
 from populatie.geo.validate import parse_text
 
 
@@ -168,12 +168,13 @@ def load_districts(session: Session, folder: Path, user: str) -> LoadOutcome:
 
 
 def water_districts(folder: Path) -> dict[int, list[str]]:
-    """CBS's water-only districts per year of its district list: they hold no counts."""
-    water: dict[int, list[str]] = {}
+    """CBS's water-only districts per year of its district list (and of fetched maps): they
+    hold no counts."""
+    water: dict[int, list[str]] = fetched_water(folder)
     for row in read_table(folder / DISTRICT_LIST_2023).to_dict("records"):
         if parse_text(row["water"]) == "JA":
             water.setdefault(int(parse_text(row["year"])), []).append(parse_text(row["wijk_code"]))
-    return {year: sorted(codes) for year, codes in water.items()}
+    return {year: sorted(set(codes)) for year, codes in water.items()}
 
 
 def _mapping_rows(mapping: pd.DataFrame) -> list[dict[str, object]]:
