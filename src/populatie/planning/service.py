@@ -238,9 +238,15 @@ def estimate(
         chosen = [municipality]
     else:
         chosen = sorted({record[d] for d in spend_cents})
-    model_name, model = (
-        config.model_for(municipality) if municipality else ("default", _default_model(config))
-    )
+    if municipality:
+        of_municipality = sorted(d for d, m in record.items() if m == municipality)
+        newest = int(session.execute(select(func.max(District.vintage))).scalar_one())
+        chain = config.model_chain(municipality)
+        have = figures(session, of_municipality, newest, chain)
+        available = [k for k in chain if all((d, k) in have for d in of_municipality)]
+        model_name, model = config.model_for(municipality, available)
+    else:
+        model_name, model = ("default", _default_model(config))
     keys = list(indicators) if indicators else sorted(model.rates.get(domain, {}))
     if not keys:
         raise ConfigurationError(
