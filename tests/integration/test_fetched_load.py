@@ -20,14 +20,17 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from populatie.allocations import service
+from populatie.budget_totals.service import seed_totals
 from populatie.cbs.figures import fetch_figures
+from populatie.configuration import load_config
 from populatie.db import session_scope
 from populatie.districts.models import District, DistrictMapping, IndicatorFigure
 from populatie.districts.service import load_districts
 from populatie.geo import DATA_FILES
 from populatie.geo.region import MUNICIPALITIES
 from tests.cbs_recorded import quick_sources, recorded
-from tests.integration.conftest import GEODATA
+from tests.integration.conftest import CONFIG, GEODATA
 
 BASE = "https://opendata.cbs.nl/ODataFeed/odata/85984NED"
 SUPPRESSED = ("WK050311", "JongerenMetJeugdzorgInNatura_91")
@@ -173,3 +176,31 @@ def test_a_fetched_vintage_loads_next_to_the_shipped_one(
     rijswijk = [m for m in mapping if m.old_code == "WK060309" and m.old_vintage == 2016]
     assert sum(m.share for m in rijswijk) == pytest.approx(1.0)
     assert {m.new_code for m in rijswijk if m.share > 0} == {"WK060303", "WK060311"}
+
+
+def test_with_fetched_figures_the_nine_use_the_indicators_of_s_gravenhage(
+    engine: Engine, fetched_folder: Path
+) -> None:
+    config = load_config(CONFIG)
+    with session_scope(engine) as session:
+        load_districts(session, fetched_folder, "test")
+        seed_totals(session, config, "test")
+        run = service.create_run(session, config, 2025, None, "test")
+        notes = list(run.notes)
+    region = config.models["region"]
+    assert set(region.municipalities) == set(MUNICIPALITIES) - {"GM0518"}
+    assert set(region.indicators()) == set(config.models["gm0518"].indicators())
+    assert any(n.startswith("need model 'region'") for n in notes), notes
+    assert not any("fallback" in n for n in notes), notes
+
+
+def test_with_the_shipped_figures_alone_the_nine_fall_back_per_inhabitant(
+    loaded: Engine,
+) -> None:
+    config = load_config(CONFIG)
+    with session_scope(loaded) as session:
+        run = service.create_run(session, config, 2025, ["GM0503", "GM0518"], "test")
+        notes = list(run.notes)
+    assert any(n.startswith("need model 'default' (inhabitants) for GM0503") for n in notes)
+    assert any("GM0503 'region' → 'default'" in n for n in notes), notes
+    assert not any("GM0518 'gm0518'" in n for n in notes)

@@ -14,9 +14,10 @@ import pytest
 from populatie.cbs.figures import fetch_figures
 from populatie.cbs.http import SourceFailedError, SourceUnreachableError
 from populatie.cbs.odata import cell, geo_filter, resolve_columns
+from populatie.configuration import load_config
 from populatie.errors import ConfigurationError, DataError
 from populatie.geo.indicators import FETCHED_COLUMNS
-from tests.cbs_recorded import Recorded, folder_names, quick_sources, recorded
+from tests.cbs_recorded import CONFIG, Recorded, folder_names, quick_sources, recorded
 
 TWO = ["GM0629", "GM1842"]
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -224,3 +225,19 @@ def test_every_configured_indicator_has_a_file_column() -> None:
     sources = quick_sources()
     for year in sources.years.values():
         assert set(year.indicators) <= set(FETCHED_COLUMNS)
+
+
+def test_a_fallback_must_name_a_model_and_not_go_round() -> None:
+    config = load_config(CONFIG)
+    named, _ = config.named_model("GM0503")
+    assert named == "region"
+    assert config.model_for("GM0503", ["inhabitants"])[0] == "default"
+    assert config.model_for("GM0503", config.model_chain("GM0503"))[0] == "region"
+    assert config.model_for("GM0503")[0] == "region"  # no data said: the configured model
+    data = config.model_dump()
+    data["models"]["default"]["fallback"] = "region"
+    with pytest.raises(ValueError, match="circle"):
+        type(config).model_validate(data)
+    data["models"]["default"]["fallback"] = "nothing"
+    with pytest.raises(ValueError, match="'nothing' is not a model"):
+        type(config).model_validate(data)
