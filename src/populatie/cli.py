@@ -33,7 +33,7 @@ from populatie.configuration import load_config
 from populatie.contracts import cli as contracts_cli
 from populatie.db import get_engine, migrate, session_scope
 from populatie.districts import cli as districts_cli
-from populatie.districts.service import load_districts
+from populatie.districts.service import check_neighbourhoods, load_districts
 from populatie.errors import PopulatieError
 from populatie.faults import EXIT_ENVIRONMENT, environment_fault
 from populatie.planning import cli as planning_cli
@@ -165,6 +165,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         config = load_config(settings.config_dir)
         with session_scope(engine) as session:
             outcome = load_districts(session, args.data or settings.data_dir, settings.user)
+            if config.allocation_unit == "neighbourhood":
+                outcome.report.extend(
+                    check_neighbourhoods(session, args.data or settings.data_dir, config)
+                )
             sync_registry(session, config)
             seeded = seed_totals(session, config, settings.user)
             record_cli_event(

@@ -219,6 +219,9 @@ class RegionConfig(_Strict):
     damping: DampingConfig
     population_indicator: str = "inhabitants"
     young_population_indicator: str = "young_population"
+    # The unit whose counts make the need: CBS districts (wijken) by default; neighbourhoods
+    # (buurten) are read and checked by the load, and each lies in the area of its district.
+    allocation_unit: Literal["district", "neighbourhood"] = "district"
     budgets_euro: dict[int, dict[str, dict[str, Decimal]]]
     budgets_illustrative: bool = True
     # A scenario's ``[budgets]``: totals that replace the stored ones for its runs only.
@@ -397,6 +400,39 @@ class RegionConfig(_Strict):
             )
         return assigned
 
+    def neighbourhood_areas(
+        self, neighbourhoods: Mapping[str, str], districts: Mapping[str, str]
+    ) -> dict[str, str]:
+        """Map every neighbourhood (code → its district) to the one area of its district.
+
+        The areas are checked as by :meth:`district_areas`; then each neighbourhood must lie in
+        a district of record, and each district of record of the region's municipalities must
+        have a neighbourhood (else its people would drop out of the need). Raises naming the
+        neighbourhood or district.
+        """
+        area_of = self.district_areas(districts)
+        assigned: dict[str, str] = {}
+        problems: list[str] = []
+        for code, district in sorted(neighbourhoods.items()):
+            if district not in area_of:
+                problems.append(
+                    f"neighbourhood {code} lies in district {district}, which is not a district "
+                    "of record in an area"
+                )
+                continue
+            assigned[code] = area_of[district]
+        covered = set(neighbourhoods.values())
+        configured = set(self.municipality_codes())
+        for district, municipality in sorted(districts.items()):
+            if municipality in configured and district not in covered:
+                problems.append(f"district {district} ({municipality}) has no neighbourhood")
+        if problems:
+            raise ConfigurationError(
+                "neighbourhoods do not lie in the areas exactly once: " + "; ".join(problems),
+                details=[{"reason": p} for p in problems],
+            )
+        return assigned
+
     def snapshot(self) -> dict[str, Any]:
         """A JSON-safe copy stored with every run, so a run explains itself years later."""
         return self.model_dump(mode="json")
@@ -489,6 +525,7 @@ def load_config(folder: Path, scenario: Path | None = None) -> RegionConfig:
             damping=model.get("damping", {}),
             population_indicator=model.get("population_indicator", "inhabitants"),
             young_population_indicator=model.get("young_population_indicator", "young_population"),
+            allocation_unit=model.get("allocation_unit", "district"),
             budgets_euro=budgets,
             budgets_illustrative=illustrative,
             scenario_budgets_euro=scenario_budgets,

@@ -216,6 +216,13 @@ def create_run(
             f"municipalities: {', '.join(twice)} named more than once; name each once",
             details=[{"field": "municipalities", "value": code} for code in twice],
         )
+    if config.allocation_unit != "district":
+        raise ConfigurationError(
+            f'allocation_unit = "{config.allocation_unit}" in config/model.toml: the load reads '
+            "and checks neighbourhoods, but the allocation runs on districts only so far; set "
+            'allocation_unit = "district" to allocate',
+            details=[{"field": "allocation_unit", "value": config.allocation_unit}],
+        )
     load = data_of_record(session)
     codes = list(municipalities or config.municipality_codes())
     for code in codes:
