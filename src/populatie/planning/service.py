@@ -344,6 +344,8 @@ def scenario_text(report: EstimateReport, config: RegionConfig, name: str) -> st
         if model.municipalities:
             items = ", ".join(_toml_string(m) for m in model.municipalities)
             lines.append(f"municipalities = [{items}]")
+        if model.fallback is not None:
+            lines.append(f"fallback = {_toml_string(model.fallback)}")
         for domain in DOMAINS:
             rates = dict(model.rates.get(domain, {}))
             if model_name == report.model and domain == report.domain:
