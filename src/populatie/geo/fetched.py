@@ -9,9 +9,11 @@ suppressed it) is absent, and a shipped figure does not fill it in.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -31,6 +33,24 @@ class FetchedTable:
     year: int
     table: pd.DataFrame
     fields: dict[str, str]
+    provenance: dict[str, Any]
+
+
+def _provenance(path: Path) -> dict[str, Any]:
+    """The provenance beside a fetched file: without it the figures' source is unknown."""
+    beside = path.with_name(path.name.removesuffix(".csv") + ".provenance.json")
+    try:
+        record = json.loads(beside.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(
+            f"{path.name}: its provenance {beside.name} is missing; fetch the year again",
+            details=[{"file": beside.name, "reason": "missing file"}],
+        ) from None
+    except ValueError as error:
+        raise DataError(f"{beside.name}: not readable JSON ({error})") from error
+    if not isinstance(record, dict) or not record.get("table") or not record.get("fetched_at"):
+        raise DataError(f"{beside.name}: names no table and time fetched")
+    return record
 
 
 def read_fetched(folder: Path) -> list[FetchedTable]:
@@ -56,7 +76,7 @@ def read_fetched(folder: Path) -> list[FetchedTable]:
                     details=[{"file": path.name, "district_code": key[0]}],
                 )
             owner[key] = path.name
-        tables.append(FetchedTable(path.name, year, table, fields))
+        tables.append(FetchedTable(path.name, year, table, fields, _provenance(path)))
     return tables
 
 
@@ -88,8 +108,9 @@ def combine_fetched(
     differ = int((compared["value_shipped"] - compared["value_fetched"]).abs().gt(1e-9).sum())
     for item in fetched:
         findings.append(
-            f"{item.name}: {len(item.table)} districts of {item.year} fetched from CBS "
-            f"(Bron: CBS), read next to the shipped files"
+            f"{item.name}: {len(item.table)} districts of {item.year}, CBS table "
+            f"{item.provenance['table']} fetched {item.provenance['fetched_at']} (Bron: CBS, "
+            f"{item.provenance.get('licence', 'CC BY 4.0')}), read next to the shipped files"
         )
     if len(replaced):
         findings.append(
