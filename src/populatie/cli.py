@@ -27,12 +27,13 @@ from populatie.auth import cli as auth_cli
 from populatie.auth.audit import record_cli_event
 from populatie.budget_totals import cli as budget_totals_cli
 from populatie.budget_totals.service import seed_totals
+from populatie.cbs import cli as cbs_cli
 from populatie.cli_help import Parser
 from populatie.configuration import load_config
 from populatie.contracts import cli as contracts_cli
 from populatie.db import get_engine, migrate, session_scope
 from populatie.districts import cli as districts_cli
-from populatie.districts.service import load_districts
+from populatie.districts.service import check_neighbourhoods, load_districts
 from populatie.errors import PopulatieError
 from populatie.faults import EXIT_ENVIRONMENT, environment_fault
 from populatie.kpis import cli as kpis_cli
@@ -52,6 +53,7 @@ FEATURE_COMMANDS.append(planning_cli)
 FEATURE_COMMANDS += [providers_cli, segments_cli]
 FEATURE_COMMANDS.append(budget_totals_cli)
 FEATURE_COMMANDS.append(kpis_cli)
+FEATURE_COMMANDS.append(cbs_cli)
 
 WORKER_START_SECONDS = 120
 LANG_HELP = "csv: nl (default) as Dutch Excel opens it; en the English machine format (cents)"
@@ -170,6 +172,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         config = load_config(settings.config_dir)
         with session_scope(engine) as session:
             outcome = load_districts(session, args.data or settings.data_dir, settings.user)
+            if config.allocation_unit == "neighbourhood":
+                outcome.report.extend(
+                    check_neighbourhoods(session, args.data or settings.data_dir, config)
+                )
             sync_registry(session, config)
             seeded = seed_totals(session, config, settings.user)
             record_cli_event(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -153,9 +153,14 @@ class LotConfig(_Strict):
 
 
 class ModelConfig(_Strict):
+    """A need model. ``fallback`` names the model to use instead where the data of record
+    lacks one of this model's indicators for some district of a municipality (for the nine
+    municipalities before CBS figures are fetched, see ``populatie fetch-cbs``)."""
+
     description: str = ""
     municipalities: list[str] = []
     rates: dict[str, dict[str, float]]
+    fallback: str | None = None
 
     @field_validator("rates")
     @classmethod
@@ -214,6 +219,9 @@ class RegionConfig(_Strict):
     damping: DampingConfig
     population_indicator: str = "inhabitants"
     young_population_indicator: str = "young_population"
+    # The unit whose counts make the need: CBS districts (wijken) by default; neighbourhoods
+    # (buurten) are read and checked by the load, and each lies in the area of its district.
+    allocation_unit: Literal["district", "neighbourhood"] = "district"
     budgets_euro: dict[int, dict[str, dict[str, Decimal]]]
     budgets_illustrative: bool = True
     # A scenario's ``[budgets]``: totals that replace the stored ones for its runs only.
@@ -248,6 +256,8 @@ class RegionConfig(_Strict):
             for code in model.municipalities:
                 if code not in municipalities:
                     problems.append(f"model {name}: municipality {code} not in region")
+            if model.fallback is not None:
+                problems += self._fallback_problems(name)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -261,7 +271,20 @@ class RegionConfig(_Strict):
                 return m.name
         raise ConfigurationError(f"municipality {code} is not in config/region.toml")
 
-    def model_for(self, municipality: str) -> tuple[str, ModelConfig]:
+    def _fallback_problems(self, name: str) -> list[str]:
+        chain = [name]
+        current = self.models[name].fallback
+        while current is not None:
+            if current not in self.models:
+                return [f"model {chain[-1]}: fallback {current!r} is not a model"]
+            if current in chain:
+                return [f"model {name}: fallbacks go round in a circle ({' → '.join(chain)})"]
+            chain.append(current)
+            current = self.models[current].fallback
+        return []
+
+    def named_model(self, municipality: str) -> tuple[str, ModelConfig]:
+        """The model that names the municipality, else the default one."""
         for name, model in self.models.items():
             if municipality in model.municipalities:
                 return name, model
@@ -270,6 +293,30 @@ class RegionConfig(_Strict):
                 f"no model names {municipality} and there is no [models.default] in config"
             )
         return "default", self.models["default"]
+
+    def model_for(
+        self, municipality: str, available: Collection[str] | None = None
+    ) -> tuple[str, ModelConfig]:
+        """The municipality's need model. With ``available`` (the indicators the data has for
+        every district of the municipality), a model whose indicators are not all available
+        gives way to its ``fallback``, and that one to its own."""
+        name, model = self.named_model(municipality)
+        while (
+            available is not None
+            and model.fallback is not None
+            and not set(model.indicators()) <= set(available)
+        ):
+            name, model = model.fallback, self.models[model.fallback]
+        return name, model
+
+    def model_chain(self, municipality: str) -> list[str]:
+        """The indicators of the municipality's model and of every fallback after it."""
+        _, model = self.named_model(municipality)
+        indicators = set(model.indicators())
+        while model.fallback is not None:
+            model = self.models[model.fallback]
+            indicators |= set(model.indicators())
+        return sorted(indicators)
 
     def budget_cents(self, year: int, municipality: str) -> dict[str, int]:
         from populatie.core.money import to_cents
@@ -349,6 +396,39 @@ class RegionConfig(_Strict):
             raise ConfigurationError(
                 "areas in config/areas.toml do not cover the districts exactly once: "
                 + "; ".join(problems),
+                details=[{"reason": p} for p in problems],
+            )
+        return assigned
+
+    def neighbourhood_areas(
+        self, neighbourhoods: Mapping[str, str], districts: Mapping[str, str]
+    ) -> dict[str, str]:
+        """Map every neighbourhood (code → its district) to the one area of its district.
+
+        The areas are checked as by :meth:`district_areas`; then each neighbourhood must lie in
+        a district of record, and each district of record of the region's municipalities must
+        have a neighbourhood (else its people would drop out of the need). Raises naming the
+        neighbourhood or district.
+        """
+        area_of = self.district_areas(districts)
+        assigned: dict[str, str] = {}
+        problems: list[str] = []
+        for code, district in sorted(neighbourhoods.items()):
+            if district not in area_of:
+                problems.append(
+                    f"neighbourhood {code} lies in district {district}, which is not a district "
+                    "of record in an area"
+                )
+                continue
+            assigned[code] = area_of[district]
+        covered = set(neighbourhoods.values())
+        configured = set(self.municipality_codes())
+        for district, municipality in sorted(districts.items()):
+            if municipality in configured and district not in covered:
+                problems.append(f"district {district} ({municipality}) has no neighbourhood")
+        if problems:
+            raise ConfigurationError(
+                "neighbourhoods do not lie in the areas exactly once: " + "; ".join(problems),
                 details=[{"reason": p} for p in problems],
             )
         return assigned
@@ -445,6 +525,7 @@ def load_config(folder: Path, scenario: Path | None = None) -> RegionConfig:
             damping=model.get("damping", {}),
             population_indicator=model.get("population_indicator", "inhabitants"),
             young_population_indicator=model.get("young_population_indicator", "young_population"),
+            allocation_unit=model.get("allocation_unit", "district"),
             budgets_euro=budgets,
             budgets_illustrative=illustrative,
             scenario_budgets_euro=scenario_budgets,

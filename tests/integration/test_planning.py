@@ -161,6 +161,8 @@ def test_sensitivity_equals_a_recalculated_run(
             body += f"[models.{name}]\nmunicipalities = {model.municipalities!r}\n".replace(
                 "'", '"'
             )
+        if model.fallback is not None:
+            body += f'fallback = "{model.fallback}"\n'
         for domain in DOMAINS:
             body += f"[models.{name}.rates.{domain}]\n"
             for indicator, rate in model.rates[domain].items():

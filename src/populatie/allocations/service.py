@@ -216,6 +216,13 @@ def create_run(
             f"municipalities: {', '.join(twice)} named more than once; name each once",
             details=[{"field": "municipalities", "value": code} for code in twice],
         )
+    if config.allocation_unit != "district":
+        raise ConfigurationError(
+            f'allocation_unit = "{config.allocation_unit}" in config/model.toml: the load reads '
+            "and checks neighbourhoods, but the allocation runs on districts only so far; set "
+            'allocation_unit = "district" to allocate',
+            details=[{"field": "allocation_unit", "value": config.allocation_unit}],
+        )
     load = data_of_record(session)
     codes = list(municipalities or config.municipality_codes())
     for code in codes:
@@ -252,6 +259,7 @@ def create_run(
     without_young: list[str] = []
     previous_runs: dict[str, str] = {}
     models_used: dict[str, list[str]] = {}
+    fallbacks: list[str] = []
     area_rows: list[RunArea] = []
     need_rows: list[RunDistrictNeed] = []
     count_rows: list[dict[str, object]] = []
@@ -260,12 +268,20 @@ def create_run(
         area_codes = [a.code for a in areas]
         index = {code: i for i, code in enumerate(area_codes)}
         districts = sorted(d for d, m in record.items() if m == municipality)
-        model_name, model = config.model_for(municipality)
-        indicators, rate_rows = model.rate_matrix()
         wanted = sorted(
-            {*indicators, config.population_indicator, config.young_population_indicator}
+            {
+                *config.model_chain(municipality),
+                config.population_indicator,
+                config.young_population_indicator,
+            }
         )
         figures, derived = _figures(session, districts, int(vintage), wanted)
+        available = [k for k in wanted if all((d, k) in figures for d in districts)]
+        named, _ = config.named_model(municipality)
+        model_name, model = config.model_for(municipality, available)
+        if model_name != named:
+            fallbacks.append(f"{municipality} '{named}' → '{model_name}'")
+        indicators, rate_rows = model.rate_matrix()
         counts = np.array(
             [[figures.get((d, k), np.nan) for k in indicators] for d in districts], dtype=float
         )
@@ -365,6 +381,12 @@ def create_run(
                     )
                 )
     notes = [f"need model {model} for {', '.join(ms)}" for model, ms in models_used.items()]
+    if fallbacks:
+        notes.append(
+            "the data of record lacks figures of the configured need model for some district, "
+            f"so its fallback model was used: {'; '.join(fallbacks)} (fresh CBS figures: "
+            "`populatie fetch-cbs`, then `populatie load`)"
+        )
     if without_young:
         notes.append(
             f"no {config.young_population_indicator} figures shipped for "

@@ -25,6 +25,7 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session, col
 
 from populatie.allocations.models import RunDistrictNeed
+from populatie.configuration import RegionConfig
 from populatie.districts.models import (
     DataLoad,
     District,
@@ -33,11 +34,12 @@ from populatie.districts.models import (
     IndicatorFigure,
     Municipality,
 )
-from populatie.errors import NotFoundError
+from populatie.errors import ConfigurationError, NotFoundError
 from populatie.geo import content_hash, load_geodata, newest_shapes, shapes_geojson
 from populatie.geo.gaps import fill_gaps
 from populatie.geo.harmonise import MAPPING_COLUMNS, mapping_report, spread, vintage_mappings
-from populatie.geo.readers import DISTRICT_LIST_2023, read_table
+from populatie.geo.neighbourhoods import read_neighbourhoods
+from populatie.geo.readers import DISTRICT_LIST_2023, fetched_water, read_table
 from populatie.geo.validate import parse_text
 
 
@@ -167,13 +169,36 @@ def load_districts(session: Session, folder: Path, user: str) -> LoadOutcome:
     )
 
 
+def check_neighbourhoods(session: Session, folder: Path, config: RegionConfig) -> list[str]:
+    """With ``allocation_unit = "neighbourhood"``: the fetched neighbourhoods, checked against
+    the districts of record and the areas; raises naming what does not fit."""
+    data = read_neighbourhoods(folder)
+    if data.units.empty:
+        raise ConfigurationError(
+            'allocation_unit = "neighbourhood" in config/model.toml, but the data folder holds '
+            "no neighbourhood figures: fetch them with `populatie fetch-cbs --year YEAR --level "
+            'neighbourhood`, or set allocation_unit = "district"'
+        )
+    units = data.units
+    areas = config.neighbourhood_areas(
+        dict(zip(units["code"], units["district_code"], strict=True)),
+        district_municipalities(session),
+    )
+    year = int(units["vintage"].max())
+    return [
+        f"{len(areas)} neighbourhoods of {year} ({', '.join(data.files)}): each lies in a "
+        f"district of record and so in exactly one area; {len(data.figures)} figures read"
+    ]
+
+
 def water_districts(folder: Path) -> dict[int, list[str]]:
-    """CBS's water-only districts per year of its district list: they hold no counts."""
-    water: dict[int, list[str]] = {}
+    """CBS's water-only districts per year of its district list (and of fetched maps): they
+    hold no counts."""
+    water: dict[int, list[str]] = fetched_water(folder)
     for row in read_table(folder / DISTRICT_LIST_2023).to_dict("records"):
         if parse_text(row["water"]) == "JA":
             water.setdefault(int(parse_text(row["year"])), []).append(parse_text(row["wijk_code"]))
-    return {year: sorted(codes) for year, codes in water.items()}
+    return {year: sorted(set(codes)) for year, codes in water.items()}
 
 
 def _mapping_rows(mapping: pd.DataFrame) -> list[dict[str, object]]:

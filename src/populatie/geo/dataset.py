@@ -20,6 +20,7 @@ import shapely
 
 from populatie.errors import DataError, MissingFigureError
 from populatie.geo.derive import low_income_households, project_shares, young_population
+from populatie.geo.fetched import FetchedTable, combine_fetched, read_fetched
 from populatie.geo.indicators import (
     FIELDS_2019,
     FIELDS_2024,
@@ -33,6 +34,7 @@ from populatie.geo.readers import (
     FIGURES_2024,
     SHAPE_FILES,
     content_hash,
+    fetched_shape_files,
     read_shapes,
     read_table,
 )
@@ -108,16 +110,18 @@ def load_geodata(folder: Path) -> GeoDataset:
     )
     district_list = read_table(folder / DISTRICT_LIST_2023)
     validate_district_list(district_list, source=DISTRICT_LIST_2023)
+    fetched = read_fetched(folder)
 
-    figures, findings = _figures(table_2024, table_2019)
-    districts = _districts([table_2024, table_2019])
+    figures, findings = _figures(table_2024, table_2019, fetched)
+    districts = _districts([*(f.table for f in fetched), table_2024, table_2019])
+    _require_whole_region(districts, fetched)
     report.append(
         f"{len(districts)} districts of record: the {int(districts['vintage'].iloc[0])} figures"
         f" (Bron: CBS)"
     )
 
     shape_frames: list[gpd.GeoDataFrame] = []
-    for shape_file in SHAPE_FILES:
+    for shape_file in [*SHAPE_FILES, *fetched_shape_files(folder)]:
         frame = read_shapes(
             folder / shape_file.name, vintage=shape_file.vintage, expected_crs=shape_file.crs
         )
@@ -143,7 +147,9 @@ def load_geodata(folder: Path) -> GeoDataset:
     )
 
 
-def _figures(table_2024: pd.DataFrame, table_2019: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def _figures(
+    table_2024: pd.DataFrame, table_2019: pd.DataFrame, fetched: Sequence[FetchedTable] = ()
+) -> tuple[pd.DataFrame, list[str]]:
     findings = unpublished(table_2024, FIELDS_2024, FIGURES_2024)
     findings += unpublished(table_2019, FIELDS_2019, FIGURES_2019)
     published = pd.concat(
@@ -151,7 +157,9 @@ def _figures(table_2024: pd.DataFrame, table_2019: pd.DataFrame) -> tuple[pd.Dat
         ignore_index=True,
     )
     low_income, low_income_findings = low_income_households(table_2019, FIGURES_2019)
-    figures = pd.concat([published, low_income], ignore_index=True)
+    shipped = pd.concat([published, low_income], ignore_index=True)
+    figures, fetched_findings = combine_fetched(shipped, fetched)
+    findings += fetched_findings
     projected, projected_findings = project_shares(figures, base_vintage=2019, target_vintage=2024)
     figures = pd.concat([figures, projected], ignore_index=True)
     young, young_findings = young_population(figures)
@@ -161,6 +169,22 @@ def _figures(table_2024: pd.DataFrame, table_2019: pd.DataFrame) -> tuple[pd.Dat
         ignore_index=True,
     )
     return figures, findings + low_income_findings + projected_findings + young_findings
+
+
+def _require_whole_region(districts: pd.DataFrame, fetched: Sequence[FetchedTable]) -> None:
+    """A newer year fetched for part of the region would drop the others' districts."""
+    covered = set(districts["municipality_code"])
+    missing = sorted(set(MUNICIPALITIES) - covered)
+    if missing:
+        newest = int(districts["vintage"].iloc[0])
+        files = ", ".join(f.name for f in fetched if f.year == newest) or "the shipped files"
+        raise DataError(
+            f"the newest figures ({newest}, {files}) cover no district of "
+            f"{', '.join(missing)}; the districts of record must cover all ten "
+            f"municipalities: fetch {newest} for all of them (`populatie fetch-cbs --year "
+            f"{newest}` without --municipality)",
+            details=[{"municipality": code, "vintage": newest} for code in missing],
+        )
 
 
 def _districts(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:

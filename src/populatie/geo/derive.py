@@ -111,16 +111,16 @@ def project_shares(
 
     ``value(target) = k(base) / inhabitants(base) × inhabitants(target)`` per district: the
     district's base-year mix applied to its current population, the best the shipped data allow
-    where CBS has not published the newer figure. Districts are matched on code, so this assumes
+    where the target year has no figure of its own. Districts are matched on code, so this assumes
     the district kept its boundaries (true for 's-Gravenhage 2019 → 2024).
     """
     base = figures[figures["vintage"] == base_vintage]
     target = figures[figures["vintage"] == target_vintage]
     base_inhabitants = _published(base, "inhabitants")
     target_inhabitants = _published(target, "inhabitants")
-    published_target = {
-        (row.district_code, row.indicator) for row in _rows(target) if not row.derived
-    }
+    # A figure of the target year's own, published or derived from that year's percentage
+    # (a fetched vintage's low-income share), beats one carried from the base year.
+    published_target = {(row.district_code, row.indicator) for row in _rows(target)}
     base_by_key = {
         (row.district_code, row.indicator): row
         for row in _rows(base[base["indicator"].isin(list(indicators))])

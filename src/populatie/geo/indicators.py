@@ -41,6 +41,30 @@ FIELDS_2019: Final[Mapping[str, str]] = MappingProxyType(
 #: Percentages read only to derive counts from them.
 PERCENT_FIELDS_2019: Final = ("p_hh_lkk",)
 
+#: A fetched vintage (``populatie fetch-cbs``) in the shipped files' column names: indicator →
+#: CBS short name. ``low_income_share_pct`` is the percentage the load turns into a count.
+FETCHED_COLUMNS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "inhabitants": "a_inw",
+        "men": "a_man",
+        "women": "a_vrouw",
+        "young_0_14": "a_00_14",
+        "young_15_24": "a_15_24",
+        "households": "a_hh",
+        "households_with_children": "a_hh_m_k",
+        "low_income_share_pct": "p_hh_lkk",
+        "social_assistance": "a_soz_bb",
+        "youth_care_users": "a_jz_tn",
+        "dwellings": "woningvoorraad",
+        "land_area_ha": "opp_land_ha",
+    }
+)
+
+#: The counts of a fetched vintage, CBS short name → indicator (the percentage left out).
+FIELDS_FETCHED: Final[Mapping[str, str]] = MappingProxyType(
+    {column: name for name, column in FETCHED_COLUMNS.items() if not name.endswith("_pct")}
+)
+
 FIGURE_COLUMNS: Final = (
     "district_code",
     "municipality_code",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -44,8 +46,43 @@ SHAPE_FILES: Final = (
     ShapeFile(SHAPES_2023, 2023, ("EPSG:4326", "OGC:CRS84")),
 )
 
-#: Every file the loader reads; the content hash covers exactly these.
+#: Every shipped file the loader reads; the content hash covers these and the fetched ones.
 DATA_FILES: Final = (FIGURES_2024, FIGURES_2019, DISTRICT_LIST_2023, SHAPES_2016, SHAPES_2023)
+
+#: Vintages written by ``populatie fetch-cbs`` / ``fetch-boundaries`` (district level), each
+#: with a provenance file beside the figures.
+FETCHED_FIGURES: Final = re.compile(r"^kwb_(\d{4})_[a-z0-9_]+_wijken_fetched\.csv$")
+FETCHED_PROVENANCE: Final = re.compile(r"^kwb_\d{4}_[a-z0-9_]+_wijken_fetched\.provenance\.json$")
+FETCHED_SHAPES: Final = re.compile(r"^wijken_(\d{4})_h10_pdok\.geojson$")
+
+
+def fetched_figure_files(folder: Path) -> list[tuple[Path, int]]:
+    """Fetched key-figure files in name order, with the year their name gives."""
+    found = [(path, FETCHED_FIGURES.match(path.name)) for path in sorted(folder.glob("kwb_*"))]
+    return [(path, int(match.group(1))) for path, match in found if match]
+
+
+def fetched_shape_files(folder: Path) -> list[ShapeFile]:
+    """Fetched boundary files: written in EPSG:28992 by ``fetch-boundaries``."""
+    found = [FETCHED_SHAPES.match(path.name) for path in sorted(folder.glob("wijken_*"))]
+    return [ShapeFile(m.group(0), int(m.group(1)), ("EPSG:28992",)) for m in found if m]
+
+
+def fetched_water(folder: Path) -> dict[int, list[str]]:
+    """Water-only districts per year, as the fetched maps' ``water`` property says (``JA``)."""
+    water: dict[int, list[str]] = {}
+    for shape_file in fetched_shape_files(folder):
+        collection = json.loads((folder / shape_file.name).read_text(encoding="utf-8"))
+        for feature in collection.get("features", []):
+            properties = feature.get("properties") or {}
+            if str(properties.get("water", "")).strip().upper() == "JA":
+                water.setdefault(shape_file.vintage, []).append(str(properties["wijk_code"]))
+    return {year: sorted(codes) for year, codes in water.items()}
+
+
+def _fetched_names(folder: Path) -> list[str]:
+    patterns = (FETCHED_FIGURES, FETCHED_PROVENANCE, FETCHED_SHAPES)
+    return sorted(p.name for p in folder.iterdir() if any(r.match(p.name) for r in patterns))
 
 
 def _require(path: Path) -> None:
@@ -129,10 +166,11 @@ def content_hash(folder: Path) -> str:
 
     Files are taken in sorted name order; each contributes its name, a NUL, its length and its
     bytes, so that no two different folders can feed the digest the same stream. Other files
-    (such as README.md) are left out because they change no loaded value.
+    (such as README.md) are left out because they change no loaded value. Fetched vintages
+    and their provenance count, so fetching new figures makes the next load a real one.
     """
     digest = hashlib.sha256()
-    for name in sorted(DATA_FILES):
+    for name in sorted([*DATA_FILES, *_fetched_names(folder)]):
         path = folder / name
         _require(path)
         data = path.read_bytes()

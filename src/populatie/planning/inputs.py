@@ -227,7 +227,12 @@ def _municipality(
     }
     districts = sorted(district_area)
     stored_need = {(n.district_code, n.domain): n.need for n in needs if n.area_code in index}
-    model_name, model = config.model_for(municipality)
+    # The run chose its model by the figures it had: its stored counts say which, or for a run
+    # stored without counts, the figures of its own data load.
+    chain = config.model_chain(municipality)
+    have = counts if counts else source.read(districts, chain)
+    available = [k for k in chain if all((d, k) in have for d in districts)]
+    model_name, model = config.model_for(municipality, available)
     indicators, rate_rows = model.rate_matrix()
     extra = [k for k in dict.fromkeys(extra_indicators) if k not in indicators]
     if counts:

@@ -238,9 +238,15 @@ def estimate(
         chosen = [municipality]
     else:
         chosen = sorted({record[d] for d in spend_cents})
-    model_name, model = (
-        config.model_for(municipality) if municipality else ("default", _default_model(config))
-    )
+    if municipality:
+        of_municipality = sorted(d for d, m in record.items() if m == municipality)
+        newest = int(session.execute(select(func.max(District.vintage))).scalar_one())
+        chain = config.model_chain(municipality)
+        have = figures(session, of_municipality, newest, chain)
+        available = [k for k in chain if all((d, k) in have for d in of_municipality)]
+        model_name, model = config.model_for(municipality, available)
+    else:
+        model_name, model = ("default", _default_model(config))
     keys = list(indicators) if indicators else sorted(model.rates.get(domain, {}))
     if not keys:
         raise ConfigurationError(
@@ -338,6 +344,8 @@ def scenario_text(report: EstimateReport, config: RegionConfig, name: str) -> st
         if model.municipalities:
             items = ", ".join(_toml_string(m) for m in model.municipalities)
             lines.append(f"municipalities = [{items}]")
+        if model.fallback is not None:
+            lines.append(f"fallback = {_toml_string(model.fallback)}")
         for domain in DOMAINS:
             rates = dict(model.rates.get(domain, {}))
             if model_name == report.model and domain == report.domain:
