@@ -36,15 +36,19 @@ from sqlmodel import col
 from populatie.auth.models import AuditEvent
 from populatie.districts.models import Municipality
 from populatie.errors import DataError, SpendingImportError
+from populatie.segments.models import Segment
+from populatie.spending.detail import DETAIL_COLUMNS
 from populatie.spending.models import (
     Spending,
+    SpendingDetailMonth,
     SpendingDuplicate,
     SpendingImport,
     SpendingImportMonth,
     SpendingMonth,
+    SpendingStage,
 )
 from populatie.spending.parsing import (
-    COLUMNS,
+    ALL_COLUMNS,
     COMMA_HINT,
     ParsedSpending,
     RowError,
@@ -58,6 +62,10 @@ __all__ = ["ImportOutcome", "ImportProgress", "import_spending"]
 CHUNK_ROWS = 50_000
 _LOCK_KEY = 4_240_518  # pg_advisory_xact_lock key that serialises spending imports
 _MONTH_KEY = ("municipality_code", "district_code", "reference", "domain", "provider")
+#: The detail columns as the ``spending`` table names them.
+_DETAIL_TABLE_COLUMNS = tuple(
+    "quantity_hundredths" if name == "quantity" else name for name in DETAIL_COLUMNS
+)
 
 
 class ImportProgress(Protocol):
@@ -115,6 +123,12 @@ def import_spending(
         return earlier
     with engine.connect() as conn:
         municipalities = [str(m) for m in conn.execute(select(col(Municipality.code))).scalars()]
+        segments = {
+            str(code): (int(first), None if last is None else int(last))
+            for code, first, last in conn.execute(
+                select(col(Segment.code), col(Segment.from_year), col(Segment.to_year))
+            )
+        }
     if not municipalities:
         raise DataError("no municipalities of record: run `populatie load` first")
     show.phase("checking", None)
@@ -125,6 +139,7 @@ def import_spending(
             municipalities=municipalities,
             on_step=lambda _: None,
             comma_hint=comma_hint,
+            segments=segments,
         )
     except SpendingFileError as exc:
         errors = exc.errors + _already_imported(engine, exc.invoices, exc.lines)
@@ -159,7 +174,7 @@ def _rejected(file_name: str, errors: Sequence[RowError]) -> SpendingImportError
 
 
 def _error_order(error: RowError) -> tuple[int, int, str]:
-    position = COLUMNS.index(error.column) if error.column in COLUMNS else len(COLUMNS)
+    position = ALL_COLUMNS.index(error.column) if error.column in ALL_COLUMNS else len(ALL_COLUMNS)
     return (error.line, position, error.column)
 
 
@@ -322,6 +337,8 @@ def _write(
         else:
             _insert_rows(conn, parsed, import_id, base, month_ids[groups.group], progress)
 
+        if parsed.detail is not None:
+            _record_detail(conn, parsed, import_id, base, month_ids[groups.group])
         original = _duplicates_of_earlier(conn, parsed, groups, base, month_ids, existed)
         for i, j in _duplicates_in_file(parsed, groups):
             original.setdefault(base + i, base + j)
@@ -488,9 +505,25 @@ def _row_tuples(
         "amount_cents": parsed.amount_cents.tolist(),
         "invoice_reference": parsed.invoice_reference,
         "description": parsed.description,
+        **_detail_values(parsed),
     }
     order = [c.name for c in Spending.__table__.columns]  # type: ignore[attr-defined]
     return zip(*(columns[name] for name in order), strict=True)
+
+
+def _detail_values(parsed: ParsedSpending) -> dict[str, Sequence[Any]]:
+    """The detail columns of the rows, None where a row has none (all None: no detail)."""
+    detail = parsed.detail
+    if detail is None:
+        return {name: [None] * len(parsed) for name in _DETAIL_TABLE_COLUMNS}
+    return {
+        "segment": [v or None for v in detail.segment],
+        "product_code": [v or None for v in detail.product_code],
+        "quantity_hundredths": detail.quantity_hundredths,
+        "unit": [v or None for v in detail.unit],
+        "stage": [v or None for v in detail.stage],
+        "assignment_reference": [v or None for v in detail.assignment_reference],
+    }
 
 
 def _chunks(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
@@ -532,6 +565,11 @@ def _insert_rows(
             amount_cents=bindparam("amount_cents"),
             invoice_reference=bindparam("invoice_reference"),
             description=bindparam("description"),
+            # A file without detail binds none of it: its rows cost what they cost before.
+            **{
+                name: bindparam(name) if parsed.detail is not None else literal_column("NULL")
+                for name in _DETAIL_TABLE_COLUMNS
+            },
         )
     )
     compiled = statement.compile(dialect=conn.dialect)
@@ -548,6 +586,8 @@ def _insert_rows(
         "invoice_reference": parsed.invoice_reference,
         "description": parsed.description,
     }
+    if parsed.detail is not None:
+        values.update(_detail_values(parsed))
     assert compiled.positiontup is not None
     rows = zip(*(values[name] for name in compiled.positiontup), strict=True)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -608,10 +648,93 @@ def _copy_rows(
                 "amount_cents": map(str, parsed.amount_cents[start:stop].tolist()),
                 "invoice_reference": parsed.invoice_reference[start:stop],
                 "description": parsed.description[start:stop],
+                **_detail_text(parsed, start, stop),
             }
             block = "\n".join(map("\t".join, zip(*(text[name] for name in names), strict=True)))
             copy.write(block + "\n")
             progress.advance(stop - start)
+
+
+def _detail_text(parsed: ParsedSpending, start: int, stop: int) -> dict[str, Iterable[str]]:
+    """The detail columns of rows ``start:stop`` in COPY's text format (``\\N``: NULL)."""
+    detail = parsed.detail
+    if detail is None:
+        return {name: itertools.repeat("\\N", stop - start) for name in _DETAIL_TABLE_COLUMNS}
+    return {
+        "segment": [v or "\\N" for v in detail.segment[start:stop]],
+        "product_code": [v or "\\N" for v in detail.product_code[start:stop]],
+        "quantity_hundredths": [
+            "\\N" if q is None else str(q) for q in detail.quantity_hundredths[start:stop]
+        ],
+        "unit": [v or "\\N" for v in detail.unit[start:stop]],
+        "stage": [v or "\\N" for v in detail.stage[start:stop]],
+        "assignment_reference": [v or "\\N" for v in detail.assignment_reference[start:stop]],
+    }
+
+
+def _record_detail(
+    conn: Connection,
+    parsed: ParsedSpending,
+    import_id: int,
+    base: int,
+    row_month: npt.NDArray[np.int64],
+) -> None:
+    """The rows with detail, grouped for the tariff checks (``spending_detail_month``), and the
+    rows naming a stage with their assignment (``spending_stage``)."""
+    detail = parsed.detail
+    assert detail is not None
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    stages = []
+    for i, (segment, product, stage) in enumerate(
+        zip(detail.segment, detail.product_code, detail.stage, strict=True)
+    ):
+        if not (segment or product or stage):
+            continue
+        quantity = detail.quantity_hundredths[i]
+        amount = int(parsed.amount_cents[i])
+        key = (int(row_month[i]), segment, product, stage, detail.unit[i], quantity, amount)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [1, base + i]
+        else:
+            group[0] += 1
+        if stage:
+            stages.append(
+                {
+                    "spending_id": base + i,
+                    "month_id": int(row_month[i]),
+                    "assignment_reference": detail.assignment_reference[i],
+                    "stage": stage,
+                    "booked_on": date.fromordinal(int(parsed.day[i])),
+                    "product_code": product,
+                    "quantity_hundredths": quantity,
+                    "amount_cents": amount,
+                }
+            )
+    if groups:
+        conn.execute(
+            insert(SpendingDetailMonth),
+            [
+                {
+                    "import_id": import_id,
+                    "month_id": month_id,
+                    "segment": segment,
+                    "product_code": product,
+                    "stage": stage,
+                    "unit": unit,
+                    "quantity_hundredths": quantity,
+                    "amount_cents": amount,
+                    "rows": rows,
+                    "first_spending_id": first,
+                }
+                for (month_id, segment, product, stage, unit, quantity, amount), (
+                    rows,
+                    first,
+                ) in groups.items()
+            ],
+        )
+    if stages:
+        conn.execute(insert(SpendingStage), stages)
 
 
 def _duplicates_of_earlier(
