@@ -43,7 +43,11 @@ from populatie.auth.access import (
 )
 from populatie.auth.controllers import AuditController
 from populatie.budget_totals.controllers import BudgetTotalsController
-from populatie.contracts.controllers import ContractController, ContractHistoryController
+from populatie.contracts.controllers import (
+    ContractController,
+    ContractHistoryController,
+    ContractTariffController,
+)
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
 from populatie.providers.controllers import MembershipController, ProviderController
@@ -66,6 +70,7 @@ CONTROLLERS: list[Any] = [
     RunController,
     ContractController,
     ContractHistoryController,
+    ContractTariffController,
     SpendingController,
     ReconciliationController,
     ExportController,

@@ -21,6 +21,10 @@ FUNDING_FORMS: tuple[str, ...] = (
     "effort-based",
 )
 
+#: How a task-based contract's yearly sum is paid: in every month in force, or in the first
+#: month in force of every quarter.
+INSTALMENT_FREQUENCIES: tuple[str, ...] = ("monthly", "quarterly")
+
 
 class Contract(SQLModel, table=True):
     """The current state of one contract; ``version`` counts its changes."""
