@@ -22,7 +22,6 @@ from populatie.core.indexation import index_cents
 from populatie.core.money import split_cents
 
 __all__ = [
-    "FORECAST_METHODS",
     "TARIFF_FORMS",
     "expected_cents",
     "indexed_tariff",
@@ -32,15 +31,6 @@ __all__ = [
 
 #: The forms paid by quantity × tariff: their bookings are checked against the tariff.
 TARIFF_FORMS = frozenset({"output-based-trajectory", "output-based-month", "effort-based"})
-
-#: How each funding form's full-year forecast is made (the ``forecast_method`` of a line).
-FORECAST_METHODS: dict[str, str] = {
-    "population-based": "run-rate",
-    "task-based": "contract-sum",
-    "output-based-trajectory": "run-rate",
-    "output-based-month": "run-rate",
-    "effort-based": "run-rate",
-}
 
 
 def instalment_schedule(yearly_cents: int, months: Sequence[int], frequency: str) -> dict[int, int]:
