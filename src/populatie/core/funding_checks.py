@@ -110,6 +110,7 @@ def funding_exceptions(
     def evidence(spending_id: int, **figures: object) -> dict[str, object]:
         return {"spending_id": spending_id, **figures}
 
+    priced: dict[str, dict[str, tuple[str, int]]] = {}
     for d in details:
         t = totals.get(d.month_id)
         contract = contract_of.get(d.month_id)
@@ -127,10 +128,12 @@ def funding_exceptions(
                 f.evidence.append(evidence(d.first_spending_id, segment=d.segment))
         if not d.product_code:
             continue
-        tariffs = {p: (u, c) for p, u, c in contract.tariffs}
+        tariffs = priced.get(ref)
+        if tariffs is None:
+            tariffs = priced[ref] = {p: (u, c) for p, u, c in contract.tariffs}
         covered = not contract.product_codes or d.product_code in contract.product_codes
-        priced = d.product_code in tariffs or contract.funding_form not in TARIFF_FORMS
-        if not covered or not priced:
+        has_tariff = d.product_code in tariffs or contract.funding_form not in TARIFF_FORMS
+        if not covered or not has_tariff:
             f = flag("product-not-contracted", f"contract {ref} · product {d.product_code}", t)
             f.amount_cents += money
             f.rows += d.rows

@@ -152,6 +152,10 @@ def _with_funding_checks(
     """Add the findings of the funding forms (:mod:`populatie.core.funding_checks`): read from
     the grouped detail of the year's totals and the rows of dropped-out assignments, never by a
     scan of the spending rows."""
+    details = _detail_totals(session, year, to_month)
+    dropped = _dropped(session, year, to_month)
+    if not details and not dropped and all(c.funding_form != "task-based" for c in contracts):
+        return result  # nothing a funding form could say: no detail, no schedule
     by_id = {t.id: t for t in totals if t.month <= to_month}
     contract_of = contracts_of_totals(year, list(by_id.values()), contracts, lots)
     owners = reference_owners(contracts, lots)
@@ -160,13 +164,7 @@ def _with_funding_checks(
         return owner_on(owners, t.reference, date(t.year, t.month, 1))
 
     found = funding_exceptions(
-        year,
-        to_month,
-        by_id,
-        contract_of,
-        owner,
-        details=_detail_totals(session, year, to_month),
-        dropped=_dropped(session, year, to_month),
+        year, to_month, by_id, contract_of, owner, details=details, dropped=dropped
     )
     if not found:
         return result
