@@ -473,6 +473,9 @@ class ReconciliationLine(Struct, kw_only=True):
     status: str
     months_in_force: int
     months_elapsed: int
+    segment: str | None = None
+    funding_form: str | None = None
+    forecast_method: str = "run-rate"
 
 
 class ReconciliationException(Struct, kw_only=True):
