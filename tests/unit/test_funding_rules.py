@@ -271,3 +271,14 @@ def test_a_task_based_total_forecasts_its_contract_sum() -> None:
     assert (total.funding_form, total.segment) == ("task-based", None)
     specialist = next(line for line in result.lines if line.domain == "specialist")
     assert specialist.forecast_method == "run-rate"
+
+
+def test_a_month_price_times_the_months() -> None:
+    contract = terms("output-based-month", tariffs=(("43A01", "month", 4_250_00),))
+    three = detail(product_code="43A01", unit="month", quantity_hundredths=300)
+    assert check(contract, [replace(three, amount_cents=12_750_00)]) == []
+    (found,) = check(contract, [replace(three, amount_cents=12_000_00)])
+    assert (found.kind, found.facts["expected_cents"]) == ("tariff-mismatch", 12_750_00)
+    # half a month is half the price, to the cent
+    half = replace(three, quantity_hundredths=50, amount_cents=2_125_00)
+    assert check(contract, [half]) == []

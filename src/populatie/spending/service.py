@@ -5,7 +5,10 @@ write; the write then adds, in one transaction: the ``spending_import`` row (its
 hash makes a second import of the same file a no-op, also when two run at once), the monthly
 totals (``spending_month``, upserted by adding), the rows (``COPY`` on PostgreSQL, one prepared
 ``INSERT`` executed many times on SQLite, no ORM objects), where each month of the file lies,
-the likely double invoices, and an audit event. Any failure rolls all of it back.
+the likely double invoices, the rows with contract detail grouped for the tariff checks
+(``spending_detail_month``) and the rows naming an assignment's stage (``spending_stage``),
+and an audit event. Any failure rolls all of it back. A file without detail columns writes
+NULL in them and nothing to the two detail tables, so it costs what it cost before.
 
 Imports are serialised (SQLite's write lock; an advisory lock on PostgreSQL), which lets a file
 take one contiguous block of row ids, in file order. A duplicate invoice reference against an
