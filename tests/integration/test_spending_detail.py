@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from populatie.db import session_scope
 from populatie.errors import SpendingImportError
@@ -178,3 +178,39 @@ def test_dutch_quantities_follow_the_file(db: Engine, tmp_path: Path) -> None:
     import_spending(db, path, user="t", decimal_comma=True)
     assert _stored(db)[0][3] == 125
     assert _stored(db)[0][7] == 1250
+
+
+def test_rows_of_two_assignments_are_no_double_invoice(db: Engine, tmp_path: Path) -> None:
+    """Two children starting the same trajectory on the same day cost the same: that is no
+    double invoice. The same assignment twice still is, within a file and across files."""
+    start = {"stage": "start", "quantity": "1", "unit": "trajectory", "amount": "600.00"}
+    first = write_csv(
+        tmp_path / "a.csv",
+        [
+            detail_row(invoice_reference="S-1", assignment="TW1", **start),
+            detail_row(invoice_reference="S-2", assignment="TW2", **start),
+            detail_row(invoice_reference="S-3", assignment="TW1", **start),
+        ],
+        header=DETAIL_HEADER,
+    )
+    assert import_spending(db, first, user="t").duplicates == 1  # S-3 repeats S-1
+    second = write_csv(
+        tmp_path / "b.csv",
+        [
+            detail_row(invoice_reference="S-4", assignment="TW3", **start),
+            detail_row(invoice_reference="S-5", assignment="TW2", **start),
+        ],
+        header=DETAIL_HEADER,
+    )
+    assert import_spending(db, second, user="t").duplicates == 1  # S-5 repeats S-2
+    with db.connect() as conn:
+        pairs = sorted(
+            conn.execute(
+                text(
+                    "SELECT c.invoice_reference, o.invoice_reference FROM spending_duplicate d "
+                    "JOIN spending c ON c.id = d.spending_id "
+                    "JOIN spending o ON o.id = d.original_id"
+                )
+            ).all()
+        )
+    assert [tuple(p) for p in pairs] == [("S-3", "S-1"), ("S-5", "S-2")]

@@ -8,7 +8,8 @@ totals (``spending_month``, upserted by adding), the rows (``COPY`` on PostgreSQ
 the likely double invoices, the rows with contract detail grouped for the tariff checks
 (``spending_detail_month``) and the rows naming an assignment's stage (``spending_stage``),
 and an audit event. Any failure rolls all of it back. A file without detail columns writes
-NULL in them and nothing to the two detail tables, so it costs what it cost before.
+NULL in them and nothing to the two detail tables. Two rows for different assignments
+(both naming one) are never a double invoice, whatever else they share.
 
 Imports are serialised (SQLite's write lock; an advisory lock on PostgreSQL), which lets a file
 take one contiguous block of row ids, in file order. A duplicate invoice reference against an
@@ -275,13 +276,26 @@ def _group(parsed: ParsedSpending) -> _Groups:
     return _Groups(group=group, first=first.astype(np.int64), amount_cents=amount, rows=rows)
 
 
+def _assignment_codes(parsed: ParsedSpending) -> npt.NDArray[np.int64] | None:
+    """Each row's assignment as a number; None when no row names one."""
+    if parsed.detail is None or not any(parsed.detail.assignment_reference):
+        return None
+    _, codes = np.unique(np.asarray(parsed.detail.assignment_reference), return_inverse=True)
+    return codes.astype(np.int64).reshape(-1)
+
+
 def _duplicates_in_file(parsed: ParsedSpending, groups: _Groups) -> list[tuple[int, int]]:
     """(row, earlier row) for every row equal to an earlier one in key, day and amount."""
     n = len(parsed)
-    order = np.lexsort((np.arange(n), parsed.amount_cents, parsed.day, groups.group))
+    assignment = _assignment_codes(parsed)
+    keys = (np.arange(n), parsed.amount_cents, parsed.day, groups.group)
+    order = np.lexsort(keys if assignment is None else (np.arange(n), assignment, *keys[1:]))
     g, d, a = groups.group[order], parsed.day[order], parsed.amount_cents[order]
     same = np.zeros(n, dtype=bool)
     same[1:] = (g[1:] == g[:-1]) & (d[1:] == d[:-1]) & (a[1:] == a[:-1])
+    if assignment is not None:
+        s = assignment[order]
+        same[1:] &= s[1:] == s[:-1]
     if not same.any():
         return []
     run_start = np.maximum.accumulate(np.where(same, 0, np.arange(n)))
@@ -758,7 +772,7 @@ def _duplicates_of_earlier(
         i = int(groups.first[g])
         period = (int(parsed.year[i]), int(parsed.month[i]))
         candidates.setdefault(period, []).append(int(month_ids[g]))
-    earlier: dict[tuple[int, int, int], int] = {}
+    earlier: dict[tuple[int, int, int, str], int] = {}
     for (year, month), ids in sorted(candidates.items()):
         for start in range(0, len(ids), 500):
             rows = conn.execute(
@@ -767,6 +781,7 @@ def _duplicates_of_earlier(
                     col(Spending.month_id),
                     col(Spending.booked_on),
                     col(Spending.amount_cents),
+                    col(Spending.assignment_reference),
                 )
                 .select_from(SpendingImportMonth)
                 .join(
@@ -783,14 +798,20 @@ def _duplicates_of_earlier(
                     col(Spending.id) < base,
                 )
             )
-            for row_id, month_id, booked_on, amount in rows:
-                key = (int(month_id), booked_on.toordinal(), int(amount))
+            for row_id, month_id, booked_on, amount, assignment in rows:
+                key = (int(month_id), booked_on.toordinal(), int(amount), assignment or "")
                 earlier.setdefault(key, int(row_id))
     found = {}
     rows_to_check = np.flatnonzero(existed[groups.group])
     row_month = month_ids[groups.group]
+    assignments = parsed.detail.assignment_reference if parsed.detail is not None else None
     for i in rows_to_check.tolist():
-        key = (int(row_month[i]), int(parsed.day[i]), int(parsed.amount_cents[i]))
+        key = (
+            int(row_month[i]),
+            int(parsed.day[i]),
+            int(parsed.amount_cents[i]),
+            assignments[i] if assignments is not None else "",
+        )
         if key in earlier:
             found[base + i] = earlier[key]
     return found
