@@ -136,7 +136,9 @@ def tariffs(
     views = tariff_service.list_tariffs(
         session, get_contract(session, reference), year=year, history=history
     )
-    return schemas.TariffPage(items=[_tariff(v) for v in views], total=len(views))
+    return schemas.TariffPage(
+        contract=reference, items=[_tariff(v) for v in views], total=len(views)
+    )
 
 
 def set_tariff(

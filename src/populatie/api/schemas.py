@@ -401,6 +401,7 @@ class Tariff(Struct, kw_only=True):
 
 
 class TariffPage(Struct, kw_only=True):
+    contract: str
     items: list[Tariff]
     total: int
 
