@@ -21,6 +21,11 @@ included) against one bare ``GROUP BY`` scan of the same rows
 (``SELECT reference, domain, sum(amount_cents), count(*) FROM spending WHERE booked_on in
 2025``). Target: at most 1.5 times the scan.
 
+Reconciliation with tariff checks: the same, after ``--tariff-rows`` (a quarter of ``--rows``)
+rows with a product, quantity and unit have been imported (not timed) on a demo contract
+turned effort-based with tariffs for its two products, one row in a hundred off the tariff.
+The same target holds: the checks read the detail grouped at import, never the rows.
+
 Reconciliation beside many duplicate flags: the same, after ``--flags`` (300,000) rows of
 another year (2024, copies of the 2025 rows written straight into the table, not timed) have
 been flagged as duplicate invoices, as years of imports leave them. Only the year's flags may
@@ -43,6 +48,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psycopg
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
@@ -50,6 +56,8 @@ from sqlalchemy.exc import OperationalError
 from populatie.allocations.service import adopt, create_run
 from populatie.budget_totals.service import seed_totals
 from populatie.configuration import load_config
+from populatie.contracts.service import ContractChange, change_contract, get_contract
+from populatie.contracts.tariffs import TariffInput, set_tariff
 from populatie.db import make_engine, migrate, session_scope
 from populatie.districts.service import load_districts
 from populatie.reconciliation.service import reconcile_year
@@ -112,7 +120,9 @@ BARE_TABLE = (
     "CREATE TABLE spending_bare (id bigint, import_id int, line int, month_id int, "
     "booked_on date, municipality_code varchar(6), district_code varchar(8), "
     "reference varchar(64), domain varchar(20), provider varchar(200), amount_cents bigint, "
-    "invoice_reference varchar(64), description varchar(500))"
+    "invoice_reference varchar(64), description varchar(500), segment varchar(40), "
+    "product_code varchar(5), quantity_hundredths bigint, unit varchar(20), stage varchar(12), "
+    "assignment_reference varchar(20))"
 )
 
 
@@ -275,6 +285,7 @@ def _report(
     limit: Callable[[list[tuple[Any, ...]]], dict[str, float]],
     flags: int,
     flags_only: bool,
+    tariff_rows: int = 0,
 ) -> bool:
     seconds, outcome = _timed(lambda: import_spending(engine, csv_path, user="bench"))
     assert outcome.imported, outcome.summary()
@@ -293,7 +304,58 @@ def _report(
             f"over {rows:,} rows, {count:,} duplicate flags ({count - outcome.duplicates:,} "
             f"of {YEAR - 1})",
         )
+    if tariff_rows and not flags_only:
+        ok &= _tariff_case(engine_name, engine, csv_path.parent, tariff_rows)
     return ok
+
+
+TARIFF_CONTRACT = "DEMO-H10-GM0518-P1"
+TARIFFS = {"45A12": 85_33, "45A13": 112_50}  # illustrative tariffs, cents per hour
+
+
+def _tariff_file(path: Path, rows: int, seed: int) -> None:
+    """``rows`` bookings of hours on the tariff contract (illustrative figures): quantity ×
+    tariff, one in a hundred off by a euro. The rows are spread over the year and the hours
+    vary, so nearly every row is a detail group of its own: the checks' worst case."""
+    rng = np.random.default_rng(seed)
+    days = np.datetime64(f"{YEAR}-01-01") + rng.integers(0, 365, rows).astype("timedelta64[D]")
+    product = rng.choice(np.array(list(TARIFFS)), rows)
+    tariff = np.where(product == "45A12", TARIFFS["45A12"], TARIFFS["45A13"])
+    # 0.25 to 40 hours in hundredths: amounts vary enough that few rows repeat another's day
+    # and amount (a likely double invoice, a finding of its own)
+    hundredths = rng.integers(25, 4001, rows)
+    cents = (hundredths * tariff * 2 + 100) // 200  # half up, positive
+    cents = cents + np.where(rng.random(rows) < 0.01, 100, 0)
+    header = (
+        "booking_date,municipality,district,reference,domain,provider,amount,invoice_reference,"
+        "description,segment,product_code,quantity,unit,stage,assignment_reference"
+    )
+    lines = [
+        f"{d},GM0518,,{TARIFF_CONTRACT},specialist,Incluzio Randstad B.V.,"
+        f"{c // 100}.{c % 100:02d},PQ-{i},,,{p},{q // 100}.{q % 100:02d},hour,,"
+        for i, (d, p, q, c) in enumerate(
+            zip(days.astype(str), product, hundredths.tolist(), cents.tolist(), strict=True)
+        )
+    ]
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+
+
+def _tariff_case(engine_name: str, engine: Engine, folder: Path, rows: int) -> bool:
+    with session_scope(engine) as s:
+        change_contract(
+            s,
+            TARIFF_CONTRACT,
+            ContractChange(funding_form="effort-based", product_codes=tuple(TARIFFS)),
+            "bench",
+            "bench: paid by the hour (illustrative)",
+        )
+        contract = get_contract(s, TARIFF_CONTRACT)
+        for product, cents in TARIFFS.items():
+            set_tariff(s, contract, TariffInput(product, YEAR, "hour", cents), "bench", "bench")
+    path = folder / f"tariffs-{engine_name}.csv"
+    _tariff_file(path, rows, 7)
+    import_spending(engine, path, user="bench")
+    return _reconcile_against_scan(engine_name, engine, f"with tariff checks on {rows:,} rows")
 
 
 def _import_against_limit(rate: float, limits: dict[str, float]) -> bool:
@@ -332,7 +394,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--flags-only", action="store_true", help="only the case with the duplicate flags"
     )
+    parser.add_argument(
+        "--tariff-rows", type=int, help="rows with products for the tariff case (0: none)"
+    )
     args = parser.parse_args(argv)
+    tariff_rows = args.rows // 4 if args.tariff_rows is None else args.tariff_rows
     all_met = True
     with tempfile.TemporaryDirectory(prefix="bench-spending-") as tmp:
         folder = Path(tmp)
@@ -358,6 +424,7 @@ def main(argv: list[str]) -> int:
             lambda rows: _sqlite_limit(sqlite, folder, rows),
             args.flags,
             args.flags_only,
+            tariff_rows,
         )
         sqlite.dispose()
         reason = "--no-postgres" if args.no_postgres else _postgres_available(POSTGRES_URL)
@@ -376,6 +443,7 @@ def main(argv: list[str]) -> int:
                     lambda rows: _postgres_limit(pg, POSTGRES_URL, rows),
                     args.flags,
                     args.flags_only,
+                    tariff_rows,
                 )
                 pg.dispose()
     return 0 if all_met else 1

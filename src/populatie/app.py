@@ -44,7 +44,11 @@ from populatie.auth.access import (
 )
 from populatie.auth.controllers import AuditController
 from populatie.budget_totals.controllers import BudgetTotalsController
-from populatie.contracts.controllers import ContractController, ContractHistoryController
+from populatie.contracts.controllers import (
+    ContractController,
+    ContractHistoryController,
+    ContractTariffController,
+)
 from populatie.cost_sharing.controllers import ContractSharesController, CostSharingController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
@@ -73,6 +77,7 @@ CONTROLLERS: list[Any] = [
     ContractHistoryController,
     ContractSharesController,
     CostSharingController,
+    ContractTariffController,
     SpendingController,
     ReconciliationController,
     ExportController,

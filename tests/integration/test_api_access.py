@@ -42,6 +42,7 @@ CONSORTIUM_OPERATIONS = {
     "ListBudgets",
     "ListContracts",
     "GetContract",
+    "ListContractTariffs",
     "ListSpending",
     "GetReconciliation",
     "ExportBudgetsCsv",
@@ -66,6 +67,7 @@ WRITE_POLICIES = {
     "CreateContract": {Role.FINANCE},
     "ChangeContract": {Role.FINANCE},
     "SetContractCostSharing": {Role.FINANCE},
+    "SetContractTariff": {Role.FINANCE},
     "CreateProvider": {Role.FINANCE},
     "AddPartnershipMember": {Role.FINANCE},
     "EndPartnershipMember": {Role.FINANCE},
@@ -85,6 +87,13 @@ BODIES: dict[str, Any] = {
         "funding_form": "population-based",
     },
     "ChangeContract": {"reason": "probe", "indexation_basis_points": 77},
+    "SetContractTariff": {
+        "product_code": "45A12",
+        "year": 2025,
+        "unit": "hour",
+        "tariff_cents": 8533,
+        "reason": "probe",
+    },
     "CreateProvider": {"name": "Probe Zorg B.V.", "kvk_number": "12345678"},
     # a provider registered by the configuration (RondomJou's lead), never in Kracht
     "AddPartnershipMember": {

@@ -83,6 +83,13 @@ BODIES: dict[str, Any] = {
         "basis_points": {"GM0518": 7000, "GM0503": 3000},
         "reason": "schema check",
     },
+    "SetContractTariff": {
+        "product_code": "45A12",
+        "year": 2025,
+        "unit": "hour",
+        "tariff_cents": 8533,
+        "reason": "schema check",
+    },
     "CreateProvider": {"name": "Schema Zorg B.V.", "kvk_number": "87654321", "agb_code": None},
     "AddPartnershipMember": {
         "provider": "Stichting Jeugdformaat",
@@ -248,6 +255,7 @@ DOMAIN_RULES = {
     "CreateRun": "a run needs budget totals for its year",
     "CreateContract": "the lot must exist, the period must end after it starts",
     "ChangeContract": "a change of partnership needs partnership_from, the first of a month",
+    "SetContractTariff": "the year must lie in the contract's period",
     "UploadSpending": "the file must be UTF-8 text in the spending layout",
     "CreateProvider": "a name must hold printable text, not only control characters",
     "SetBudgetTotals": "the municipality must be one of the ten",

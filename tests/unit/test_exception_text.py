@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from populatie.core.funding_checks import funding_exceptions
 from populatie.core.reconciliation import (
     EXCEPTION_KINDS,
     CoverageProblem,
@@ -16,6 +17,7 @@ from populatie.core.reconciliation import (
     reconcile,
 )
 from populatie.web.exception_text import WITHOUT_FACTS, dutch_detail, dutch_notes, dutch_subject
+from tests.unit.test_funding_rules import _stage, check, detail, month_total, terms
 from tests.unit.test_reconciliation_rules import (
     AREAS,
     DISTRICTS,
@@ -72,6 +74,34 @@ def _findings() -> list[ReconciliationException]:
     )
     coverage = [CoverageProblem("WK051899", "GM0518", ("A1", "A2"))]
     found += run([], [contract(ceiling=None)], duplicates=[dup], coverage=coverage).exceptions
+    return found + _funding_findings()
+
+
+def _funding_findings() -> list[ReconciliationException]:
+    """One finding of every funding-form kind (see tests/unit/test_funding_rules.py)."""
+    priced = terms(
+        "output-based-trajectory",
+        start_percent=60,
+        segment="B",
+        product_codes=frozenset({"45A12"}),
+        tariffs=(("45A12", "trajectory", 1_000),),
+    )
+    found = check(
+        priced,
+        [
+            detail(stage="start", quantity_hundredths=100, amount_cents=700, segment="C"),
+            detail(product_code="45B01"),
+        ],
+        dropped=[
+            _stage(1, "start", 600, 1),
+            _stage(2, "dropout", 0, 5),
+            _stage(3, "completion", 400, 9),
+        ],
+    )
+    found += check(terms("effort-based", tariffs=()), [detail()])
+    task = terms("task-based", instalments=((1, 1_000), (2, 1_000)))
+    totals = {1: month_total(1, 1, 1_000), 2: month_total(2, 2, 1_500)}
+    found += funding_exceptions(2025, 2, totals, dict.fromkeys(totals, task), lambda t: "P")
     return found
 
 
@@ -104,6 +134,15 @@ def test_amounts_and_months_are_written_the_dutch_way() -> None:
     assert "€\u00a01.234,56" in by_kind["duplicate-invoice"]
     assert "03-03-2025" in by_kind["duplicate-invoice"]
     assert "in 2 gebieden (A1 en A2) (configuratie)" in by_kind["district-not-in-one-area"]
+    assert (
+        "€\u00a07,00 geboekt waar 1 traject(en) × €\u00a010,00 × 60 % €\u00a06,00 is"
+        in by_kind["tariff-mismatch"]
+    )
+    assert (
+        "februari 2025: verschuldigd €\u00a010,00, betaald €\u00a015,00"
+        in (by_kind["instalment-off-schedule"])
+    )
+    assert "uitgevallen op 05-03-2025" in by_kind["paid-after-dropout"]
 
 
 def test_a_finding_without_its_values_points_to_the_export_in_dutch() -> None:

@@ -257,7 +257,8 @@ def test_duplicates_and_configuration_problems_are_listed() -> None:
 
 
 def test_every_kind_has_a_description() -> None:
-    assert len(EXCEPTION_KINDS) == 9
+    assert len(EXCEPTION_KINDS) == 14  # nine of every contract, five of the funding forms
+    assert all(EXCEPTION_KINDS.values())
 
 
 @given(

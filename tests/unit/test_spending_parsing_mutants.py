@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from populatie.spending.parsing import (
+    ALL_COLUMNS,
     COLUMNS,
     OPTIONAL_COLUMNS,
     RowError,
@@ -180,7 +181,9 @@ def test_header_errors_are_all_listed() -> None:
     header = "booking_date,municipality,municipality,colour,domain,provider,amount"
     row = "2025-03-14,GM0518,GM0518,red,access,P,1.00"
     assert errors_of(f"{header}\n{row}\n") == [
-        RowError(1, "colour", "colour", f"unknown column; the columns are {', '.join(COLUMNS)}"),
+        RowError(
+            1, "colour", "colour", f"unknown column; the columns are {', '.join(ALL_COLUMNS)}"
+        ),
         RowError(1, "municipality", "municipality", "the column appears more than once"),
         RowError(1, "invoice_reference", "", "required column is missing"),
     ]

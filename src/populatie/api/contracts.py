@@ -17,16 +17,18 @@ from sqlmodel import Session
 from populatie.api import schemas
 from populatie.api.spending import contract_schema
 from populatie.auth.tokens import Principal
+from populatie.contracts import tariffs as tariff_service
 from populatie.contracts.service import (
     ContractChange,
     ContractInput,
     change_contract,
     contract_history,
     create_contract,
+    get_contract,
 )
 from populatie.errors import ConflictError
 
-__all__ = ["change", "history", "register"]
+__all__ = ["change", "history", "register", "set_tariff", "tariffs"]
 
 T = TypeVar("T")
 
@@ -58,6 +60,11 @@ def register(
         funding_form=body.funding_form,
         ceilings_cents=_ceilings(body.ceilings_cents) or {},
         indexation_basis_points=body.indexation_basis_points,
+        segment=body.segment,
+        product_codes=tuple(body.product_codes),
+        municipalities=tuple(body.municipalities),
+        start_percent=body.start_percent,
+        instalments=body.instalments,
     )
     view = _unique(
         body.reference, lambda: create_contract(session, data, principal.actor, body.reason)
@@ -79,6 +86,11 @@ def change(
         funding_form=body.funding_form,
         ceilings_cents=_ceilings(body.ceilings_cents) or None,
         indexation_basis_points=body.indexation_basis_points,
+        segment=body.segment,
+        product_codes=None if body.product_codes is None else tuple(body.product_codes),
+        municipalities=None if body.municipalities is None else tuple(body.municipalities),
+        start_percent=body.start_percent,
+        instalments=body.instalments,
     )
     view = _unique(
         reference, lambda: change_contract(session, reference, update, principal.actor, body.reason)
@@ -101,3 +113,48 @@ def history(session: Session, reference: str) -> schemas.ContractHistory:
         for v in versions
     ]
     return schemas.ContractHistory(reference=reference, items=items, total=len(items))
+
+
+def _tariff(view: tariff_service.TariffView) -> schemas.Tariff:
+    return schemas.Tariff(
+        contract=view.contract,
+        product_code=view.product_code,
+        year=view.year,
+        unit=view.unit,
+        tariff_cents=view.tariff_cents,
+        version=view.version,
+        recorded_at=view.recorded_at,
+        recorded_by=view.recorded_by,
+        reason=view.reason,
+    )
+
+
+def tariffs(
+    session: Session, reference: str, year: int | None, history: bool
+) -> schemas.TariffPage:
+    """The tariffs of a contract the caller may see (the controller checks its scope)."""
+    views = tariff_service.list_tariffs(
+        session, get_contract(session, reference), year=year, history=history
+    )
+    return schemas.TariffPage(
+        contract=reference, items=[_tariff(v) for v in views], total=len(views)
+    )
+
+
+def set_tariff(
+    session: Session, reference: str, body: schemas.TariffSet, principal: Principal
+) -> schemas.Tariff:
+    """The next version of one tariff; audited with the caller's name."""
+    data = tariff_service.TariffInput(
+        product_code=body.product_code,
+        year=body.year,
+        unit=body.unit,
+        tariff_cents=body.tariff_cents,
+    )
+    contract = get_contract(session, reference)
+    return _unique(
+        reference,
+        lambda: _tariff(
+            tariff_service.set_tariff(session, contract, data, principal.actor, body.reason)
+        ),
+    )

@@ -285,6 +285,12 @@ class Contract(Struct, kw_only=True):
     funding_form: str
     ceilings_cents: dict[str, int]
     indexation_basis_points: int
+    segment: str | None = None
+    product_codes: list[str] = []
+    municipalities: list[str] = []
+    start_percent: int | None = None
+    completion_percent: int | None = None
+    instalments: str | None = None
     version: int
     milestones: list[ContractMilestone] = []
 
@@ -322,6 +328,23 @@ IndexationBasisPoints = Annotated[
     int, Meta(gt=-10_000, le=10_000, description="Yearly indexation in 1/100 %: 250 = 2.5 %")
 ]
 PartnershipName = Annotated[str, Meta(min_length=1, max_length=200)]
+SegmentCode = Annotated[str, Meta(min_length=1, max_length=40, examples=["B"])]
+ProductCode = Annotated[
+    str,
+    Meta(
+        pattern=r"^\d{2}[0-9A-Z]{3}$",
+        description="iJw product category (2 digits) and product (3 positions)",
+        examples=["45A12"],
+    ),
+]
+ProductCodes = Annotated[list[ProductCode], Meta(max_length=500)]
+MunicipalityCodes = Annotated[list[MunicipalityCode], Meta(max_length=100)]
+StartPercent = Annotated[
+    int,
+    Meta(ge=0, le=100, description="Per trajectory: % paid at the start; the rest at completion"),
+]
+Instalments = Literal["monthly", "quarterly"]
+Unit = Literal["hour", "day", "week", "month", "trajectory", "minute", "piece"]
 Reason = Annotated[str, Meta(min_length=1, max_length=500, description="Why (kept in the history)")]
 
 
@@ -335,6 +358,11 @@ class ContractCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     extendable_to: date | None = None
     ceilings_cents: Ceilings = {}
     indexation_basis_points: IndexationBasisPoints = 0
+    segment: SegmentCode | None = None
+    product_codes: ProductCodes = []
+    municipalities: MunicipalityCodes = []
+    start_percent: StartPercent | None = None
+    instalments: Instalments | None = None
     reason: Reason = "registered"
 
 
@@ -357,6 +385,39 @@ class ContractUpdate(Struct, kw_only=True, forbid_unknown_fields=True):
     funding_form: FundingForm | None = None
     ceilings_cents: Ceilings | None = None
     indexation_basis_points: IndexationBasisPoints | None = None
+    segment: SegmentCode | None = None
+    product_codes: ProductCodes | None = None
+    municipalities: MunicipalityCodes | None = None
+    start_percent: StartPercent | None = None
+    instalments: Instalments | None = None
+
+
+class TariffSet(Struct, kw_only=True, forbid_unknown_fields=True):
+    """One tariff to set: its next version, with the reason."""
+
+    product_code: ProductCode
+    year: Annotated[int, Meta(ge=2000, le=2099)]
+    unit: Unit
+    tariff_cents: Annotated[int, Meta(ge=0, le=100_000_000, description="Cents per unit")]
+    reason: Reason
+
+
+class Tariff(Struct, kw_only=True):
+    contract: str
+    product_code: str
+    year: int
+    unit: str
+    tariff_cents: int
+    version: int
+    recorded_at: datetime
+    recorded_by: str
+    reason: str
+
+
+class TariffPage(Struct, kw_only=True):
+    contract: str
+    items: list[Tariff]
+    total: int
 
 
 class ContractVersion(Struct, kw_only=True):
@@ -427,6 +488,9 @@ class ReconciliationLine(Struct, kw_only=True):
     status: str
     months_in_force: int
     months_elapsed: int
+    segment: str | None = None
+    funding_form: str | None = None
+    forecast_method: str = "run-rate"
 
 
 class ReconciliationException(Struct, kw_only=True):

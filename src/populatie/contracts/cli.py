@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
-from populatie.contracts.models import FUNDING_FORMS
+from populatie.contracts.models import FUNDING_FORMS, INSTALMENT_FREQUENCIES, UNITS
 from populatie.contracts.service import (
     ContractChange,
     ContractInput,
@@ -24,6 +24,7 @@ from populatie.contracts.service import (
     list_contracts,
     parse_indexation,
 )
+from populatie.contracts.tariffs import TariffInput, list_tariffs, set_tariff
 from populatie.core.money import format_euro, parse_cents
 from populatie.cost_sharing.cli import add_contract_commands, key_text
 from populatie.cost_sharing.service import current_key
@@ -63,7 +64,34 @@ def _terms(parser: argparse.ArgumentParser, *, required: bool) -> None:
         help="the ceiling of one year (repeatable), e.g. 2025=41250000.00",
     )
     parser.add_argument(
-        "--indexation", metavar="PERCENT", help="yearly indexation of the ceiling, e.g. 2.5"
+        "--indexation",
+        metavar="PERCENT",
+        help="yearly indexation of the ceiling and the tariffs, e.g. 2.5",
+    )
+    parser.add_argument("--segment", help="the segment the contract buys, e.g. B")
+    parser.add_argument(
+        "--product",
+        action="append",
+        metavar="CODE",
+        help="an iJw product code the contract covers (repeatable; none: every product of the "
+        "segment), e.g. 45A12",
+    )
+    parser.add_argument(
+        "--municipality",
+        action="append",
+        metavar="GMnnnn",
+        help="a municipality the contract covers (repeatable; none: the lot's)",
+    )
+    parser.add_argument(
+        "--start-percent",
+        type=int,
+        metavar="X",
+        help="per trajectory: the percentage paid at the start; the rest at completion",
+    )
+    parser.add_argument(
+        "--instalments",
+        choices=INSTALMENT_FREQUENCIES,
+        help="task-based: how the yearly sum (the ceiling) is paid (default monthly)",
     )
 
 
@@ -94,6 +122,23 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     change.add_argument("--reason", required=True, help="why it changes (kept in the history)")
     change.set_defaults(handler=_change)
+
+    tariffs = commands.add_parser("tariffs", help="set and list a contract's tariffs")
+    tariff_commands = tariffs.add_subparsers(dest="tariffs_command", required=True)
+    set_cmd = tariff_commands.add_parser("set", help="set the tariff of a product and year")
+    set_cmd.add_argument("reference")
+    set_cmd.add_argument("--product", required=True, metavar="CODE", help="e.g. 45A12")
+    set_cmd.add_argument("--year", type=int, required=True)
+    set_cmd.add_argument("--unit", choices=UNITS, required=True)
+    set_cmd.add_argument("--tariff", required=True, metavar="EURO", help="per unit, e.g. 85.33")
+    set_cmd.add_argument("--reason", required=True, help="why (kept in the history)")
+    set_cmd.set_defaults(handler=_tariff_set)
+    tariff_list = tariff_commands.add_parser("list", help="the tariffs of a contract")
+    tariff_list.add_argument("reference")
+    tariff_list.add_argument("--year", type=int)
+    tariff_list.add_argument("--history", action="store_true", help="every version")
+    tariff_list.add_argument("--format", choices=["table", "json"], default="table")
+    tariff_list.set_defaults(handler=_tariff_list)
 
     history = commands.add_parser("history", help="every version of a contract")
     history.add_argument("reference")
@@ -161,6 +206,11 @@ def _add(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
         funding_form=args.funding_form,
         ceilings_cents=_ceilings(args.ceiling),
         indexation_basis_points=parse_indexation(args.indexation) if args.indexation else 0,
+        segment=args.segment,
+        product_codes=tuple(args.product or ()),
+        municipalities=tuple(args.municipality or ()),
+        start_percent=args.start_percent,
+        instalments=args.instalments,
     )
     with session_scope(engine) as session:
         view = create_contract(session, data, settings.user, args.reason)
@@ -179,6 +229,11 @@ def _change(args: argparse.Namespace, engine: Engine, settings: Settings) -> int
         funding_form=args.funding_form,
         ceilings_cents=_ceilings(args.ceiling) or None,
         indexation_basis_points=parse_indexation(args.indexation) if args.indexation else None,
+        segment=args.segment,
+        product_codes=tuple(args.product) if args.product else None,
+        municipalities=tuple(args.municipality) if args.municipality else None,
+        start_percent=args.start_percent,
+        instalments=args.instalments,
     )
     with session_scope(engine) as session:
         view = change_contract(session, args.reference, change, settings.user, args.reason)
@@ -251,4 +306,46 @@ def _show(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
         else "cost-sharing key: none set",
         highlight=False,
     )
+    return 0
+
+
+def _tariff_set(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
+    data = TariffInput(
+        product_code=args.product,
+        year=args.year,
+        unit=args.unit,
+        tariff_cents=parse_cents(args.tariff),
+    )
+    with session_scope(engine) as session:
+        contract = get_contract(session, args.reference)
+        view = set_tariff(session, contract, data, settings.user, args.reason)
+    console.print(
+        f"contract {view.contract}: {view.product_code} {view.year} is "
+        f"{format_euro(view.tariff_cents)} per {view.unit} (version {view.version})"
+    )
+    return 0
+
+
+def _tariff_list(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
+    with session_scope(engine) as session:
+        contract = get_contract(session, args.reference)
+        views = list_tariffs(session, contract, year=args.year, history=args.history)
+    if args.format == "json":
+        sys.stdout.write(json.dumps([v.as_json() for v in views], indent=2) + "\n")
+        return 0
+    table = Table(title=f"Tariffs of contract {args.reference}")
+    for name in ("product", "year", "unit", "tariff", "v", "when", "who", "why"):
+        table.add_column(name, justify="right" if name in ("tariff", "v") else "left")
+    for v in views:
+        table.add_row(
+            v.product_code,
+            str(v.year),
+            v.unit,
+            format_euro(v.tariff_cents),
+            str(v.version),
+            v.recorded_at.isoformat()[:16].replace("T", " "),
+            v.recorded_by,
+            v.reason,
+        )
+    console.print(table)
     return 0

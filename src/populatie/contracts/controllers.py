@@ -88,3 +88,47 @@ class ContractHistoryController(Controller):
     )
     def history(self, session: DbSession, reference: FromPath[str]) -> schemas.ContractHistory:
         return contracts.history(session, reference.lstrip("/"))
+
+
+class ContractTariffController(Controller):
+    path = "/api/contract-tariffs"
+    tags = ["contracts"]  # noqa: RUF012
+
+    @get(
+        "/{reference:path}",
+        operation_id="ListContractTariffs",
+        sync_to_thread=True,
+        description="A contract's tariffs per product and year (cents per unit): those in "
+        "force, or every version with ``history``. A consortium sees only its own contracts'.",
+        **access(READ_SCOPED),
+    )
+    def list_tariffs(
+        self,
+        session: DbSession,
+        principal: Caller,
+        reference: FromPath[str],
+        year: Annotated[int | None, QueryParameter(ge=2000, le=2099)] = None,
+        history: Annotated[
+            bool, QueryParameter(description="Every version, not only those in force")
+        ] = False,
+    ) -> schemas.TariffPage:
+        reference = reference.lstrip("/")
+        get_contract_in_scope(session, reference, principal.scope)  # 404 outside the scope
+        return contracts.tariffs(session, reference, year, history)
+
+    @post(
+        "/{reference:path}",
+        operation_id="SetContractTariff",
+        sync_to_thread=True,
+        description="Set the tariff of one product and year: its next version, with the "
+        "reason; setting the tariff it has is refused.",
+        **access(FINANCE, errors=[409, 422]),
+    )
+    def set_tariff(
+        self,
+        session: DbSession,
+        principal: Caller,
+        reference: FromPath[str],
+        data: RequestBody[schemas.TariffSet],
+    ) -> schemas.Tariff:
+        return contracts.set_tariff(session, reference.lstrip("/"), data, principal)

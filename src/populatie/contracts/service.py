@@ -28,13 +28,19 @@ from populatie.auth.models import AuditEvent
 from populatie.contracts.milestones import Milestone, milestones_for, milestones_of_record
 from populatie.contracts.models import (
     FUNDING_FORMS,
+    INSTALMENT_FREQUENCIES,
     Contract,
     ContractCeiling,
+    ContractInstalment,
     ContractVersion,
 )
+from populatie.contracts.terms import check_terms
+from populatie.core.funding import instalment_schedule
 from populatie.core.reconciliation import ceiling_for_year, months_in_force
+from populatie.districts.models import Municipality
 from populatie.errors import ConflictError, DataError, NotFoundError
 from populatie.registry.models import Lot, Partnership
+from populatie.segments.models import Segment
 
 __all__ = [
     "ContractChange",
@@ -68,6 +74,11 @@ class ContractInput:
     extendable_to: date | None = None
     ceilings_cents: dict[int, int] = field(default_factory=dict)
     indexation_basis_points: int = 0
+    segment: str | None = None
+    product_codes: tuple[str, ...] = ()  # empty: every product of the segment
+    municipalities: tuple[str, ...] = ()  # empty: the lot's municipality
+    start_percent: int | None = None  # output-based per trajectory: paid at the start
+    instalments: str | None = None  # task-based: monthly (the default) or quarterly
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,11 @@ class ContractChange:
     funding_form: str | None = None
     ceilings_cents: dict[int, int] | None = None
     indexation_basis_points: int | None = None
+    segment: str | None = None
+    product_codes: tuple[str, ...] | None = None
+    municipalities: tuple[str, ...] | None = None
+    start_percent: int | None = None
+    instalments: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,11 @@ class ContractView:
     changed_at: datetime
     changed_by: str
     partnership_from: date | None = None  # since when ``partnership`` holds it; None: the start
+    segment: str | None = None
+    product_codes: tuple[str, ...] = ()
+    municipalities: tuple[str, ...] = ()
+    start_percent: int | None = None
+    instalments: str | None = None
 
     def ceiling_for(self, year: int) -> int | None:
         return ceiling_for_year(self.ceilings_cents, self.indexation_basis_points, year)
@@ -138,6 +159,14 @@ class ContractView:
             "funding_form": self.funding_form,
             "ceilings_cents": {str(y): c for y, c in sorted(self.ceilings_cents.items())},
             "indexation_basis_points": self.indexation_basis_points,
+            "segment": self.segment,
+            "product_codes": list(self.product_codes),
+            "municipalities": list(self.municipalities or (self.municipality,)),
+            "start_percent": self.start_percent,
+            "completion_percent": (
+                None if self.start_percent is None else 100 - self.start_percent
+            ),
+            "instalments": self.instalments,
             "version": self.version,
         }
 
@@ -211,6 +240,11 @@ def _view(session: Session, contract: Contract) -> ContractView:
         version=contract.version,
         changed_at=contract.changed_at,
         changed_by=contract.changed_by,
+        segment=contract.segment,
+        product_codes=tuple(contract.product_codes),
+        municipalities=tuple(contract.municipalities),
+        start_percent=contract.start_percent,
+        instalments=contract.instalments,
     )
 
 
@@ -243,6 +277,17 @@ def _check(session: Session, data: ContractInput, contract_id: int | None) -> Lo
             problems.append(f"ceiling year {year} is not a budget year")
     if not -10_000 < data.indexation_basis_points <= 10_000:
         problems.append("indexation must lie above -100 % and at most 100 %")
+    problems += check_terms(
+        data.funding_form,
+        data.segment,
+        data.product_codes,
+        data.start_percent,
+        data.instalments,
+        segments=_segment_years(session),
+        municipalities={str(m) for m in session.execute(select(col(Municipality.code))).scalars()},
+        contract_municipalities=data.municipalities,
+        years=range(data.starts_on.year, data.ends_on.year + 1),
+    )
     if problems:
         raise DataError(f"contract {data.reference}: " + "; ".join(problems))
     lot = find_lot(session, data.lot)
@@ -263,6 +308,33 @@ def _check(session: Session, data: ContractInput, contract_id: int | None) -> Lo
                 f"{other.reference} from {other.starts_on} to {other.ends_on}"
             )
     return lot
+
+
+def _segment_years(session: Session) -> dict[str, tuple[int, int | None]]:
+    return {
+        str(code): (int(first), None if last is None else int(last))
+        for code, first, last in session.execute(
+            select(col(Segment.code), col(Segment.from_year), col(Segment.to_year))
+        )
+    }
+
+
+def _write_schedule(session: Session, contract: Contract, ceilings: dict[int, int]) -> None:
+    """A task-based contract's instalments for every year with an agreed sum, rewritten from
+    its terms (so a change of sum, period or frequency cannot leave an old schedule)."""
+    assert contract.id is not None
+    session.execute(
+        delete(ContractInstalment).where(col(ContractInstalment.contract_id) == contract.id)
+    )
+    if contract.funding_form != "task-based":
+        return
+    for year, cents in sorted(ceilings.items()):
+        months = months_in_force(contract.starts_on, contract.ends_on, year)
+        schedule = instalment_schedule(cents, months, contract.instalments or "monthly")
+        session.add_all(
+            ContractInstalment(contract_id=contract.id, year=year, month=m, amount_cents=c)
+            for m, c in schedule.items()
+        )
 
 
 def _audit(
@@ -301,6 +373,11 @@ def create_contract(
         extendable_to=data.extendable_to,
         funding_form=data.funding_form,
         indexation_basis_points=data.indexation_basis_points,
+        segment=data.segment,
+        product_codes=sorted(set(data.product_codes)),
+        municipalities=sorted(set(data.municipalities)),
+        start_percent=data.start_percent,
+        instalments=_frequency(data),
         version=1,
         created_at=now,
         created_by=user,
@@ -312,6 +389,7 @@ def create_contract(
     assert contract.id is not None
     for year, cents in sorted(data.ceilings_cents.items()):
         session.add(ContractCeiling(contract_id=contract.id, year=year, ceiling_cents=cents))
+    _write_schedule(session, contract, data.ceilings_cents)
     session.flush()
     view = _view(session, contract)
     session.add(
@@ -357,7 +435,22 @@ def change_contract(
             if change.indexation_basis_points is None
             else change.indexation_basis_points
         ),
+        segment=change.segment or before.segment,
+        product_codes=(
+            before.product_codes if change.product_codes is None else change.product_codes
+        ),
+        municipalities=(
+            before.municipalities if change.municipalities is None else change.municipalities
+        ),
+        start_percent=(
+            before.start_percent if change.start_percent is None else change.start_percent
+        ),
+        instalments=change.instalments or before.instalments,
     )
+    if data.funding_form != "output-based-trajectory":
+        data = replace(data, start_percent=None)
+    if data.funding_form != "task-based":
+        data = replace(data, instalments=None)
     lot = _check(session, data, contract.id)
     assert lot.id is not None
     partnership = data.partnership or lot.partnership_name
@@ -376,6 +469,11 @@ def change_contract(
         funding_form=data.funding_form,
         ceilings_cents=ceilings,
         indexation_basis_points=data.indexation_basis_points,
+        segment=data.segment,
+        product_codes=tuple(sorted(set(data.product_codes))),
+        municipalities=tuple(sorted(set(data.municipalities))),
+        start_percent=data.start_percent,
+        instalments=_frequency(data),
     )
     old, new = _state(before), _state(after)
     changes = {k: [old[k], new[k]] for k in new if old.get(k) != new[k]}
@@ -388,6 +486,11 @@ def change_contract(
     contract.extendable_to = after.extendable_to
     contract.funding_form = after.funding_form
     contract.indexation_basis_points = after.indexation_basis_points
+    contract.segment = after.segment
+    contract.product_codes = list(after.product_codes)
+    contract.municipalities = list(after.municipalities)
+    contract.start_percent = after.start_percent
+    contract.instalments = after.instalments
     contract.version += 1
     contract.changed_at = now
     contract.changed_by = user
@@ -401,6 +504,7 @@ def change_contract(
         )
         for year, cents in sorted(change.ceilings_cents.items()):
             session.add(ContractCeiling(contract_id=contract.id, year=year, ceiling_cents=cents))
+    _write_schedule(session, contract, ceilings)
     session.add(
         ContractVersion(
             contract_id=contract.id,
@@ -415,6 +519,13 @@ def change_contract(
     _audit(session, user, "contract.change", reference, {"reason": reason, "changes": changes})
     session.flush()
     return replace(after, version=contract.version, changed_at=now, changed_by=user)
+
+
+def _frequency(data: ContractInput) -> str | None:
+    """How a task-based contract pays (monthly unless said); None for the other forms."""
+    if data.funding_form != "task-based":
+        return None
+    return data.instalments or INSTALMENT_FREQUENCIES[0]
 
 
 def _takeover_date(

@@ -24,7 +24,13 @@ Exception kinds (the ``kind`` codes are stable; the CLI, JSON and the API show t
                            ceiling) of the year
 ``district-not-in-one-area`` a district in no area or in two (configuration), or spending on a
                            district that is in no area
+``tariff-mismatch`` …      the findings of the funding forms (tariffs, products, segments,
+                           instalments, dropouts): :mod:`populatie.core.funding_checks`
 ========================== ==================================================================
+
+A contract's lines carry its segment and funding form, and name their forecast's method: the
+contract sum (what its schedule has due) for a task-based contract's total, the run-rate
+elsewhere.
 
 Whose spending it is: a contract may pass to another partnership (a novation, from the first of
 a month, :class:`Takeover`). The rows booked on its reference, or on its lot while it is in
@@ -66,6 +72,7 @@ __all__ = [
     "Takeover",
     "boundary_months",
     "ceiling_for_year",
+    "contracts_of_totals",
     "district_coverage",
     "last_months",
     "line_status",
@@ -89,6 +96,11 @@ EXCEPTION_KINDS: dict[str, str] = {
     "over-ceiling": "spend past the ceiling",
     "allocation-differs": "allocation totals that differ from the contract amounts",
     "district-not-in-one-area": "districts in no area or in two",
+    "tariff-mismatch": "an amount other than quantity × tariff on the booking date",
+    "product-not-contracted": "a product the contract does not cover",
+    "segment-not-contracted": "a segment the contract does not buy",
+    "instalment-off-schedule": "a task-based contract paid off its schedule",
+    "paid-after-dropout": "a completion payment, or more than the start share, after a dropout",
 }
 
 FORECAST_METHOD = (
@@ -146,6 +158,13 @@ class ContractTerms:
     takeovers: tuple[Takeover, ...] = ()  # in order of ``since``
     # The first holder's dated memberships; None: ``members`` hold on every day.
     memberships: tuple[MemberPeriod, ...] | None = None
+    funding_form: str = "population-based"
+    segment: str | None = None
+    product_codes: frozenset[str] = frozenset()  # empty: every product of the segment
+    municipalities: frozenset[str] = frozenset()  # beside the lot's own
+    start_percent: int | None = None  # per trajectory: the share paid at the start
+    instalments: tuple[tuple[int, int], ...] = ()  # (month, cents) due in the year reconciled
+    tariffs: tuple[tuple[str, str, int], ...] = ()  # (product, unit, cents) in that year
 
 
 @dataclass(frozen=True)
@@ -221,6 +240,9 @@ class ReconciliationLine:
     status: str
     months_in_force: int
     months_elapsed: int
+    segment: str | None = None
+    funding_form: str | None = None
+    forecast_method: str = "run-rate"
 
 
 @dataclass(frozen=True)
@@ -736,6 +758,26 @@ def _contract_of(ctx: _Context, t: MonthTotal) -> tuple[ContractTerms | None, Lo
     return contract, lot
 
 
+def contracts_of_totals(
+    year: int,
+    totals: Sequence[MonthTotal],
+    contracts: Sequence[ContractTerms],
+    lots: Sequence[LotTerms],
+) -> dict[int, ContractTerms]:
+    """The contract each total of ``year`` is booked on, as :func:`reconcile` reads it (its
+    reference, or its lot's contract in force that month), for the funding-form checks; totals
+    on no contract in force are left out."""
+    ctx = _context(year, 12, contracts, lots, (), {}, ())
+    found: dict[int, ContractTerms] = {}
+    for t in totals:
+        if t.year != year:
+            continue
+        contract, _ = _contract_of(ctx, t)
+        if contract is not None and t.month in ctx.in_force.get(contract.reference, []):
+            found[t.id] = contract
+    return found
+
+
 def partial_memberships(
     year: int,
     totals: Sequence[MonthTotal],
@@ -793,7 +835,13 @@ def _classify(
             {"district": t.district, "municipality": t.municipality, "areas": ()},
         )
     contract, lot = _contract_of(ctx, t)
-    if lot is not None:
+    # A regional contract covers other municipalities beside its lot's: their spending is in.
+    elsewhere_covered = (
+        contract is not None
+        and t.municipality != (lot.municipality if lot is not None else "")
+        and t.municipality in contract.municipalities
+    )
+    if lot is not None and not elsewhere_covered:
         if (district_area is not None and district_area != lot.area) or (
             t.municipality != lot.municipality
         ):
@@ -960,6 +1008,7 @@ def _lines(
                     amount,
                     total,
                     elapsed,
+                    terms=contract,
                 )
             )
         allocations = [line.allocated_cents for line in group if line.allocated_cents is not None]
@@ -976,6 +1025,12 @@ def _lines(
                 sum(line.spent_cents for line in group),
                 total,
                 elapsed,
+                terms=contract,
+                contract_sum=(
+                    _contract_sum(contract, months)
+                    if holding is not None and contract is not None
+                    else None
+                ),
             )
         )
         lines_of[target] = group
@@ -1141,8 +1196,16 @@ def _line(
     spent: int,
     months_total: int,
     months_elapsed: int,
+    *,
+    terms: ContractTerms | None = None,
+    contract_sum: int | None = None,
 ) -> ReconciliationLine:
-    forecast = run_rate_forecast(spent, months_elapsed, months_total)
+    """One line; ``contract_sum`` (a task-based contract's total) is its forecast, else the
+    run-rate."""
+    if contract_sum is not None:
+        forecast, method = contract_sum, "contract-sum"
+    else:
+        forecast, method = run_rate_forecast(spent, months_elapsed, months_total), "run-rate"
     return ReconciliationLine(
         contract=contract,
         lot=lot,
@@ -1159,4 +1222,16 @@ def _line(
         status=line_status(spent, forecast, allocated, ceiling),
         months_in_force=months_total,
         months_elapsed=months_elapsed,
+        segment=terms.segment if terms is not None else None,
+        funding_form=terms.funding_form if terms is not None else None,
+        forecast_method=method,
     )
+
+
+def _contract_sum(contract: ContractTerms, months: Sequence[int]) -> int | None:
+    """A task-based contract's forecast for the months it is held: what its schedule has due
+    in them (None for the other forms, or with no schedule: they forecast by run-rate)."""
+    if contract.funding_form != "task-based" or not contract.instalments:
+        return None
+    held = set(months)
+    return sum(cents for month, cents in contract.instalments if month in held)

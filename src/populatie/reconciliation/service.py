@@ -21,8 +21,11 @@ from sqlmodel import Session, col
 
 from populatie.allocations.models import Adoption, RunArea
 from populatie.configuration import DOMAINS, RegionConfig
-from populatie.contracts.models import Contract, ContractCeiling
+from populatie.contracts.models import Contract, ContractCeiling, ContractInstalment
 from populatie.contracts.service import contract_holdings, lot_reference
+from populatie.contracts.tariffs import contract_tariffs
+from populatie.core.funding import instalment_schedule
+from populatie.core.funding_checks import DetailTotal, StageRow, funding_exceptions
 from populatie.core.reconciliation import (
     EXCEPTION_KINDS,
     AreaTerms,
@@ -38,8 +41,11 @@ from populatie.core.reconciliation import (
     Takeover,
     boundary_months,
     ceiling_for_year,
+    contracts_of_totals,
     district_coverage,
     last_months,
+    months_in_force,
+    owner_on,
     partial_memberships,
     reconcile,
     reference_owners,
@@ -50,10 +56,12 @@ from populatie.providers.service import memberships_by_partnership
 from populatie.registry.models import Area, AreaDistrict, Lot, Partnership
 from populatie.spending.models import (
     Spending,
+    SpendingDetailMonth,
     SpendingDuplicate,
     SpendingImport,
     SpendingImportMonth,
     SpendingMonth,
+    SpendingStage,
 )
 
 __all__ = ["EVIDENCE_ROWS", "reconcile_year", "report_json", "spending_owners"]
@@ -123,12 +131,155 @@ def reconcile_year(
         outside_period=outside,
         not_member=not_member,
     )
+    result = _with_funding_checks(session, result, year, to_month, totals, contracts, lots)
     return _with_evidence(
         session,
         result,
         totals,
         {"outside-contract-period": outside_evidence, "provider-not-member": not_member_evidence},
     )
+
+
+def _with_funding_checks(
+    session: Session,
+    result: Reconciliation,
+    year: int,
+    to_month: int,
+    totals: Sequence[MonthTotal],
+    contracts: Sequence[ContractTerms],
+    lots: Sequence[LotTerms],
+) -> Reconciliation:
+    """Add the findings of the funding forms (:mod:`populatie.core.funding_checks`): read from
+    the grouped detail of the year's totals and the rows of dropped-out assignments, never by a
+    scan of the spending rows."""
+    details = _detail_totals(session, year, to_month)
+    dropped = _dropped(session, year, to_month)
+    if not details and not dropped and all(c.funding_form != "task-based" for c in contracts):
+        return result  # nothing a funding form could say: no detail, no schedule
+    by_id = {t.id: t for t in totals if t.month <= to_month}
+    contract_of = contracts_of_totals(year, list(by_id.values()), contracts, lots)
+    owners = reference_owners(contracts, lots)
+
+    def owner(t: MonthTotal) -> str | None:
+        return owner_on(owners, t.reference, date(t.year, t.month, 1))
+
+    found = funding_exceptions(
+        year, to_month, by_id, contract_of, owner, details=details, dropped=dropped
+    )
+    if not found:
+        return result
+    found = _with_rows(session, found)
+    order = list(EXCEPTION_KINDS)
+    exceptions = sorted(
+        [*result.exceptions, *found],
+        key=lambda e: (order.index(e.kind), e.subject, e.partnership or ""),
+    )
+    return replace(result, exceptions=exceptions)
+
+
+def _detail_totals(session: Session, year: int, to_month: int) -> list[DetailTotal]:
+    """The grouped detail of the year's totals, summed over the files that hold it."""
+    d = SpendingDetailMonth
+    rows = session.execute(
+        select(
+            col(d.month_id),
+            col(d.segment),
+            col(d.product_code),
+            col(d.stage),
+            col(d.unit),
+            col(d.quantity_hundredths),
+            col(d.amount_cents),
+            func.sum(d.rows),
+            func.min(d.first_spending_id),
+        )
+        .join(SpendingMonth, col(SpendingMonth.id) == col(d.month_id))
+        .where(col(SpendingMonth.year) == year, col(SpendingMonth.month) <= to_month)
+        .group_by(
+            col(d.month_id),
+            col(d.segment),
+            col(d.product_code),
+            col(d.stage),
+            col(d.unit),
+            col(d.quantity_hundredths),
+            col(d.amount_cents),
+        )
+    )
+    return [
+        DetailTotal(
+            month_id=int(r[0]),
+            segment=r[1],
+            product_code=r[2],
+            stage=r[3],
+            unit=r[4],
+            quantity_hundredths=None if r[5] is None else int(r[5]),
+            amount_cents=int(r[6]),
+            rows=int(r[7]),
+            first_spending_id=int(r[8]),
+        )
+        for r in rows
+    ]
+
+
+def _dropped(session: Session, year: int, to_month: int) -> list[StageRow]:
+    """Every row, up to the period's end, of the assignments that had a dropout by then (an
+    index lookup on the assignment reference)."""
+    end = date(year + 1, 1, 1) if to_month == 12 else date(year, to_month + 1, 1)
+    st = SpendingStage
+    dropouts = (
+        select(col(st.assignment_reference))
+        .where(col(st.stage) == "dropout", col(st.booked_on) < end)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(st).where(col(st.assignment_reference).in_(dropouts), col(st.booked_on) < end)
+    ).scalars()
+    return [
+        StageRow(
+            spending_id=r.spending_id,
+            month_id=r.month_id,
+            assignment_reference=r.assignment_reference,
+            stage=r.stage,
+            booked_on=r.booked_on,
+            product_code=r.product_code,
+            quantity_hundredths=r.quantity_hundredths,
+            amount_cents=r.amount_cents,
+        )
+        for r in rows
+    ]
+
+
+def _with_rows(
+    session: Session, found: Sequence[ReconciliationException]
+) -> list[ReconciliationException]:
+    """The evidence rows of the funding findings, with the file, line and invoice they are."""
+    ids = sorted(
+        {int(str(e["spending_id"])) for exc in found for e in exc.evidence if "spending_id" in e}
+    )
+    where: dict[int, dict[str, object]] = {}
+    for start in range(0, len(ids), 500):
+        for spending_id, file_name, line, invoice, booked_on, amount in session.execute(
+            select(
+                col(Spending.id),
+                col(SpendingImport.file_name),
+                col(Spending.line),
+                col(Spending.invoice_reference),
+                col(Spending.booked_on),
+                col(Spending.amount_cents),
+            )
+            .join(SpendingImport, col(SpendingImport.id) == col(Spending.import_id))
+            .where(col(Spending.id).in_(ids[start : start + 500]))
+        ):
+            where[int(spending_id)] = _evidence_row(file_name, line, invoice, booked_on, amount)
+    return [
+        replace(
+            exc,
+            evidence=tuple(
+                {**where.get(int(str(e["spending_id"])), {}), **e} if "spending_id" in e else e
+                for e in exc.evidence
+            ),
+        )
+        for exc in found
+    ]
 
 
 def spending_owners(session: Session) -> dict[str, list[OwnerPeriod]]:
@@ -168,11 +319,27 @@ def _contract_terms(session: Session, year: int) -> tuple[list[LotTerms], list[C
     ):
         ceilings[int(contract_id)][int(ceiling_year)] = int(cents)
     holdings = contract_holdings(session)
+    tariffs = contract_tariffs(session, year)
+    instalments: dict[int, dict[int, int]] = defaultdict(dict)
+    for contract_id, month, cents in session.execute(
+        select(
+            col(ContractInstalment.contract_id),
+            col(ContractInstalment.month),
+            col(ContractInstalment.amount_cents),
+        ).where(col(ContractInstalment.year) == year)
+    ):
+        instalments[int(contract_id)][int(month)] = int(cents)
     contracts = []
     for c in session.execute(select(Contract).order_by(col(Contract.reference))).scalars():
         assert c.id is not None
         held = holdings.get(c.id) or [(c.partnership_name, None)]
         first = held[0][0]
+        ceiling = ceiling_for_year(ceilings[c.id], c.indexation_basis_points, year)
+        schedule = instalments.get(c.id, {})
+        if c.funding_form == "task-based" and not schedule and ceiling is not None:
+            # a year with no agreed sum of its own: the indexed one, on the same schedule
+            months = months_in_force(c.starts_on, c.ends_on, year)
+            schedule = instalment_schedule(ceiling, months, c.instalments or "monthly")
         contracts.append(
             ContractTerms(
                 reference=c.reference,
@@ -182,7 +349,17 @@ def _contract_terms(session: Session, year: int) -> tuple[list[LotTerms], list[C
                 memberships=dated.get(first),
                 starts_on=c.starts_on,
                 ends_on=c.ends_on,
-                ceiling_cents=ceiling_for_year(ceilings[c.id], c.indexation_basis_points, year),
+                ceiling_cents=ceiling,
+                funding_form=c.funding_form,
+                segment=c.segment,
+                product_codes=frozenset(c.product_codes),
+                municipalities=frozenset(c.municipalities),
+                start_percent=c.start_percent,
+                instalments=tuple(sorted(schedule.items())),
+                tariffs=tuple(
+                    (product, unit, cents)
+                    for product, (unit, cents) in sorted(tariffs.get(c.reference, {}).items())
+                ),
                 takeovers=tuple(
                     Takeover(name, members.get(name, frozenset()), since, dated.get(name))
                     for name, since in held[1:]
@@ -572,6 +749,9 @@ def report_json(result: Reconciliation) -> dict[str, Any]:
                 "status": line.status,
                 "months_in_force": line.months_in_force,
                 "months_elapsed": line.months_elapsed,
+                "segment": line.segment,
+                "funding_form": line.funding_form,
+                "forecast_method": line.forecast_method,
             }
             for line in result.lines
         ],

@@ -113,6 +113,52 @@ class Spending(SQLModel, table=True):
     amount_cents: int = Field(sa_type=BigInteger)
     invoice_reference: str = Field(max_length=64, unique=True)
     description: str = Field(max_length=500)
+    # The optional detail of a regional contract's booking (None where the file had none).
+    segment: str | None = Field(default=None, max_length=40)
+    product_code: str | None = Field(default=None, max_length=5)
+    quantity_hundredths: int | None = Field(default=None, sa_type=BigInteger)
+    unit: str | None = Field(default=None, max_length=20)
+    stage: str | None = Field(default=None, max_length=12)
+    assignment_reference: str | None = Field(default=None, max_length=20)
+
+
+class SpendingDetailMonth(SQLModel, table=True):
+    """Rows of one file that carry contract detail, grouped by everything a tariff check looks
+    at: the monthly total they belong to, segment, product, stage, unit, and the quantity and
+    amount of each row. Rows alike in all of these get one verdict, so reconciliation checks
+    tariffs on a few groups instead of every row; ``first_spending_id`` is the evidence.
+    ``""`` stands for none given; the quantity is NULL where none was given."""
+
+    __tablename__ = "spending_detail_month"
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(index=True)
+    month_id: int = Field(index=True)
+    segment: str = Field(max_length=40)
+    product_code: str = Field(max_length=5)
+    stage: str = Field(max_length=12)
+    unit: str = Field(max_length=20)
+    quantity_hundredths: int | None = Field(default=None, sa_type=BigInteger)
+    amount_cents: int = Field(sa_type=BigInteger, description="The amount of each row")
+    rows: int
+    first_spending_id: int = Field(sa_type=RowId)
+
+
+class SpendingStage(SQLModel, table=True):
+    """A row that names the stage of an assignment (start, completion, dropout): kept beside
+    ``spending`` with its assignment reference indexed, so "was this assignment dropped out,
+    and what was paid on it" is an index lookup, not a scan of every booking."""
+
+    __tablename__ = "spending_stage"
+
+    spending_id: int = Field(sa_type=RowId, primary_key=True)
+    month_id: int
+    assignment_reference: str = Field(max_length=20, index=True)
+    stage: str = Field(max_length=12)
+    booked_on: date
+    product_code: str = Field(max_length=5)
+    quantity_hundredths: int | None = Field(default=None, sa_type=BigInteger)
+    amount_cents: int = Field(sa_type=BigInteger)
 
 
 class SpendingDuplicate(SQLModel, table=True):

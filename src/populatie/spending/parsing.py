@@ -27,7 +27,7 @@ import io
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -37,8 +37,10 @@ import numpy.typing as npt
 from populatie.configuration import DOMAINS
 from populatie.core.money import parse_cents
 from populatie.spending import personal_data
+from populatie.spending.detail import DETAIL_COLUMNS, Detail, check_detail
 
 __all__ = [
+    "ALL_COLUMNS",
     "COLUMNS",
     "MAX_ROW_CENTS",
     "OPTIONAL_COLUMNS",
@@ -60,7 +62,10 @@ COLUMNS: tuple[str, ...] = (
     "invoice_reference",
     "description",
 )
-OPTIONAL_COLUMNS = frozenset({"district", "reference", "description"})
+#: Every column a file may have: the nine above, then the optional detail of a regional
+#: contract's booking (:mod:`populatie.spending.detail`).
+ALL_COLUMNS: tuple[str, ...] = (*COLUMNS, *DETAIL_COLUMNS)
+OPTIONAL_COLUMNS = frozenset({"district", "reference", "description", *DETAIL_COLUMNS})
 MAX_LENGTH = {
     "reference": 64,
     "provider": 200,
@@ -146,6 +151,7 @@ class ParsedSpending:
     description: Sequence[str]
     copy_safe: bool = False  # no value holds a tab, backslash or line break
     coded: dict[str, Coded] = field(default_factory=dict)  # the columns in CODED
+    detail: Detail | None = None  # the optional detail columns; None: no row has any
 
     def __len__(self) -> int:
         return int(self.lines.size)
@@ -349,12 +355,14 @@ def parse_spending(
     municipalities: Iterable[str],
     on_step: Callable[[str], None] | None = None,
     comma_hint: str = COMMA_HINT,
+    segments: Mapping[str, tuple[int, int | None]] | None = None,
 ) -> ParsedSpending:
     """Parse and validate the bytes of a spending file; raise :class:`SpendingFileError`
     listing every problem, or return the file as validated columns.
 
     ``municipalities`` are the codes of record (the region's); the check that no invoice
-    reference was imported before needs the database and is the caller's.
+    reference was imported before needs the database and is the caller's. ``segments`` are
+    the segments of record with their years (:func:`populatie.spending.detail.check_detail`).
     """
     step = on_step or (lambda _name: None)
     known = set(municipalities)
@@ -393,14 +401,14 @@ def parse_spending(
                     "from the export",
                 )
             )
-        elif name not in COLUMNS:
+        elif name not in ALL_COLUMNS:
             errors.append(
-                RowError(1, name, name, f"unknown column; the columns are {', '.join(COLUMNS)}")
+                RowError(1, name, name, f"unknown column; the columns are {', '.join(ALL_COLUMNS)}")
             )
     for name, count in Counter(names).items():
         if count > 1:
             errors.append(RowError(1, name, name, "the column appears more than once"))
-    for name in COLUMNS:
+    for name in ALL_COLUMNS:
         if name not in names and name not in OPTIONAL_COLUMNS:
             errors.append(RowError(1, name, "", "required column is missing"))
     if not table.rows:
@@ -414,7 +422,7 @@ def parse_spending(
     lines = table.lines.tolist()
     empty = ("",) * n
     columns: dict[str, Sequence[str]] = {
-        name: table.columns[names.index(name)] if name in names else empty for name in COLUMNS
+        name: table.columns[names.index(name)] if name in names else empty for name in ALL_COLUMNS
     }
     line_of = table.lines
     bad_rows: list[tuple[int, str, str]] = []  # (index, column, reason)
@@ -529,15 +537,29 @@ def parse_spending(
                     )
                 )
                 shown[(i, name)] = personal_data.mask(value, findings)
+    detail = check_detail(
+        columns,
+        columns["booking_date"],
+        decimal_comma=decimal_comma,
+        segments=segments,
+        problems=bad_rows,
+    )
     step("checked")
     amounts, amount_errors = parse_amounts(
         columns["amount"], decimal_comma=decimal_comma, comma_hint=comma_hint
     )
+    if detail.present and "dropout" in detail.stage:
+        # A dropout may be reported without money: nothing more is due after it.
+        amount_errors = {
+            i: reason
+            for i, reason in amount_errors.items()
+            if not (amounts[i] == 0 and detail.stage[i] == "dropout")
+        }
     bad_rows.extend((i, "amount", reason) for i, reason in amount_errors.items())
     step("amounts")
 
     if bad_rows:
-        bad_rows.sort(key=lambda e: (e[0], COLUMNS.index(e[1])))
+        bad_rows.sort(key=lambda e: (e[0], ALL_COLUMNS.index(e[1])))
         raise SpendingFileError(
             [
                 RowError(
@@ -574,6 +596,7 @@ def parse_spending(
         description=descriptions,
         copy_safe=table.plain and "\t" not in text and "\\" not in text,
         coded=coded,
+        detail=detail if detail.present else None,
     )
 
 

@@ -5,7 +5,11 @@ write; the write then adds, in one transaction: the ``spending_import`` row (its
 hash makes a second import of the same file a no-op, also when two run at once), the monthly
 totals (``spending_month``, upserted by adding), the rows (``COPY`` on PostgreSQL, one prepared
 ``INSERT`` executed many times on SQLite, no ORM objects), where each month of the file lies,
-the likely double invoices, and an audit event. Any failure rolls all of it back.
+the likely double invoices, the rows with contract detail grouped for the tariff checks
+(``spending_detail_month``) and the rows naming an assignment's stage (``spending_stage``),
+and an audit event. Any failure rolls all of it back. A file without detail columns writes
+NULL in them and nothing to the two detail tables. Two rows for different assignments
+(both naming one) are never a double invoice, whatever else they share.
 
 Imports are serialised (SQLite's write lock; an advisory lock on PostgreSQL), which lets a file
 take one contiguous block of row ids, in file order. A duplicate invoice reference against an
@@ -36,15 +40,19 @@ from sqlmodel import col
 from populatie.auth.models import AuditEvent
 from populatie.districts.models import Municipality
 from populatie.errors import DataError, SpendingImportError
+from populatie.segments.models import Segment
+from populatie.spending.detail import DETAIL_COLUMNS
 from populatie.spending.models import (
     Spending,
+    SpendingDetailMonth,
     SpendingDuplicate,
     SpendingImport,
     SpendingImportMonth,
     SpendingMonth,
+    SpendingStage,
 )
 from populatie.spending.parsing import (
-    COLUMNS,
+    ALL_COLUMNS,
     COMMA_HINT,
     ParsedSpending,
     RowError,
@@ -58,6 +66,10 @@ __all__ = ["ImportOutcome", "ImportProgress", "import_spending"]
 CHUNK_ROWS = 50_000
 _LOCK_KEY = 4_240_518  # pg_advisory_xact_lock key that serialises spending imports
 _MONTH_KEY = ("municipality_code", "district_code", "reference", "domain", "provider")
+#: The detail columns as the ``spending`` table names them.
+_DETAIL_TABLE_COLUMNS = tuple(
+    "quantity_hundredths" if name == "quantity" else name for name in DETAIL_COLUMNS
+)
 
 
 class ImportProgress(Protocol):
@@ -115,6 +127,12 @@ def import_spending(
         return earlier
     with engine.connect() as conn:
         municipalities = [str(m) for m in conn.execute(select(col(Municipality.code))).scalars()]
+        segments = {
+            str(code): (int(first), None if last is None else int(last))
+            for code, first, last in conn.execute(
+                select(col(Segment.code), col(Segment.from_year), col(Segment.to_year))
+            )
+        }
     if not municipalities:
         raise DataError("no municipalities of record: run `populatie load` first")
     show.phase("checking", None)
@@ -125,6 +143,7 @@ def import_spending(
             municipalities=municipalities,
             on_step=lambda _: None,
             comma_hint=comma_hint,
+            segments=segments,
         )
     except SpendingFileError as exc:
         errors = exc.errors + _already_imported(engine, exc.invoices, exc.lines)
@@ -159,7 +178,7 @@ def _rejected(file_name: str, errors: Sequence[RowError]) -> SpendingImportError
 
 
 def _error_order(error: RowError) -> tuple[int, int, str]:
-    position = COLUMNS.index(error.column) if error.column in COLUMNS else len(COLUMNS)
+    position = ALL_COLUMNS.index(error.column) if error.column in ALL_COLUMNS else len(ALL_COLUMNS)
     return (error.line, position, error.column)
 
 
@@ -257,13 +276,26 @@ def _group(parsed: ParsedSpending) -> _Groups:
     return _Groups(group=group, first=first.astype(np.int64), amount_cents=amount, rows=rows)
 
 
+def _assignment_codes(parsed: ParsedSpending) -> npt.NDArray[np.int64] | None:
+    """Each row's assignment as a number; None when no row names one."""
+    if parsed.detail is None or not any(parsed.detail.assignment_reference):
+        return None
+    _, codes = np.unique(np.asarray(parsed.detail.assignment_reference), return_inverse=True)
+    return codes.astype(np.int64).reshape(-1)
+
+
 def _duplicates_in_file(parsed: ParsedSpending, groups: _Groups) -> list[tuple[int, int]]:
     """(row, earlier row) for every row equal to an earlier one in key, day and amount."""
     n = len(parsed)
-    order = np.lexsort((np.arange(n), parsed.amount_cents, parsed.day, groups.group))
+    assignment = _assignment_codes(parsed)
+    keys = (np.arange(n), parsed.amount_cents, parsed.day, groups.group)
+    order = np.lexsort(keys if assignment is None else (np.arange(n), assignment, *keys[1:]))
     g, d, a = groups.group[order], parsed.day[order], parsed.amount_cents[order]
     same = np.zeros(n, dtype=bool)
     same[1:] = (g[1:] == g[:-1]) & (d[1:] == d[:-1]) & (a[1:] == a[:-1])
+    if assignment is not None:
+        s = assignment[order]
+        same[1:] &= s[1:] == s[:-1]
     if not same.any():
         return []
     run_start = np.maximum.accumulate(np.where(same, 0, np.arange(n)))
@@ -322,6 +354,8 @@ def _write(
         else:
             _insert_rows(conn, parsed, import_id, base, month_ids[groups.group], progress)
 
+        if parsed.detail is not None:
+            _record_detail(conn, parsed, import_id, base, month_ids[groups.group])
         original = _duplicates_of_earlier(conn, parsed, groups, base, month_ids, existed)
         for i, j in _duplicates_in_file(parsed, groups):
             original.setdefault(base + i, base + j)
@@ -488,9 +522,25 @@ def _row_tuples(
         "amount_cents": parsed.amount_cents.tolist(),
         "invoice_reference": parsed.invoice_reference,
         "description": parsed.description,
+        **_detail_values(parsed),
     }
     order = [c.name for c in Spending.__table__.columns]  # type: ignore[attr-defined]
     return zip(*(columns[name] for name in order), strict=True)
+
+
+def _detail_values(parsed: ParsedSpending) -> dict[str, Sequence[Any]]:
+    """The detail columns of the rows, None where a row has none (all None: no detail)."""
+    detail = parsed.detail
+    if detail is None:
+        return {name: [None] * len(parsed) for name in _DETAIL_TABLE_COLUMNS}
+    return {
+        "segment": [v or None for v in detail.segment],
+        "product_code": [v or None for v in detail.product_code],
+        "quantity_hundredths": detail.quantity_hundredths,
+        "unit": [v or None for v in detail.unit],
+        "stage": [v or None for v in detail.stage],
+        "assignment_reference": [v or None for v in detail.assignment_reference],
+    }
 
 
 def _chunks(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
@@ -532,6 +582,11 @@ def _insert_rows(
             amount_cents=bindparam("amount_cents"),
             invoice_reference=bindparam("invoice_reference"),
             description=bindparam("description"),
+            # A file without detail binds none of it: its rows cost what they cost before.
+            **{
+                name: bindparam(name) if parsed.detail is not None else literal_column("NULL")
+                for name in _DETAIL_TABLE_COLUMNS
+            },
         )
     )
     compiled = statement.compile(dialect=conn.dialect)
@@ -548,6 +603,8 @@ def _insert_rows(
         "invoice_reference": parsed.invoice_reference,
         "description": parsed.description,
     }
+    if parsed.detail is not None:
+        values.update(_detail_values(parsed))
     assert compiled.positiontup is not None
     rows = zip(*(values[name] for name in compiled.positiontup), strict=True)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -608,10 +665,93 @@ def _copy_rows(
                 "amount_cents": map(str, parsed.amount_cents[start:stop].tolist()),
                 "invoice_reference": parsed.invoice_reference[start:stop],
                 "description": parsed.description[start:stop],
+                **_detail_text(parsed, start, stop),
             }
             block = "\n".join(map("\t".join, zip(*(text[name] for name in names), strict=True)))
             copy.write(block + "\n")
             progress.advance(stop - start)
+
+
+def _detail_text(parsed: ParsedSpending, start: int, stop: int) -> dict[str, Iterable[str]]:
+    """The detail columns of rows ``start:stop`` in COPY's text format (``\\N``: NULL)."""
+    detail = parsed.detail
+    if detail is None:
+        return {name: itertools.repeat("\\N", stop - start) for name in _DETAIL_TABLE_COLUMNS}
+    return {
+        "segment": [v or "\\N" for v in detail.segment[start:stop]],
+        "product_code": [v or "\\N" for v in detail.product_code[start:stop]],
+        "quantity_hundredths": [
+            "\\N" if q is None else str(q) for q in detail.quantity_hundredths[start:stop]
+        ],
+        "unit": [v or "\\N" for v in detail.unit[start:stop]],
+        "stage": [v or "\\N" for v in detail.stage[start:stop]],
+        "assignment_reference": [v or "\\N" for v in detail.assignment_reference[start:stop]],
+    }
+
+
+def _record_detail(
+    conn: Connection,
+    parsed: ParsedSpending,
+    import_id: int,
+    base: int,
+    row_month: npt.NDArray[np.int64],
+) -> None:
+    """The rows with detail, grouped for the tariff checks (``spending_detail_month``), and the
+    rows naming a stage with their assignment (``spending_stage``)."""
+    detail = parsed.detail
+    assert detail is not None
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    stages = []
+    for i, (segment, product, stage) in enumerate(
+        zip(detail.segment, detail.product_code, detail.stage, strict=True)
+    ):
+        if not (segment or product or stage):
+            continue
+        quantity = detail.quantity_hundredths[i]
+        amount = int(parsed.amount_cents[i])
+        key = (int(row_month[i]), segment, product, stage, detail.unit[i], quantity, amount)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [1, base + i]
+        else:
+            group[0] += 1
+        if stage:
+            stages.append(
+                {
+                    "spending_id": base + i,
+                    "month_id": int(row_month[i]),
+                    "assignment_reference": detail.assignment_reference[i],
+                    "stage": stage,
+                    "booked_on": date.fromordinal(int(parsed.day[i])),
+                    "product_code": product,
+                    "quantity_hundredths": quantity,
+                    "amount_cents": amount,
+                }
+            )
+    if groups:
+        conn.execute(
+            insert(SpendingDetailMonth),
+            [
+                {
+                    "import_id": import_id,
+                    "month_id": month_id,
+                    "segment": segment,
+                    "product_code": product,
+                    "stage": stage,
+                    "unit": unit,
+                    "quantity_hundredths": quantity,
+                    "amount_cents": amount,
+                    "rows": rows,
+                    "first_spending_id": first,
+                }
+                for (month_id, segment, product, stage, unit, quantity, amount), (
+                    rows,
+                    first,
+                ) in groups.items()
+            ],
+        )
+    if stages:
+        conn.execute(insert(SpendingStage), stages)
 
 
 def _duplicates_of_earlier(
@@ -632,7 +772,7 @@ def _duplicates_of_earlier(
         i = int(groups.first[g])
         period = (int(parsed.year[i]), int(parsed.month[i]))
         candidates.setdefault(period, []).append(int(month_ids[g]))
-    earlier: dict[tuple[int, int, int], int] = {}
+    earlier: dict[tuple[int, int, int, str], int] = {}
     for (year, month), ids in sorted(candidates.items()):
         for start in range(0, len(ids), 500):
             rows = conn.execute(
@@ -641,6 +781,7 @@ def _duplicates_of_earlier(
                     col(Spending.month_id),
                     col(Spending.booked_on),
                     col(Spending.amount_cents),
+                    col(Spending.assignment_reference),
                 )
                 .select_from(SpendingImportMonth)
                 .join(
@@ -657,14 +798,20 @@ def _duplicates_of_earlier(
                     col(Spending.id) < base,
                 )
             )
-            for row_id, month_id, booked_on, amount in rows:
-                key = (int(month_id), booked_on.toordinal(), int(amount))
+            for row_id, month_id, booked_on, amount, assignment in rows:
+                key = (int(month_id), booked_on.toordinal(), int(amount), assignment or "")
                 earlier.setdefault(key, int(row_id))
     found = {}
     rows_to_check = np.flatnonzero(existed[groups.group])
     row_month = month_ids[groups.group]
+    assignments = parsed.detail.assignment_reference if parsed.detail is not None else None
     for i in rows_to_check.tolist():
-        key = (int(row_month[i]), int(parsed.day[i]), int(parsed.amount_cents[i]))
+        key = (
+            int(row_month[i]),
+            int(parsed.day[i]),
+            int(parsed.amount_cents[i]),
+            assignments[i] if assignments is not None else "",
+        )
         if key in earlier:
             found[base + i] = earlier[key]
     return found

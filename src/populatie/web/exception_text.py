@@ -130,6 +130,71 @@ def _duplicate_invoice(f: Facts) -> str:
     return f"herhaalt factuur {f['original']}: " + ", ".join(parts)
 
 
+def _quantity(hundredths: object) -> str:
+    whole, rest = divmod(int(str(hundredths)), 100)
+    return f"{whole}" if not rest else f"{whole},{rest:02d}"
+
+
+_UNITS_NL = {
+    "hour": "uur",
+    "day": "dag(en)",
+    "week": "week/weken",
+    "month": "maand(en)",
+    "trajectory": "traject(en)",
+    "minute": "minuten",
+    "piece": "stuks",
+}
+
+
+def _tariff_mismatch(f: Facts) -> str:
+    share = f" × {f['percent']} %" if f.get("percent") != 100 else ""
+    return (
+        f"{_cents(f['amount_cents'])} geboekt waar {_quantity(f['quantity_hundredths'])} "
+        f"{_UNITS_NL.get(str(f['unit']), str(f['unit']))} × {_cents(f['tariff_cents'])}{share} "
+        f"{_cents(f['expected_cents'])} is{_months(f)}"
+    )
+
+
+def _product_not_contracted(f: Facts) -> str:
+    if f["cause"] == "no-tariff":
+        return (
+            f"contract {f['contract']} heeft geen tarief voor product {f['product_code']} in "
+            f"{f['year']}{_months(f)}"
+        )
+    return (
+        f"product {f['product_code']} valt niet onder contract {f['contract']} (producten: "
+        f"{_listed(f['contract_products'])}){_months(f)}"
+    )
+
+
+def _segment_not_contracted(f: Facts) -> str:
+    return (
+        f"contract {f['contract']} koopt segment {f['contract_segment']} in, niet "
+        f"{f['segment']}{_months(f)}"
+    )
+
+
+def _instalment_off_schedule(f: Facts) -> str:
+    parts = [
+        f"{_month(f['year'], m)}: verschuldigd {_cents(due)}, betaald {_cents(paid)}"
+        for m, due, paid in f["off"]  # type: ignore[attr-defined]
+    ]
+    return f"termijnen van contract {f['contract']} wijken af van het schema: " + "; ".join(parts)
+
+
+def _paid_after_dropout(f: Facts) -> str:
+    start = f"toewijzing {f['assignment']} is uitgevallen op {_date(f['dropout_on'])}; "
+    if f.get("completions"):
+        return (
+            start + f"daarna {f['completions']} betaling(en) bij afronding van "
+            f"{_cents(f['completion_cents'])}{_months(f)}"
+        )
+    return (
+        start + f"{_cents(f['excess_cents'])} meer betaald dan het deel bij de start "
+        f"({_cents(f['allowed_cents'])}){_months(f)}"
+    )
+
+
 _DETAIL: dict[str, Callable[[Facts], str]] = {
     "district-not-in-one-area": _district_not_in_one_area,
     "district-outside-lot": _district_outside_lot,
@@ -140,6 +205,11 @@ _DETAIL: dict[str, Callable[[Facts], str]] = {
     "over-ceiling": _over_ceiling,
     "allocation-differs": _allocation_differs,
     "duplicate-invoice": _duplicate_invoice,
+    "tariff-mismatch": _tariff_mismatch,
+    "product-not-contracted": _product_not_contracted,
+    "segment-not-contracted": _segment_not_contracted,
+    "instalment-off-schedule": _instalment_off_schedule,
+    "paid-after-dropout": _paid_after_dropout,
 }
 
 
@@ -212,6 +282,12 @@ def _subject(kind: str, f: Facts) -> str:
         return f"contract {f['contract']} · {f['provider']}"
     if kind == "duplicate-invoice":
         return f"factuur {f['invoice']}"
+    if kind in ("tariff-mismatch", "product-not-contracted"):
+        return f"contract {f['contract']} · product {f['product_code']}"
+    if kind == "segment-not-contracted":
+        return f"contract {f['contract']} · segment {f['segment']}"
+    if kind == "paid-after-dropout":
+        return f"toewijzing {f['assignment']}"
     return f"contract {f['contract']}"
 
 

@@ -1,7 +1,7 @@
 """cost-sharing keys of contracts
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 09:40:00.000000
 
 Each contract's cost-sharing key (fixed percentages, inhabitants, need or use) as versions
@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

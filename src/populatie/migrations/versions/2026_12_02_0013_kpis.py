@@ -1,7 +1,7 @@
 """KPI figures: imported files of aggregated figures and their figures
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-02 09:45:00.000000
 
 Counts and sums per period, partnership or provider, segment and KPI; never a child.
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
