@@ -46,6 +46,7 @@ from populatie.budget_totals.controllers import BudgetTotalsController
 from populatie.contracts.controllers import ContractController, ContractHistoryController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
+from populatie.proposals.controllers import ProposalController, ProposalListController
 from populatie.providers.controllers import MembershipController, ProviderController
 from populatie.reconciliation.controllers import ReconciliationController
 from populatie.registry.controllers import AreaController, LotController, PartnershipController
@@ -64,6 +65,8 @@ CONTROLLERS: list[Any] = [
     BudgetController,
     BudgetTotalsController,
     RunController,
+    ProposalController,
+    ProposalListController,
     ContractController,
     ContractHistoryController,
     SpendingController,

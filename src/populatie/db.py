@@ -24,6 +24,7 @@ from populatie.auth import models as _auth_models
 from populatie.budget_totals import models as _budget_total_models
 from populatie.contracts import models as _contract_models
 from populatie.districts import models as _district_models
+from populatie.proposals import models as _proposal_models
 from populatie.providers import models as _provider_models
 from populatie.registry import models as _registry_models
 from populatie.segments import models as _segment_models
@@ -38,6 +39,7 @@ _MODELS = (
     _budget_total_models,
     _contract_models,
     _district_models,
+    _proposal_models,
     _provider_models,
     _registry_models,
     _segment_models,

@@ -25,6 +25,7 @@ from populatie.auth.audit import record_event
 from populatie.auth.tokens import Principal
 from populatie.configuration import DOMAINS, RegionConfig, load_config
 from populatie.errors import ConfigurationError, NotFoundError
+from populatie.proposals import service as proposals
 
 Status = Literal["draft", "adopted", "superseded"]
 
@@ -187,15 +188,7 @@ def create_run(
 
 
 def adopt_run(session: Session, run_id: str, principal: Principal) -> schemas.RunSummary:
-    """Adopt ``run_id`` for its year and municipalities; audited in the same unit."""
-    run = service.adopt(session, run_id, principal.actor)
-    record_event(
-        session,
-        actor=principal.actor,
-        role=principal.role.value,
-        partnership=principal.partnership,
-        action="run.adopt",
-        target=f"run:{run.id}",
-        detail={"year": run.year, "municipalities": list(run.municipalities)},
-    )
-    return _summary(session, run)
+    """Adopt ``run_id`` by approving its proposal: over HTTP nothing is adopted without a
+    second person (:mod:`populatie.proposals.service`); audited in the same unit."""
+    proposals.approve(session, run_id, proposals.Actor.of(principal))
+    return get_summary(session, run_id)
