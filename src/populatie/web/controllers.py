@@ -34,6 +34,7 @@ from populatie.auth.access import ACCESS_KEY, AUDIT, PLAN, PUBLIC, Access, roles
 from populatie.auth.tokens import Principal, Role
 from populatie.errors import NotFoundError, PopulatieError
 from populatie.faults import RETRY_AFTER_SECONDS, environment_fault
+from populatie.web import proposals as proposal_views
 from populatie.web import service
 from populatie.web.formatting import ROLE_LABELS
 from populatie.web.sessions import (
@@ -204,7 +205,11 @@ class PageController(Controller):
         view = service.planner_page(
             session, base or None, other or None, municipality or None, domain or None
         )
-        return Template(template_name="planner.html", context=_context(request, page=view))
+        proposal = proposal_views.planner_panel(session, view.other.value) if view.other else None
+        return Template(
+            template_name="planner.html",
+            context=_context(request, page=view, proposal=proposal),
+        )
 
     @get("/finance", sync_to_thread=True, **page(AUDIT))
     def finance(
@@ -216,9 +221,20 @@ class PageController(Controller):
         to_month: Month,
     ) -> Template:
         view = service.finance_page(session, year, to_month)
+        waiting, decided = proposal_views.finance_proposals(session)
+        totals = proposal_views.totals_form(
+            session, view.year, [(m.code, m.name) for m in view.municipalities]
+        )
         return Template(
             template_name="finance.html",
-            context=_context(request, page=view, read_only=principal.role is Role.AUDITOR),
+            context=_context(
+                request,
+                page=view,
+                read_only=principal.role is Role.AUDITOR,
+                proposals=waiting,
+                decided=decided,
+                totals=totals,
+            ),
         )
 
     @get("/finance/reconciliation.xlsx", sync_to_thread=True, **page(AUDIT))
@@ -307,9 +323,11 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
 
 def page_router() -> Router:
     """The pages with their session middleware, security headers and error pages."""
+    from populatie.web.forms import FormController  # the forms build on this module
+
     return Router(
         path="/",
-        route_handlers=[PageController],
+        route_handlers=[PageController, FormController],
         middleware=[SessionAuthMiddleware()],
         response_headers=PAGE_HEADERS,
         exception_handlers={
