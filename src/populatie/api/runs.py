@@ -30,8 +30,11 @@ from populatie.proposals import service as proposals
 Status = Literal["draft", "adopted", "superseded"]
 
 
-def scenario_config(base: RegionConfig, scenario: schemas.Scenario | None) -> RegionConfig:
-    """``base`` with the scenario's rates, base amounts and damping laid over it."""
+def scenario_config(
+    base: RegionConfig, scenario: schemas.Scenario | None, year: int | None = None
+) -> RegionConfig:
+    """``base`` with the scenario's rates, base amounts, damping and (for ``year``) budget
+    totals laid over it."""
     if scenario is None:
         return base
     data: dict[str, Any] = base.model_dump()
@@ -59,6 +62,17 @@ def scenario_config(base: RegionConfig, scenario: schemas.Scenario | None) -> Re
         data["damping"] = {
             "max_change_pct": scenario.damping.max_change_pct,
             "max_change_per_young_eur": scenario.damping.max_change_per_young_eur,
+        }
+    if scenario.budget_totals and year is not None:
+        data["scenario_budgets_euro"] = {
+            year: {
+                code: {
+                    "prevention": Decimal(t.prevention_cents) / 100,
+                    "access": Decimal(t.access_cents) / 100,
+                    "specialist": Decimal(t.specialist_cents) / 100,
+                }
+                for code, t in scenario.budget_totals.items()
+            }
         }
     data["scenario"] = scenario.name
     try:
@@ -169,7 +183,19 @@ def create_run(
                 }
             ],
         )
-    config = scenario_config(load_config(config_dir), body.scenario)
+    config = scenario_config(load_config(config_dir), body.scenario, body.year)
+    totals = body.scenario.budget_totals if body.scenario else {}
+    if outside := sorted(set(totals) - set(body.municipalities or config.municipality_codes())):
+        raise ValidationException(
+            "invalid request body",
+            extra=[
+                {
+                    "key": "scenario.budget_totals",
+                    "source": "body",
+                    "message": f"{', '.join(outside)} not allocated by this run",
+                }
+            ],
+        )
     run = service.create_run(session, config, body.year, body.municipalities, principal.actor)
     record_event(
         session,
