@@ -70,14 +70,15 @@ def test_a_scenario_run_divides_its_own_totals(world: World) -> None:
         )
         assert future.status_code == 201, future.text
 
-        for body in (
-            {"budget_totals": {"GM0629": {"prevention_cents": 1}}},
-            {"budget_totals": {"GM0629": {**TOTALS, "access_cents": -1}}},
-            {"budget_totals": {"GM0518": TOTALS}},  # not in this run
+        for body, status in (
+            ({"budget_totals": {"GM0629": {"prevention_cents": 1}}}, 400),
+            ({"budget_totals": {"GM0629": {**TOTALS, "access_cents": -1}}}, 400),
+            ({"budget_totals": {"GM0518": TOTALS}}, 422),  # not in this run
+            ({"budget_totals": {"Wassenaar": TOTALS}}, 422),
         ):
             refused = client.post(
                 "/api/runs",
                 json={"year": 2026, "municipalities": ["GM0629"], "scenario": body},
                 headers=planner,
             )
-            assert refused.status_code == 400, (body, refused.text)
+            assert refused.status_code == status, (body, refused.text)

@@ -186,15 +186,9 @@ def create_run(
     config = scenario_config(load_config(config_dir), body.scenario, body.year)
     totals = body.scenario.budget_totals if body.scenario else {}
     if outside := sorted(set(totals) - set(body.municipalities or config.municipality_codes())):
-        raise ValidationException(
-            "invalid request body",
-            extra=[
-                {
-                    "key": "scenario.budget_totals",
-                    "source": "body",
-                    "message": f"{', '.join(outside)} not allocated by this run",
-                }
-            ],
+        raise ConfigurationError(
+            f"scenario.budget_totals: {', '.join(outside)} is no municipality this run allocates",
+            details=[{"field": "scenario.budget_totals", "value": code} for code in outside],
         )
     run = service.create_run(session, config, body.year, body.municipalities, principal.actor)
     record_event(

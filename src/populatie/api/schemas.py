@@ -232,9 +232,7 @@ class Scenario(Struct, kw_only=True, forbid_unknown_fields=True):
         default_factory=dict
     )
     damping: DampingOverride | None = None
-    budget_totals: dict[MunicipalityCode, BudgetTotalsOverride] = msgspec.field(
-        default_factory=dict
-    )
+    budget_totals: dict[str, BudgetTotalsOverride] = msgspec.field(default_factory=dict)
 
 
 Municipalities = Annotated[
