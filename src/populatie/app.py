@@ -55,6 +55,7 @@ from populatie.districts.controllers import DistrictController, MunicipalityCont
 from populatie.kpis.controllers import KpiController
 from populatie.kpis.pages import kpi_page_router
 from populatie.planning.controllers import EstimateController, SensitivityController
+from populatie.proposals.controllers import ProposalController, ProposalListController
 from populatie.providers.controllers import MembershipController, ProviderController
 from populatie.reconciliation.controllers import ReconciliationController
 from populatie.registry.controllers import AreaController, LotController, PartnershipController
@@ -73,6 +74,8 @@ CONTROLLERS: list[Any] = [
     BudgetController,
     BudgetTotalsController,
     RunController,
+    ProposalController,
+    ProposalListController,
     ContractController,
     ContractHistoryController,
     ContractSharesController,

@@ -38,6 +38,8 @@ from populatie.errors import PopulatieError
 from populatie.faults import EXIT_ENVIRONMENT, environment_fault
 from populatie.kpis import cli as kpis_cli
 from populatie.planning import cli as planning_cli
+from populatie.proposals import cli as proposals_cli
+from populatie.proposals.service import Actor, settle_by_operator
 from populatie.providers import cli as providers_cli
 from populatie.reconciliation import cli as reconciliation_cli
 from populatie.registry.service import sync_registry
@@ -94,8 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--format", choices=["table", "json", "csv"], default="table")
     show.add_argument("--lang", choices=["nl", "en"], default="nl", help=LANG_HELP)
 
-    runs = sub.add_parser("runs", help="list stored runs")
+    runs = sub.add_parser("runs", help="list stored runs; propose, approve or reject one")
     runs.add_argument("--year", type=int)
+    proposals_cli.add_run_commands(runs)
 
     serve = sub.add_parser("serve", help="serve the API on this machine")
     serve.add_argument("--host", default="127.0.0.1")
@@ -130,6 +133,11 @@ def _audit_run(
     detail: dict[str, object] = {"year": run.year, "municipalities": list(run.municipalities)}
     if action == "run.create":
         detail["scenario"] = scenario.name if scenario is not None else None
+    if action == "run.adopt":
+        # The operator's own path, without a second person: said so in the audit log, and a
+        # proposal of the run that still waits is settled by it.
+        detail["path"] = "operator"
+        detail["settled_proposal"] = settle_by_operator(session, run, Actor.on_command_line(user))
     record_cli_event(session, user, action, f"run:{run.id}", detail)
 
 
@@ -224,7 +232,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         with session_scope(engine) as session:
             _print_report(service.run_report(session, args.run_id), args.format, args.lang)
         return 0
-    if args.command == "runs":
+    if args.command == "runs" and getattr(args, "handler", None) is None:
         with session_scope(engine) as session:
             for r in service.list_runs(session, args.year):
                 status = service.run_standing(session, r).label

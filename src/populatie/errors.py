@@ -13,7 +13,8 @@ a stable ``type``) without knowing each kind::
     ├── AllocationError           the method cannot produce an allocation
     │   └── DampingInfeasibleError  the damping bounds cannot hold the budget total
     ├── NotFoundError             a run, area or other record does not exist (or is not yours)
-    └── ConflictError             the request clashes with stored state (adopting a superseded run)
+    ├── ConflictError             the request clashes with stored state (a run not proposed)
+    └── FourEyesError             someone would approve or reject a run they proposed themselves
 
 ``problem_type`` is the stable part of the problem-details ``type`` URI; ``status`` the HTTP code.
 """
@@ -79,3 +80,11 @@ class NotFoundError(PopulatieError):
 class ConflictError(PopulatieError):
     problem_type = "conflict"
     status = 409
+
+
+class FourEyesError(PopulatieError):
+    """A proposal decided by the one who made it: the decision needs a second person, so the
+    role alone (finance may propose too) is not enough."""
+
+    problem_type = "four-eyes"
+    status = 403

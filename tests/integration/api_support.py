@@ -27,6 +27,7 @@ from populatie.db import session_scope
 from populatie.districts.service import load_districts
 from populatie.kpis.demo import write_demo_figures
 from populatie.kpis.service import import_figures, register_of
+from populatie.proposals import service as proposals
 from populatie.registry.models import Lot
 from populatie.registry.service import sync_registry
 from populatie.spending.demo import register_demo_contracts, write_demo_spending
@@ -105,6 +106,16 @@ def build_world(engine: Engine, *, spending: bool = False) -> World:
             role="cli",
         )
     return World(engine=engine, tokens=tokens, adopted_2025=adopted.id, draft_2026=draft.id)
+
+
+def propose(engine: Engine, *run_ids: str, who: str = "test planner") -> None:
+    """Propose runs for adoption as someone no test token is, so any finance token may
+    approve them (``POST /api/runs/{id}/approval`` or ``/adopt``)."""
+    with session_scope(engine) as session:
+        for run_id in run_ids:
+            proposals.propose(
+                session, run_id, proposals.Actor.on_command_line(who), "proposed in a test"
+            )
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,9 @@ CONSORTIUM_OPERATIONS = {
 WRITE_POLICIES = {
     "CreateRun": {Role.FINANCE, Role.PLANNER},
     "AdoptRun": {Role.FINANCE},
+    "ProposeRun": {Role.FINANCE, Role.PLANNER},
+    "ApproveRun": {Role.FINANCE},
+    "RejectRun": {Role.FINANCE},
     "UploadSpending": {Role.FINANCE},
     "CreateContract": {Role.FINANCE},
     "ChangeContract": {Role.FINANCE},

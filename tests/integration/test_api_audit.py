@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from populatie.allocations.models import Adoption
-from populatie.api import runs
 from populatie.app import create_app
-from tests.integration.api_support import World, build_world
+from populatie.proposals import service as proposals
+from tests.integration.api_support import World, build_world, propose
 
 
 @pytest.fixture
@@ -37,6 +37,10 @@ def test_writes_are_audited_with_who_what_and_when(world: World) -> None:
         )
         assert created.status_code == 201, created.text
         run_id = created.json()["run_id"]
+        proposed = client.post(
+            f"/api/runs/{run_id}/proposal", json={"note": "n"}, headers=world.headers("planner")
+        )
+        assert proposed.status_code == 201, proposed.text
         adopted = client.post(f"/api/runs/{run_id}/adopt", headers=world.headers("finance"))
         assert adopted.status_code == 200, adopted.text
 
@@ -56,7 +60,7 @@ def test_writes_are_audited_with_who_what_and_when(world: World) -> None:
         assert before <= at <= datetime.now(UTC)
         # newest first; the token issuance by the CLI is in the log too
         actions = [e["action"] for e in _events(client, world)]
-        assert actions[:2] == ["run.adopt", "run.create"]
+        assert actions[:4] == ["run.adopt", "run.approve", "run.propose", "run.create"]
         assert actions.count("token.create") == 5
         # only finance and auditors read the log
         assert client.get("/api/audit", headers=world.headers("planner")).status_code == 403
@@ -85,7 +89,8 @@ def test_the_audit_entry_and_the_write_commit_together(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(runs, "record_event", broken)
+    propose(world.engine, world.draft_2026)
+    monkeypatch.setattr(proposals, "record_event", broken)
     with TestClient(app=create_app(world.engine)) as client:
         response = client.post(
             f"/api/runs/{world.draft_2026}/adopt", headers=world.headers("finance")

@@ -16,7 +16,7 @@ from populatie.allocations.models import Adoption, AllocationRun
 from populatie.app import create_app
 from populatie.configuration import load_config
 from populatie.db import session_scope
-from tests.integration.api_support import CONFIG, World, build_world
+from tests.integration.api_support import CONFIG, World, build_world, propose
 
 ROUNDS = 4
 HANG_GUARD = 60.0  # seconds; only a blocked event loop ever waits this long
@@ -52,6 +52,7 @@ def test_concurrent_adoptions_leave_exactly_one_adopted_run(world: World) -> Non
         # the same municipality-year, and overlapping sets listed in different orders
         sets = [["GM0503", "GM0637"], ["GM0637", "GM0503"], ["GM0503", "GM0637"]]
         run_ids = _drafts(world.engine, 2026, sets)
+        propose(world.engine, *run_ids)
         responses = asyncio.run(_adopt_at_once(app, world, run_ids))
         assert [r.status_code for r in responses] == [200] * len(run_ids), [
             r.text for r in responses

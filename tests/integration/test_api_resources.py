@@ -18,7 +18,7 @@ from populatie.auth.access import PrincipalResolver
 from populatie.auth.tokens import list_tokens, revoke_token
 from populatie.configuration import DOMAINS
 from populatie.db import session_scope
-from tests.integration.api_support import KRACHT, RONDOMJOU, World, build_world
+from tests.integration.api_support import KRACHT, RONDOMJOU, World, build_world, propose
 
 PROBLEMS = "https://populatie.example/problems/"
 
@@ -167,6 +167,7 @@ def test_area_budget_follows_adoption(world: World, client: TestClient) -> None:
     not_yet = client.get("/api/areas/GM0518-L1/budget", params={"year": 2026})
     assert not_yet.status_code == 404
     assert not_yet.json()["type"] == PROBLEMS + "not-found"
+    propose(world.engine, world.draft_2026)
     adopted = client.post(f"/api/runs/{world.draft_2026}/adopt")
     assert adopted.status_code == 200, adopted.text
     assert adopted.json()["status"] == "adopted"
@@ -281,6 +282,7 @@ def test_budget_reads_are_kept_briefly_and_renewed_by_an_adoption(world: World) 
         first = client.get("/api/areas/GM0518-L2/budget", headers=consortium).json()
         assert first["year"] == 2025
         # adopted elsewhere (the CLI): this process shows it once the kept answer expires
+        propose(world.engine, world.draft_2026)
         with session_scope(world.engine) as session:
             service.adopt(session, world.draft_2026, "cli")
         kept = client.get("/api/areas/GM0518-L2/budget", headers=consortium).json()

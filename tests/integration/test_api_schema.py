@@ -34,10 +34,14 @@ from schemathesis.generation.overrides import Override
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
+from populatie.allocations import service
 from populatie.app import create_app
+from populatie.configuration import load_config
+from populatie.db import session_scope
 from populatie.spending.models import Spending
 from tests.integration.api_support import (
     AREAS_OF,
+    CONFIG,
     CONTRACT_OF,
     KRACHT,
     QUERIES,
@@ -45,6 +49,7 @@ from tests.integration.api_support import (
     World,
     build_world,
     examples,
+    propose,
 )
 
 FUZZ_EXAMPLES = os.environ.get("POPULATIE_FUZZ_EXAMPLES", "")
@@ -105,6 +110,9 @@ BODIES: dict[str, Any] = {
         "reason": "schema check",
     },
     "CreateEstimate": {"domain": "specialist", "year": 2025, "municipality": "GM0518", "draws": 20},
+    "ProposeRun": {"note": "schema check"},
+    "ApproveRun": {"note": "schema check"},
+    "RejectRun": {"reason": "schema check"},
 }
 load_all_checks()
 # Every check schemathesis has (``--checks all``), less those that cannot apply here:
@@ -287,6 +295,21 @@ def schemathesis_config(token: str) -> SchemathesisConfig:
     )
 
 
+def proposal_examples(world: World) -> dict[str, dict[str, str]]:
+    """A run of its own for each decision (each is made once), proposed by someone the finance
+    token is not, and a draft never proposed for the proposal."""
+    config = load_config(CONFIG)
+    with session_scope(world.engine) as session:
+        fresh = [service.create_run(session, config, 2026, ["GM0629"], "test").id for _ in "abcd"]
+    propose(world.engine, *fresh[1:])
+    return {
+        "/api/runs/{run_id:str}/proposal": {"run_id": fresh[0]},
+        "/api/runs/{run_id:str}/approval": {"run_id": fresh[1]},
+        "/api/runs/{run_id:str}/rejection": {"run_id": fresh[2]},
+        "/api/runs/{run_id:str}/adopt": {"run_id": fresh[3]},
+    }
+
+
 @pytest.fixture
 def world(engine: Engine) -> World:
     world = build_world(engine, spending=True)
@@ -303,6 +326,7 @@ def test_every_operation_keeps_to_the_schema(world: World) -> None:
 
     # and once with values that exist, so every success body is checked against the schema
     values = examples(world, "finance")
+    values.update(proposal_examples(world))
     plain = {re.sub(r":\w+}", "}", path): v for path, v in values.items()}
     for operation in operations:
         params = {

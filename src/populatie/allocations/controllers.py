@@ -67,9 +67,11 @@ class RunController(Controller):
         operation_id="AdoptRun",
         status_code=200,
         sync_to_thread=True,
-        description="Make the run the adopted one for its year and municipalities (atomically; "
-        "the previously adopted run becomes superseded).",
-        **access(FINANCE),
+        description="The same as `POST /api/runs/{run_id}/approval` without a note, kept for "
+        "existing clients: adopts a run proposed by another token (atomically; the run adopted "
+        "before becomes superseded). 403 (`four-eyes`) for the token that proposed it, 409 for "
+        "a run not proposed.",
+        **access(FINANCE, errors=[409]),
     )
     def adopt(
         self,

@@ -25,12 +25,16 @@ from populatie.auth.audit import record_event
 from populatie.auth.tokens import Principal
 from populatie.configuration import DOMAINS, RegionConfig, load_config
 from populatie.errors import ConfigurationError, NotFoundError
+from populatie.proposals import service as proposals
 
 Status = Literal["draft", "adopted", "superseded"]
 
 
-def scenario_config(base: RegionConfig, scenario: schemas.Scenario | None) -> RegionConfig:
-    """``base`` with the scenario's rates, base amounts and damping laid over it."""
+def scenario_config(
+    base: RegionConfig, scenario: schemas.Scenario | None, year: int | None = None
+) -> RegionConfig:
+    """``base`` with the scenario's rates, base amounts, damping and (for ``year``) budget
+    totals laid over it."""
     if scenario is None:
         return base
     data: dict[str, Any] = base.model_dump()
@@ -58,6 +62,17 @@ def scenario_config(base: RegionConfig, scenario: schemas.Scenario | None) -> Re
         data["damping"] = {
             "max_change_pct": scenario.damping.max_change_pct,
             "max_change_per_young_eur": scenario.damping.max_change_per_young_eur,
+        }
+    if scenario.budget_totals and year is not None:
+        data["scenario_budgets_euro"] = {
+            year: {
+                code: {
+                    "prevention": Decimal(t.prevention_cents) / 100,
+                    "access": Decimal(t.access_cents) / 100,
+                    "specialist": Decimal(t.specialist_cents) / 100,
+                }
+                for code, t in scenario.budget_totals.items()
+            }
         }
     data["scenario"] = scenario.name
     try:
@@ -168,7 +183,13 @@ def create_run(
                 }
             ],
         )
-    config = scenario_config(load_config(config_dir), body.scenario)
+    config = scenario_config(load_config(config_dir), body.scenario, body.year)
+    totals = body.scenario.budget_totals if body.scenario else {}
+    if outside := sorted(set(totals) - set(body.municipalities or config.municipality_codes())):
+        raise ConfigurationError(
+            f"scenario.budget_totals: {', '.join(outside)} is no municipality this run allocates",
+            details=[{"field": "scenario.budget_totals", "value": code} for code in outside],
+        )
     run = service.create_run(session, config, body.year, body.municipalities, principal.actor)
     record_event(
         session,
@@ -187,15 +208,7 @@ def create_run(
 
 
 def adopt_run(session: Session, run_id: str, principal: Principal) -> schemas.RunSummary:
-    """Adopt ``run_id`` for its year and municipalities; audited in the same unit."""
-    run = service.adopt(session, run_id, principal.actor)
-    record_event(
-        session,
-        actor=principal.actor,
-        role=principal.role.value,
-        partnership=principal.partnership,
-        action="run.adopt",
-        target=f"run:{run.id}",
-        detail={"year": run.year, "municipalities": list(run.municipalities)},
-    )
-    return _summary(session, run)
+    """Adopt ``run_id`` by approving its proposal: over HTTP nothing is adopted without a
+    second person (:mod:`populatie.proposals.service`); audited in the same unit."""
+    proposals.approve(session, run_id, proposals.Actor.of(principal))
+    return get_summary(session, run_id)

@@ -206,11 +206,24 @@ Rate = Annotated[float, Meta(ge=0, le=1_000_000_000, description="euro per unit"
 IndicatorName = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
+TotalCents = Annotated[int, Meta(ge=0, le=10**14, description="A domain total in cents")]
+
+
+class BudgetTotalsOverride(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A municipality's three domain totals for a scenario run (all three, in cents)."""
+
+    prevention_cents: TotalCents
+    access_cents: TotalCents
+    specialist_cents: TotalCents
+
+
 class Scenario(Struct, kw_only=True, forbid_unknown_fields=True):
     """Overrides laid over ``config/`` for one run; the configuration itself is untouched.
 
     ``rates``: model name → domain → indicator → euro per unit, each replacing one rate;
-    ``base_cents``: per domain, the fixed amount per area; ``damping``: replaces the bounds.
+    ``base_cents``: per domain, the fixed amount per area; ``damping``: replaces the bounds;
+    ``budget_totals``: per municipality, the totals the run divides instead of the stored ones
+    (for this run only; the stored totals are untouched).
     """
 
     name: Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}$")] = "api"
@@ -219,6 +232,7 @@ class Scenario(Struct, kw_only=True, forbid_unknown_fields=True):
         default_factory=dict
     )
     damping: DampingOverride | None = None
+    budget_totals: dict[str, BudgetTotalsOverride] = msgspec.field(default_factory=dict)
 
 
 Municipalities = Annotated[

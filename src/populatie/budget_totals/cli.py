@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from populatie.auth.audit import CLI_ROLE
 from populatie.budget_totals.service import (
@@ -26,7 +29,7 @@ from populatie.configuration import DOMAINS
 from populatie.core.indexation import RULE, parse_pct
 from populatie.core.money import format_euro, parse_cents
 from populatie.db import session_scope
-from populatie.errors import ConfigurationError
+from populatie.errors import ConfigurationError, ConflictError
 from populatie.settings import Settings
 
 console = Console(width=max(Console().width, 150))
@@ -107,9 +110,23 @@ def _show(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
     return 0
 
 
+@contextmanager
+def _one_writer(what: str) -> Iterator[None]:
+    """Two commands that write the same totals at once: the database's key lets one of them
+    through, and the other ends with one line (exit 2) instead of a traceback."""
+    try:
+        yield
+    except IntegrityError:
+        raise ConflictError(
+            f"{what} were written by another command at the same moment; nothing of this one "
+            "was written: see `populatie budgets show`, and run it again if still needed"
+        ) from None
+
+
 def _set(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
     cents = {d: parse_cents(getattr(args, d)) for d in DOMAINS}
-    with session_scope(engine) as session:
+    what = f"the budget totals of {args.municipality} in {args.year}"
+    with _one_writer(what), session_scope(engine) as session:
         view = set_totals(
             session,
             args.year,
@@ -129,7 +146,7 @@ def _set(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
 
 def _index(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
     pct = parse_pct(args.pct)
-    with session_scope(engine) as session:
+    with _one_writer(f"the budget totals of {args.to_year}"), session_scope(engine) as session:
         made = index_totals(
             session,
             args.from_year,

@@ -36,6 +36,7 @@ from populatie.auth.tokens import Principal, Role
 from populatie.dutch_sheets import Lang
 from populatie.errors import NotFoundError, PopulatieError
 from populatie.faults import RETRY_AFTER_SECONDS, environment_fault
+from populatie.web import proposals as proposal_views
 from populatie.web import service, year_on_year
 from populatie.web.formatting import ROLE_LABELS
 from populatie.web.sessions import (
@@ -233,7 +234,11 @@ class PageController(Controller):
         view = service.planner_page(
             session, base or None, other or None, municipality or None, domain or None
         )
-        return Template(template_name="planner.html", context=_context(request, page=view))
+        proposal = proposal_views.planner_panel(session, view.other.value) if view.other else None
+        return Template(
+            template_name="planner.html",
+            context=_context(request, page=view, proposal=proposal),
+        )
 
     @get("/finance", sync_to_thread=True, **page(AUDIT))
     def finance(
@@ -245,9 +250,20 @@ class PageController(Controller):
         to_month: Month,
     ) -> Template:
         view = service.finance_page(session, year, to_month)
+        waiting, decided = proposal_views.finance_proposals(session)
+        totals = proposal_views.totals_form(
+            session, view.year, [(m.code, m.name) for m in view.municipalities]
+        )
         return Template(
             template_name="finance.html",
-            context=_context(request, page=view, read_only=principal.role is Role.AUDITOR),
+            context=_context(
+                request,
+                page=view,
+                read_only=principal.role is Role.AUDITOR,
+                proposals=waiting,
+                decided=decided,
+                totals=totals,
+            ),
         )
 
     @get("/finance/reconciliation.xlsx", sync_to_thread=True, **page(AUDIT))
@@ -340,10 +356,11 @@ def unexpected_page(request: Request[Any, Any, Any], exc: Exception) -> Response
 def page_router() -> Router:
     """The pages with their session middleware, security headers and error pages."""
     from populatie.planning.page_controller import PlannerPages  # it builds on this module
+    from populatie.web.forms import FormController  # the forms build on this module
 
     return Router(
         path="/",
-        route_handlers=[PageController, PlannerPages],
+        route_handlers=[PageController, PlannerPages, FormController],
         middleware=[SessionAuthMiddleware()],
         response_headers=PAGE_HEADERS,
         exception_handlers={
