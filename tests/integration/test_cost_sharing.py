@@ -231,7 +231,9 @@ def test_the_weights_are_inhabitants_need_and_use_as_the_data_says(world: World)
         inhabitants = {c: _figures(session, c, {"inhabitants"})["inhabitants"] for c in codes}
         need = {}
         for code in codes:
-            _, model = config.model_for(code)
+            chain = set(config.model_chain(code))
+            present = _figures(session, code, chain)
+            _, model = config.model_for(code, present)
             indicators = {k for rates in model.rates.values() for k in rates}
             counts = _figures(session, code, indicators)
             # the lot of P1 covers every domain: need is every rate times its count

@@ -105,7 +105,11 @@ def need_weights(
     columns = [DOMAINS.index(d) for d in domains]
     weights: dict[str, int | float] = {}
     for code, districts in _districts(session, codes).items():
-        _, model = config.model_for(code)
+        # the model the allocation would use: a fallback where the data lacks an indicator
+        wanted = config.model_chain(code)
+        found = _figures(session, districts, wanted)
+        available = [k for k in wanted if all((d, k) in found for d in districts)]
+        _, model = config.model_for(code, available)
         indicators, rate_rows = model.rate_matrix()
         rates = np.array(rate_rows, dtype=np.float64).reshape(len(indicators), len(DOMAINS))
         unit_need = need(
