@@ -16,12 +16,11 @@ from typing import Final
 import pandas as pd
 
 from populatie.geo.indicators import FIELDS_FETCHED
-from populatie.geo.readers import read_table
+from populatie.geo.readers import FETCHED_NEIGHBOURHOODS, read_table
 from populatie.geo.region import MUNICIPALITIES
 from populatie.geo.validate import Issue, parse_cell, parse_text, raise_issues
 
 NEIGHBOURHOOD_CODE: Final = re.compile(r"^BU\d{8}$")
-FETCHED_NEIGHBOURHOODS: Final = re.compile(r"^kwb_(\d{4})_[a-z0-9_]+_buurten_fetched\.csv$")
 
 
 @dataclass(frozen=True)
