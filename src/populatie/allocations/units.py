@@ -77,8 +77,8 @@ def allocation_units(session: Session, config: RegionConfig) -> Units:
 def unit_figures(
     session: Session, kind: str, units: Sequence[str], vintage: int, indicators: Sequence[str]
 ) -> Figures:
-    """The figures of ``units`` (of ``kind``) for ``indicators`` that exist, and the derived
-    ones (fetched neighbourhood figures are CBS's own, never derived)."""
+    """The figures of ``units`` (of ``kind``) for ``indicators`` that exist, and which of them
+    are derived (labelled so, as the run's counts copy the label)."""
     values: dict[tuple[str, str], float] = {}
     derived: set[tuple[str, str]] = set()
     if kind == "district":
@@ -100,15 +100,18 @@ def unit_figures(
         return values, derived
     if kind != "neighbourhood":
         raise DataError(f"unknown allocation unit {kind!r}: district or neighbourhood")
-    for code, k, v in session.execute(
+    for code, k, v, is_derived in session.execute(
         select(
             col(NeighbourhoodFigure.code),
             col(NeighbourhoodFigure.indicator),
             col(NeighbourhoodFigure.value),
+            col(NeighbourhoodFigure.derived),
         )
         .where(col(NeighbourhoodFigure.vintage) == vintage)
         .where(col(NeighbourhoodFigure.code).in_(list(units)))
         .where(col(NeighbourhoodFigure.indicator).in_(list(indicators)))
     ):
         values[(str(code), str(k))] = float(v)
+        if is_derived:
+            derived.add((str(code), str(k)))
     return values, derived

@@ -107,6 +107,8 @@ class NeighbourhoodFigure(SQLModel, table=True):
     indicator: str = Field(primary_key=True, max_length=40)
     value: float
     source_file: str
+    derived: bool = False
+    derivation: str = ""
 
 
 class DataLoad(SQLModel, table=True):

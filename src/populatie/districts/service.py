@@ -203,6 +203,8 @@ def _neighbourhood_figure_rows(data: Neighbourhoods) -> list[dict[str, object]]:
             "indicator": str(r["indicator"]),
             "value": float(r["value"]),
             "source_file": source,
+            "derived": bool(r["derived"]),
+            "derivation": str(r["derivation"]),
         }
         for r in data.figures.to_dict("records")
     ]

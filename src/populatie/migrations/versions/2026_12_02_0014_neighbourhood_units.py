@@ -62,6 +62,8 @@ def upgrade() -> None:
         sa.Column("indicator", _TEXT(length=40), nullable=False),
         sa.Column("value", sa.Float(), nullable=False),
         sa.Column("source_file", _TEXT(), nullable=False),
+        sa.Column("derived", sa.Boolean(), nullable=False),
+        sa.Column("derivation", _TEXT(), nullable=False),
         sa.PrimaryKeyConstraint("code", "vintage", "indicator"),
     )
 
