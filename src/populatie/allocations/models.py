@@ -27,6 +27,12 @@ class AllocationRun(SQLModel, table=True):
     created_at: datetime
     created_by: str
     data_vintage: int
+    allocation_unit: str = Field(
+        default="district",
+        max_length=20,
+        sa_column_kwargs={"server_default": "district"},
+        description="district or neighbourhood: what the per-unit rows' codes name",
+    )
     data_hash: str = Field(max_length=64)
     content_hash: str = Field(max_length=64, description="Hash of inputs: config + data")
     config_snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
@@ -59,10 +65,13 @@ class RunArea(SQLModel, table=True):
 
 
 class RunDistrictNeed(SQLModel, table=True):
+    """Per unit and domain: the need. ``district_code`` holds the code of the run's
+    allocation unit, a district (``WK``) or a neighbourhood (``BU``)."""
+
     __tablename__ = "run_district_need"
 
     run_id: str = Field(foreign_key="allocation_run.id", primary_key=True)
-    district_code: str = Field(primary_key=True, max_length=8)
+    district_code: str = Field(primary_key=True, max_length=10)
     domain: str = Field(primary_key=True, max_length=20)
     area_code: str
     need: float
@@ -71,7 +80,8 @@ class RunDistrictNeed(SQLModel, table=True):
 class RunDistrictCount(SQLModel, table=True):
     """Per district and indicator: the count the run read, as the figure was when it ran.
 
-    Every count of the run's need model, and the population and young-population figures where
+    The unit is the run's allocation unit (district or neighbourhood code). Every count of the
+    run's need model, and the population and young-population figures where
     the run summed them per area; ``derived`` is copied from the figure (see
     :class:`~populatie.districts.models.IndicatorFigure`).
     """
@@ -79,7 +89,7 @@ class RunDistrictCount(SQLModel, table=True):
     __tablename__ = "run_district_count"
 
     run_id: str = Field(foreign_key="allocation_run.id", primary_key=True)
-    district_code: str = Field(primary_key=True, max_length=8)
+    district_code: str = Field(primary_key=True, max_length=10)
     indicator: str = Field(primary_key=True, max_length=40)
     value: float
     derived: bool = False

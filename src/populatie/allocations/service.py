@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -33,6 +33,7 @@ from populatie.allocations.models import (
     RunDistrictCount,
     RunDistrictNeed,
 )
+from populatie.allocations.units import allocation_units, unit_figures
 from populatie.budget_totals.service import totals_for_run
 from populatie.configuration import DOMAINS, RegionConfig
 from populatie.core import (
@@ -43,7 +44,7 @@ from populatie.core import (
     split_cents,
     waterfall,
 )
-from populatie.districts.models import DataLoad, District, IndicatorFigure
+from populatie.districts.models import DataLoad
 from populatie.districts.service import latest_load
 from populatie.errors import (
     AllocationError,
@@ -148,30 +149,6 @@ def data_of_record(session: Session) -> DataLoad:
     return load
 
 
-def _figures(
-    session: Session, districts: Sequence[str], vintage: int, indicators: Sequence[str]
-) -> tuple[dict[tuple[str, str], float], set[tuple[str, str]]]:
-    """``(district, indicator) → value`` for the figures that exist, and which are derived."""
-    rows = session.execute(
-        select(
-            col(IndicatorFigure.district_code),
-            col(IndicatorFigure.indicator),
-            col(IndicatorFigure.value),
-            col(IndicatorFigure.derived),
-        )
-        .where(col(IndicatorFigure.vintage) == vintage)
-        .where(col(IndicatorFigure.district_code).in_(districts))
-        .where(col(IndicatorFigure.indicator).in_(indicators))
-    )
-    values: dict[tuple[str, str], float] = {}
-    derived: set[tuple[str, str]] = set()
-    for d, k, v, is_derived in rows:
-        values[(d, k)] = float(v)
-        if is_derived:
-            derived.add((d, k))
-    return values, derived
-
-
 def _previous(session: Session, year: int, municipality: str) -> dict[str, RunArea] | None:
     """The adopted allocation of ``year - 1`` per area and domain, or None where none exists."""
     adoption = session.get(Adoption, (year - 1, municipality))
@@ -216,23 +193,12 @@ def create_run(
             f"municipalities: {', '.join(twice)} named more than once; name each once",
             details=[{"field": "municipalities", "value": code} for code in twice],
         )
-    if config.allocation_unit != "district":
-        raise ConfigurationError(
-            f'allocation_unit = "{config.allocation_unit}" in config/model.toml: the load reads '
-            "and checks neighbourhoods, but the allocation runs on districts only so far; set "
-            'allocation_unit = "district" to allocate',
-            details=[{"field": "allocation_unit", "value": config.allocation_unit}],
-        )
     load = data_of_record(session)
     codes = list(municipalities or config.municipality_codes())
     for code in codes:
         config.municipality_name(code)  # raises on an unknown municipality
-    district_rows = session.execute(
-        select(col(District.code), col(District.municipality_code))
-    ).all()
-    record = {str(code): str(municipality) for code, municipality in district_rows}
-    vintage = session.execute(select(func.max(District.vintage))).scalar_one()
-    area_of = config.district_areas(record)
+    units = allocation_units(session, config)
+    vintage = units.vintage
     base = config.base_cents()
     bounds = config.damping.rules()
     bounds_without_young = config.damping.rules(young_population=False)
@@ -247,6 +213,7 @@ def create_run(
         created_at=datetime.now(UTC),
         created_by=user,
         data_vintage=int(vintage),
+        allocation_unit=units.kind,
         data_hash=load.content_hash,
         content_hash=_hash(
             {"config": snapshot, "budgets": budgets, "data": load.content_hash}
@@ -267,7 +234,7 @@ def create_run(
         areas = config.areas_of(municipality)
         area_codes = [a.code for a in areas]
         index = {code: i for i, code in enumerate(area_codes)}
-        districts = sorted(d for d, m in record.items() if m == municipality)
+        districts = units.of(municipality)
         wanted = sorted(
             {
                 *config.model_chain(municipality),
@@ -275,7 +242,7 @@ def create_run(
                 config.young_population_indicator,
             }
         )
-        figures, derived = _figures(session, districts, int(vintage), wanted)
+        figures, derived = unit_figures(session, units.kind, districts, int(vintage), wanted)
         available = [k for k in wanted if all((d, k) in figures for d in districts)]
         named, _ = config.named_model(municipality)
         model_name, model = config.model_for(municipality, available)
@@ -288,7 +255,7 @@ def create_run(
         unit_need = need(
             counts, np.array(rate_rows, dtype=float), unit_keys=districts, indicator_keys=indicators
         )
-        unit_area = np.array([index[area_of[d]] for d in districts], dtype=np.int64)
+        unit_area = np.array([index[units.area_of[d]] for d in districts], dtype=np.int64)
         per_area = area_need(unit_need, unit_area, len(areas))
         population = _per_area(
             figures, districts, unit_area, len(areas), config.population_indicator
@@ -381,6 +348,12 @@ def create_run(
                     )
                 )
     notes = [f"need model {model} for {', '.join(ms)}" for model, ms in models_used.items()]
+    if units.kind == "neighbourhood":
+        counted = sum(len(units.of(m)) for m in codes)
+        notes.append(
+            f"allocation unit: neighbourhood ({counted} neighbourhoods of {vintage}, fetched from "
+            "CBS), each in the area of its district; the need per neighbourhood is stored"
+        )
     if fallbacks:
         notes.append(
             "the data of record lacks figures of the configured need model for some district, "

@@ -83,6 +83,34 @@ class DistrictMapping(SQLModel, table=True):
     method: str = Field(sa_column=Column(Text, nullable=False))
 
 
+class Neighbourhood(SQLModel, table=True):
+    """A neighbourhood of record, fetched from CBS: the allocation unit where config chooses it.
+
+    Its district is read from its code (``BU`` + the district's six digits + two), so it lies in
+    exactly one district and, through it, in exactly one area.
+    """
+
+    code: str = Field(primary_key=True, max_length=10)
+    name: str
+    district_code: str = Field(max_length=8)
+    municipality_code: str = Field(max_length=6, index=True)
+    vintage: int
+
+
+class NeighbourhoodFigure(SQLModel, table=True):
+    """A fetched neighbourhood figure; a figure CBS suppressed has no row (absent, not 0)."""
+
+    __tablename__ = "neighbourhood_figure"
+
+    code: str = Field(primary_key=True, max_length=10)
+    vintage: int = Field(primary_key=True)
+    indicator: str = Field(primary_key=True, max_length=40)
+    value: float
+    source_file: str
+    derived: bool = False
+    derivation: str = ""
+
+
 class DataLoad(SQLModel, table=True):
     """One load of the geodata folder; its content hash makes re-loading a no-op."""
 

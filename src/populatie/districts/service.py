@@ -24,7 +24,7 @@ import shapely
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session, col
 
-from populatie.allocations.models import RunDistrictNeed
+from populatie.allocations.models import AllocationRun, RunDistrictNeed
 from populatie.configuration import RegionConfig
 from populatie.districts.models import (
     DataLoad,
@@ -33,12 +33,14 @@ from populatie.districts.models import (
     DistrictShape,
     IndicatorFigure,
     Municipality,
+    Neighbourhood,
+    NeighbourhoodFigure,
 )
-from populatie.errors import ConfigurationError, NotFoundError
+from populatie.errors import ConfigurationError, DataError, NotFoundError
 from populatie.geo import content_hash, load_geodata, newest_shapes, shapes_geojson
 from populatie.geo.gaps import fill_gaps
 from populatie.geo.harmonise import MAPPING_COLUMNS, mapping_report, spread, vintage_mappings
-from populatie.geo.neighbourhoods import read_neighbourhoods
+from populatie.geo.neighbourhoods import Neighbourhoods, read_neighbourhoods
 from populatie.geo.readers import DISTRICT_LIST_2023, fetched_water, read_table
 from populatie.geo.validate import parse_text
 
@@ -53,6 +55,7 @@ class LoadOutcome:
     shapes: int
     report: list[str] = field(default_factory=list)
     mapping_rows: int = 0
+    neighbourhoods: int = 0
 
     def summary(self) -> str:
         if not self.loaded:
@@ -63,8 +66,9 @@ class LoadOutcome:
         return (
             f"loaded {self.districts} districts, {self.figures} figures "
             f"({self.derived} derived, labelled as such), {self.shapes} shapes and "
-            f"{self.mapping_rows} rows mapping districts between boundary vintages "
-            f"(content hash {self.content_hash[:12]}; Bron: CBS)"
+            f"{self.mapping_rows} rows mapping districts between boundary vintages"
+            + (f", {self.neighbourhoods} neighbourhoods" if self.neighbourhoods else "")
+            + f" (content hash {self.content_hash[:12]}; Bron: CBS)"
         )
 
 
@@ -99,6 +103,9 @@ def load_districts(session: Session, folder: Path, user: str) -> LoadOutcome:
     mapping = vintage_mappings(dataset.shapes, uninhabited=water_districts(folder))
     report = [*dataset.report, *gap_report, *mapping_report(mapping)]
 
+    neighbourhoods = read_neighbourhoods(folder)
+    session.execute(delete(NeighbourhoodFigure))
+    session.execute(delete(Neighbourhood))
     session.execute(delete(DistrictMapping))
     session.execute(delete(IndicatorFigure))
     session.execute(delete(DistrictShape))
@@ -145,6 +152,10 @@ def load_districts(session: Session, folder: Path, user: str) -> LoadOutcome:
         for r in figures.to_dict("records")
     ]
     session.execute(insert(IndicatorFigure), figure_rows)
+    unit_rows = _neighbourhood_rows(neighbourhoods)
+    if unit_rows:
+        session.execute(insert(Neighbourhood), unit_rows)
+        session.execute(insert(NeighbourhoodFigure), _neighbourhood_figure_rows(neighbourhoods))
     session.add(
         DataLoad(
             content_hash=digest,
@@ -166,12 +177,49 @@ def load_districts(session: Session, folder: Path, user: str) -> LoadOutcome:
         shapes=len(shape_rows),
         report=report,
         mapping_rows=len(mapping_rows),
+        neighbourhoods=len(unit_rows),
     )
+
+
+def _neighbourhood_rows(data: Neighbourhoods) -> list[dict[str, object]]:
+    return [
+        {
+            "code": str(r["code"]),
+            "name": str(r["name"]),
+            "district_code": str(r["district_code"]),
+            "municipality_code": str(r["municipality_code"]),
+            "vintage": int(r["vintage"]),
+        }
+        for r in data.units.to_dict("records")
+    ]
+
+
+def _neighbourhood_figure_rows(data: Neighbourhoods) -> list[dict[str, object]]:
+    source = ", ".join(data.files)
+    return [
+        {
+            "code": str(r["code"]),
+            "vintage": int(r["vintage"]),
+            "indicator": str(r["indicator"]),
+            "value": float(r["value"]),
+            "source_file": source,
+            "derived": bool(r["derived"]),
+            "derivation": str(r["derivation"]),
+        }
+        for r in data.figures.to_dict("records")
+    ]
+
+
+def stored_neighbourhoods(session: Session) -> dict[str, str]:
+    """Neighbourhood of record → its district."""
+    rows = session.execute(select(col(Neighbourhood.code), col(Neighbourhood.district_code))).all()
+    return {str(code): str(district) for code, district in rows}
 
 
 def check_neighbourhoods(session: Session, folder: Path, config: RegionConfig) -> list[str]:
     """With ``allocation_unit = "neighbourhood"``: the fetched neighbourhoods, checked against
-    the districts of record and the areas; raises naming what does not fit."""
+    the districts of record and the areas; raises naming what does not fit (the caller's
+    transaction then keeps the previous data)."""
     data = read_neighbourhoods(folder)
     if data.units.empty:
         raise ConfigurationError(
@@ -277,6 +325,12 @@ def remap_run_need(
     total need is unchanged. Raises NotFoundError for a run without need rows or a pair of
     vintages without a stored mapping, DataError for district codes the mapping does not know.
     """
+    run = session.get(AllocationRun, run_id)
+    if run is not None and run.allocation_unit != "district":
+        raise DataError(
+            f"run {run_id} ran on {run.allocation_unit}s: its need is stored per "
+            f"{run.allocation_unit}, and the district mapping re-expresses district need only"
+        )
     rows = session.execute(
         select(RunDistrictNeed).where(col(RunDistrictNeed.run_id) == run_id)
     ).scalars()

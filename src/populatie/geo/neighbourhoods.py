@@ -15,19 +15,23 @@ from typing import Final
 
 import pandas as pd
 
-from populatie.geo.indicators import FIELDS_FETCHED
-from populatie.geo.readers import read_table
+from populatie.errors import DataError
+from populatie.geo.derive import low_income_households, young_population
+from populatie.geo.indicators import FIELDS_FETCHED, figures_frame
+from populatie.geo.readers import FETCHED_NEIGHBOURHOODS, read_table
 from populatie.geo.region import MUNICIPALITIES
 from populatie.geo.validate import Issue, parse_cell, parse_text, raise_issues
 
 NEIGHBOURHOOD_CODE: Final = re.compile(r"^BU\d{8}$")
-FETCHED_NEIGHBOURHOODS: Final = re.compile(r"^kwb_(\d{4})_[a-z0-9_]+_buurten_fetched\.csv$")
+PERCENT: Final = "p_hh_lkk"
 
 
 @dataclass(frozen=True)
 class Neighbourhoods:
     """``units``: code, name, district_code, municipality_code, vintage; ``figures``: code,
-    vintage, indicator, value (published figures only; a blank cell has no row)."""
+    vintage, indicator, value, derived, derivation (a blank cell has no row; derived rows are
+    those the district figures derive too: young_population from the two age groups and
+    low_income_households from ``p_hh_lkk`` × ``a_hh``, each labelled with its formula)."""
 
     units: pd.DataFrame
     figures: pd.DataFrame
@@ -42,6 +46,50 @@ def _issue(line: int, field: str, value: object, reason: str) -> Issue:
         "reason": reason,
         "message": f"line {line}: field {field!r} = {value!r}: {reason}",
     }
+
+
+FIGURE_COLUMNS: Final = ("code", "vintage", "indicator", "value", "derived", "derivation")
+
+
+def _derived(
+    table: pd.DataFrame, source: str, published: list[dict[str, object]]
+) -> list[dict[str, object]]:
+    """The district figures' derivations, on neighbourhoods: the formulas key on the unit's
+    code in ``wijk_code`` / ``district_code``, so the neighbourhood code is put there."""
+    frames: list[pd.DataFrame] = []
+    if PERCENT in table.columns and "a_hh" in table.columns:
+        try:
+            low, _ = low_income_households(table.assign(wijk_code=table["buurt_code"]), source)
+        except ValueError as error:
+            raise DataError(f"{source}: {PERCENT} or a_hh is not a number ({error})") from error
+        frames.append(low)
+    as_districts = figures_frame(
+        {
+            "district_code": f["code"],
+            "municipality_code": "GM" + str(f["code"])[2:6],
+            "vintage": f["vintage"],
+            "indicator": f["indicator"],
+            "value": f["value"],
+            "source_table": source,
+            "derived": False,
+            "derivation": "",
+        }
+        for f in published
+    )
+    young, _ = young_population(as_districts)
+    frames.append(young)
+    return [
+        {
+            "code": str(r["district_code"]),
+            "vintage": int(r["vintage"]),
+            "indicator": str(r["indicator"]),
+            "value": float(r["value"]),
+            "derived": True,
+            "derivation": str(r["derivation"]).replace("same district", "same neighbourhood"),
+        }
+        for frame in frames
+        for r in frame.to_dict("records")
+    ]
 
 
 def district_of(code: str) -> str:
@@ -107,13 +155,21 @@ def read_neighbourhoods(folder: Path) -> Neighbourhoods:
                     issues.append(issue(column, row[column], "negative; a count cannot be below 0"))
                 elif value is not None:
                     figures.append(
-                        {"code": code, "vintage": year, "indicator": indicator, "value": value}
+                        {
+                            "code": code,
+                            "vintage": year,
+                            "indicator": indicator,
+                            "value": value,
+                            "derived": False,
+                            "derivation": "",
+                        }
                     )
         raise_issues(path.name, issues)
+        figures.extend(_derived(table, path.name, [f for f in figures if f["vintage"] == year]))
     return Neighbourhoods(
         units=pd.DataFrame(
             units, columns=["code", "name", "district_code", "municipality_code", "vintage"]
         ),
-        figures=pd.DataFrame(figures, columns=["code", "vintage", "indicator", "value"]),
+        figures=pd.DataFrame(figures, columns=list(FIGURE_COLUMNS)),
         files=tuple(names),
     )

@@ -54,6 +54,10 @@ DATA_FILES: Final = (FIGURES_2024, FIGURES_2019, DISTRICT_LIST_2023, SHAPES_2016
 FETCHED_FIGURES: Final = re.compile(r"^kwb_(\d{4})_[a-z0-9_]+_wijken_fetched\.csv$")
 FETCHED_PROVENANCE: Final = re.compile(r"^kwb_\d{4}_[a-z0-9_]+_wijken_fetched\.provenance\.json$")
 FETCHED_SHAPES: Final = re.compile(r"^wijken_(\d{4})_h10_pdok\.geojson$")
+FETCHED_NEIGHBOURHOODS: Final = re.compile(r"^kwb_(\d{4})_[a-z0-9_]+_buurten_fetched\.csv$")
+FETCHED_NEIGHBOURHOOD_PROVENANCE: Final = re.compile(
+    r"^kwb_\d{4}_[a-z0-9_]+_buurten_fetched\.provenance\.json$"
+)
 
 
 def fetched_figure_files(folder: Path) -> list[tuple[Path, int]]:
@@ -81,7 +85,13 @@ def fetched_water(folder: Path) -> dict[int, list[str]]:
 
 
 def _fetched_names(folder: Path) -> list[str]:
-    patterns = (FETCHED_FIGURES, FETCHED_PROVENANCE, FETCHED_SHAPES)
+    patterns = (
+        FETCHED_FIGURES,
+        FETCHED_PROVENANCE,
+        FETCHED_SHAPES,
+        FETCHED_NEIGHBOURHOODS,
+        FETCHED_NEIGHBOURHOOD_PROVENANCE,
+    )
     return sorted(p.name for p in folder.iterdir() if any(r.match(p.name) for r in patterns))
 
 
@@ -167,7 +177,8 @@ def content_hash(folder: Path) -> str:
     Files are taken in sorted name order; each contributes its name, a NUL, its length and its
     bytes, so that no two different folders can feed the digest the same stream. Other files
     (such as README.md) are left out because they change no loaded value. Fetched vintages
-    and their provenance count, so fetching new figures makes the next load a real one.
+    and their provenance count (neighbourhood figures too), so fetching new figures makes the
+    next load a real one.
     """
     digest = hashlib.sha256()
     for name in sorted([*DATA_FILES, *_fetched_names(folder)]):

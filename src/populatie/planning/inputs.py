@@ -38,6 +38,7 @@ from populatie.allocations.models import (
     RunDistrictNeed,
 )
 from populatie.allocations.service import data_of_record
+from populatie.allocations.units import unit_figures
 from populatie.configuration import DOMAINS, RegionConfig
 from populatie.core import AllocationInputs, need
 from populatie.districts.models import IndicatorFigure
@@ -201,7 +202,9 @@ class _Figures:
                     for k in indicators
                 ],
             )
-        return figures(self._session, districts, run.data_vintage, indicators)
+        return unit_figures(
+            self._session, run.allocation_unit, districts, run.data_vintage, indicators
+        )[0]
 
 
 def _municipality(
