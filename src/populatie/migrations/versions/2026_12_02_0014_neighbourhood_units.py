@@ -1,7 +1,7 @@
 """neighbourhood units: neighbourhoods and their figures, runs on either unit
 
 Revision ID: 0014
-Revises: 0011, 0013
+Revises: 0012
 Create Date: 2026-12-02 10:35:00.000000
 
 A run's per-unit rows (need, counts) hold a district code (``WKnnnnnn``, 8 characters) or a
@@ -19,7 +19,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | tuple[str, ...] | None = ("0011", "0013")
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
