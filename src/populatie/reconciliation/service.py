@@ -23,6 +23,7 @@ from populatie.allocations.models import Adoption, RunArea
 from populatie.configuration import DOMAINS, RegionConfig
 from populatie.contracts.models import Contract, ContractCeiling
 from populatie.contracts.service import contract_holdings, lot_reference
+from populatie.core.exception_identity import exception_key
 from populatie.core.reconciliation import (
     EXCEPTION_KINDS,
     AreaTerms,
@@ -576,13 +577,14 @@ def report_json(result: Reconciliation) -> dict[str, Any]:
             for line in result.lines
         ],
         "exception_counts": counts,
-        "exceptions": [_exception_json(exc) for exc in result.exceptions],
+        "exceptions": [_exception_json(exc, result.year) for exc in result.exceptions],
         "notes": list(result.notes),
     }
 
 
-def _exception_json(exc: ReconciliationException) -> dict[str, Any]:
+def _exception_json(exc: ReconciliationException, year: int) -> dict[str, Any]:
     return {
+        "key": exception_key(exc.kind, exc.subject, year),
         "kind": exc.kind,
         "description": EXCEPTION_KINDS[exc.kind],
         "subject": exc.subject,

@@ -37,6 +37,9 @@ from populatie.dutch_sheets import Lang
 from populatie.errors import NotFoundError, PopulatieError
 from populatie.faults import RETRY_AFTER_SECONDS, environment_fault
 from populatie.web import service, year_on_year
+from populatie.web.contract_form import ContractForm
+from populatie.web.finance_desk import finance_desk
+from populatie.web.finance_exceptions import ExceptionFilter
 from populatie.web.formatting import ROLE_LABELS
 from populatie.web.sessions import (
     SessionAuthMiddleware,
@@ -236,12 +239,18 @@ class PageController(Controller):
         principal: Caller,
         year: Year,
         to_month: Month,
+        soort: FromQuery[str] = "",
+        gemeente: FromQuery[str] = "",
+        perceel: FromQuery[str] = "",
+        afgehandeld: FromQuery[str] = "",
     ) -> Template:
-        view = service.finance_page(session, year, to_month)
-        return Template(
-            template_name="finance.html",
-            context=_context(request, page=view, read_only=principal.role is Role.AUDITOR),
+        """The page; the exceptions filtered by kind, municipality, lot and handled (a GET
+        query, so a filtered list is a link to share)."""
+        chosen = ExceptionFilter(
+            kind=soort, municipality=gemeente, lot=perceel, handled=afgehandeld
         )
+        context = finance_context(request, session, principal, year, to_month, chosen)
+        return Template(template_name="finance.html", context=context)
 
     @get("/finance/reconciliation.xlsx", sync_to_thread=True, **page(AUDIT))
     def reconciliation_xlsx(
@@ -254,6 +263,33 @@ class PageController(Controller):
         self, session: DbSession, year: Year, to_month: Month, lang: Language = "nl"
     ) -> Response[bytes]:
         return _download(session, "csv", year, to_month, lang)
+
+
+def finance_context(
+    request: Request[Any, Any, Any],
+    session: Session,
+    principal: Principal,
+    year: int | None,
+    to_month: int | None,
+    chosen: ExceptionFilter,
+    **extra: Any,
+) -> dict[str, Any]:
+    """What the finance page shows: the reconciliation (computed once), the charts, the
+    exceptions with their marks, and finance's forms (``extra`` may bring one back filled in,
+    with its errors)."""
+    result = service.finance_reconciliation(session, year, to_month)
+    view = service.finance_page(session, year, to_month, result)
+    forms = {mode: ContractForm(mode, {}) for mode in ("register", "change")}
+    forms.update(extra.pop("forms", {}))
+    return _context(
+        request,
+        page=view,
+        desk=finance_desk(session, result, chosen),
+        forms=forms,
+        read_only=principal.role is Role.AUDITOR,
+        handling_error=extra.pop("handling_error", None),
+        **extra,
+    )
 
 
 def _download(
@@ -329,9 +365,12 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
 
 def page_router() -> Router:
     """The pages with their session middleware, security headers and error pages."""
+    # The finance page's forms sit in a module of their own, which builds on this one.
+    from populatie.web.finance_controllers import FinanceDeskController
+
     return Router(
         path="/",
-        route_handlers=[PageController],
+        route_handlers=[PageController, FinanceDeskController],
         middleware=[SessionAuthMiddleware()],
         response_headers=PAGE_HEADERS,
         exception_handlers={
