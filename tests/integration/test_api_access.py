@@ -62,6 +62,7 @@ WRITE_POLICIES = {
     "AddPartnershipMember": {Role.FINANCE},
     "EndPartnershipMember": {Role.FINANCE},
     "SetBudgetTotals": {Role.FINANCE},
+    "MarkExceptionHandled": {Role.FINANCE},
 }
 BODIES: dict[str, Any] = {
     "CreateRun": {"year": 2026, "municipalities": ["GM0629"]},
@@ -73,6 +74,7 @@ BODIES: dict[str, Any] = {
         "funding_form": "population-based",
     },
     "ChangeContract": {"reason": "probe", "indexation_basis_points": 77},
+    "MarkExceptionHandled": {"note": "probe"},
     "CreateProvider": {"name": "Probe Zorg B.V.", "kvk_number": "12345678"},
     # a provider registered by the configuration (RondomJou's lead), never in Kracht
     "AddPartnershipMember": {

@@ -72,6 +72,7 @@ BODIES: dict[str, Any] = {
         "ceilings_cents": {"2098": 100_000},
     },
     "ChangeContract": {"reason": "schema check", "indexation_basis_points": 99},
+    "MarkExceptionHandled": {"note": "schema check"},
     "CreateProvider": {"name": "Schema Zorg B.V.", "kvk_number": "87654321", "agb_code": None},
     "AddPartnershipMember": {
         "provider": "Stichting Jeugdformaat",
