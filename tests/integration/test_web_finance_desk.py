@@ -423,3 +423,22 @@ def test_no_other_role_may_post_finance_forms(
     assert (upload.status_code, contract.status_code, handle.status_code) == (status,) * 3
     assert _count(world.engine, Spending) == 0
     assert _count(world.engine, Contract, col(Contract.reference) == "H10-TEST-9") == 0
+
+
+def test_the_auditor_reads_the_marks_but_gets_no_forms(
+    client: TestClient[Litestar], with_exceptions: World
+) -> None:
+    world = with_exceptions
+    with TestClient(create_app(world.engine), base_url="http://populatie.test") as finance:
+        token = _as(finance, world, "finance")
+        key = _planted_duplicate(world.engine)
+        finance.post(
+            f"/finance/exceptions/{key}/handling",
+            data={"year": "2025", "note": "gecontroleerd", "_csrf_token": token},
+        )
+    _as(client, world, "auditor")
+    html = client.get("/finance?year=2025&afgehandeld=ja").text
+    assert _keys(html) == [key]
+    assert "gecontroleerd" in html
+    for action in ("/finance/spending", "/finance/contracts", f"/finance/exceptions/{key}"):
+        assert f'action="{action}' not in html
