@@ -28,6 +28,7 @@ from populatie.districts import models as _district_models
 from populatie.kpis import models as _kpi_models
 from populatie.proposals import models as _proposal_models
 from populatie.providers import models as _provider_models
+from populatie.reconciliation import models as _reconciliation_models
 from populatie.registry import models as _registry_models
 from populatie.segments import models as _segment_models
 from populatie.settings import get_settings
@@ -45,6 +46,7 @@ _MODELS = (
     _kpi_models,
     _proposal_models,
     _provider_models,
+    _reconciliation_models,
     _registry_models,
     _segment_models,
     _spending_models,

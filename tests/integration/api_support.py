@@ -23,11 +23,13 @@ from populatie.allocations import service
 from populatie.auth.tokens import issue_token
 from populatie.budget_totals.service import seed_totals
 from populatie.configuration import load_config
+from populatie.core.exception_identity import exception_key
 from populatie.db import session_scope
 from populatie.districts.service import load_districts
 from populatie.kpis.demo import write_demo_figures
 from populatie.kpis.service import import_figures, register_of
 from populatie.proposals import service as proposals
+from populatie.reconciliation.service import reconcile_year
 from populatie.registry.models import Lot
 from populatie.registry.service import sync_registry
 from populatie.spending.demo import register_demo_contracts, write_demo_spending
@@ -156,6 +158,13 @@ def _own_lot(engine: Engine, partnership: str | None) -> str:
         return f"{lot.municipality_code}/{lot.number}" if lot else "GM0000/0"
 
 
+def _an_exception_key(engine: Engine) -> str:
+    """The key of the first exception of 2025's reconciliation (made up when there is none)."""
+    with Session(engine) as session:
+        found = reconcile_year(session, 2025, None).exceptions
+    return exception_key(found[0].kind, found[0].subject, 2025) if found else "0" * 20
+
+
 def examples(world: World, caller: str | None) -> dict[str, dict[str, str]]:
     """Path parameter values a caller may see: per route path, then per parameter name."""
     partnership = CALLERS[caller][1] if caller else None
@@ -169,6 +178,7 @@ def examples(world: World, caller: str | None) -> dict[str, dict[str, str]]:
         "reference": CONTRACT_OF.get(partnership or KRACHT, "DEMO-H10-GM0518-P1"),
         "year": "2025",
         "municipality": "GM0518",
+        "key": _an_exception_key(world.engine),
     }
     return {
         "/api/municipalities/{code:str}": {"code": "GM0518"},

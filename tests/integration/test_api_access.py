@@ -79,6 +79,7 @@ WRITE_POLICIES = {
     # planners' computations: POSTs that store nothing
     "CreateEstimate": {Role.FINANCE, Role.PLANNER},
     "CreateSensitivity": {Role.FINANCE, Role.PLANNER},
+    "MarkExceptionHandled": {Role.FINANCE},
 }
 BODIES: dict[str, Any] = {
     "CreateRun": {"year": 2026, "municipalities": ["GM0629"]},
@@ -97,6 +98,7 @@ BODIES: dict[str, Any] = {
         "tariff_cents": 8533,
         "reason": "probe",
     },
+    "MarkExceptionHandled": {"note": "probe"},
     "CreateProvider": {"name": "Probe Zorg B.V.", "kvk_number": "12345678"},
     # a provider registered by the configuration (RondomJou's lead), never in Kracht
     "AddPartnershipMember": {

@@ -95,6 +95,7 @@ BODIES: dict[str, Any] = {
         "tariff_cents": 8533,
         "reason": "schema check",
     },
+    "MarkExceptionHandled": {"note": "schema check"},
     "CreateProvider": {"name": "Schema Zorg B.V.", "kvk_number": "87654321", "agb_code": None},
     "AddPartnershipMember": {
         "provider": "Stichting Jeugdformaat",

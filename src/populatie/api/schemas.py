@@ -508,6 +508,13 @@ class ReconciliationLine(Struct, kw_only=True):
 
 
 class ReconciliationException(Struct, kw_only=True):
+    key: Annotated[
+        str,
+        Meta(
+            description="Stable identity (kind, subject, year): the same in every run of the "
+            "year's reconciliation, for marking it handled"
+        ),
+    ]
     kind: str
     description: str
     subject: str
@@ -519,6 +526,22 @@ class ReconciliationException(Struct, kw_only=True):
         str | None,
         Meta(description="The partnership whose rows or contract it is about; null: finance's"),
     ] = None
+
+
+class ExceptionHandlingCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    note: Annotated[str, Meta(min_length=1, max_length=2000, description="How it was handled")]
+
+
+class ExceptionHandling(Struct, kw_only=True):
+    """Finance's mark on an exception; it stays when the reconciliation runs again."""
+
+    key: str
+    year: int
+    kind: str
+    subject: str
+    note: str
+    handled_at: datetime
+    handled_by: str
 
 
 class Reconciliation(Struct, kw_only=True):

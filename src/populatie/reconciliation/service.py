@@ -24,6 +24,7 @@ from populatie.configuration import DOMAINS, RegionConfig
 from populatie.contracts.models import Contract, ContractCeiling, ContractInstalment
 from populatie.contracts.service import contract_holdings, lot_reference
 from populatie.contracts.tariffs import contract_tariffs
+from populatie.core.exception_identity import exception_key
 from populatie.core.funding import instalment_schedule
 from populatie.core.funding_checks import DetailTotal, StageRow, funding_exceptions
 from populatie.core.reconciliation import (
@@ -756,13 +757,14 @@ def report_json(result: Reconciliation) -> dict[str, Any]:
             for line in result.lines
         ],
         "exception_counts": counts,
-        "exceptions": [_exception_json(exc) for exc in result.exceptions],
+        "exceptions": [_exception_json(exc, result.year) for exc in result.exceptions],
         "notes": list(result.notes),
     }
 
 
-def _exception_json(exc: ReconciliationException) -> dict[str, Any]:
+def _exception_json(exc: ReconciliationException, year: int) -> dict[str, Any]:
     return {
+        "key": exception_key(exc.kind, exc.subject, year),
         "kind": exc.kind,
         "description": EXCEPTION_KINDS[exc.kind],
         "subject": exc.subject,

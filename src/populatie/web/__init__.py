@@ -17,7 +17,10 @@ page                 who                      what
                                               side by side with waterfalls, estimation
                                               (:mod:`populatie.planning.page_controller`)
 ``/finance``         finance, auditor         every municipality and lot, reconciliation,
-                                              downloads (XLSX, CSV)
+                                              charts, exceptions (filtered, marked handled),
+                                              downloads (XLSX, CSV); finance's forms
+                                              (:mod:`~populatie.web.finance_controllers`):
+                                              spending upload, contracts, handling marks
 ===================  =======================  ============================================
 
 :class:`WebPlugin` adds the pages, the static files and the template engine to an app;

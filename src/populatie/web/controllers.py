@@ -38,6 +38,9 @@ from populatie.errors import NotFoundError, PopulatieError
 from populatie.faults import RETRY_AFTER_SECONDS, environment_fault
 from populatie.web import proposals as proposal_views
 from populatie.web import service, year_on_year
+from populatie.web.contract_form import ContractForm
+from populatie.web.finance_desk import finance_desk
+from populatie.web.finance_exceptions import ExceptionFilter
 from populatie.web.formatting import ROLE_LABELS
 from populatie.web.sessions import (
     SessionAuthMiddleware,
@@ -248,23 +251,18 @@ class PageController(Controller):
         principal: Caller,
         year: Year,
         to_month: Month,
+        soort: FromQuery[str] = "",
+        gemeente: FromQuery[str] = "",
+        perceel: FromQuery[str] = "",
+        afgehandeld: FromQuery[str] = "",
     ) -> Template:
-        view = service.finance_page(session, year, to_month)
-        waiting, decided = proposal_views.finance_proposals(session)
-        totals = proposal_views.totals_form(
-            session, view.year, [(m.code, m.name) for m in view.municipalities]
+        """The page; the exceptions filtered by kind, municipality, lot and handled (a GET
+        query, so a filtered list is a link to share)."""
+        chosen = ExceptionFilter(
+            kind=soort, municipality=gemeente, lot=perceel, handled=afgehandeld
         )
-        return Template(
-            template_name="finance.html",
-            context=_context(
-                request,
-                page=view,
-                read_only=principal.role is Role.AUDITOR,
-                proposals=waiting,
-                decided=decided,
-                totals=totals,
-            ),
-        )
+        context = finance_context(request, session, principal, year, to_month, chosen)
+        return Template(template_name="finance.html", context=context)
 
     @get("/finance/reconciliation.xlsx", sync_to_thread=True, **page(AUDIT))
     def reconciliation_xlsx(
@@ -277,6 +275,42 @@ class PageController(Controller):
         self, session: DbSession, year: Year, to_month: Month, lang: Language = "nl"
     ) -> Response[bytes]:
         return _download(session, "csv", year, to_month, lang)
+
+
+def finance_context(
+    request: Request[Any, Any, Any],
+    session: Session,
+    principal: Principal,
+    year: int | None,
+    to_month: int | None,
+    chosen: ExceptionFilter,
+    **extra: Any,
+) -> dict[str, Any]:
+    """What the finance page shows: the reconciliation (computed once), the charts, the
+    exceptions with their marks, and finance's forms (``extra`` may bring one back filled in,
+    with its errors)."""
+    result = service.finance_reconciliation(session, year, to_month)
+    view = service.finance_page(session, year, to_month, result)
+    forms = {mode: ContractForm(mode, {}) for mode in ("register", "change")}
+    forms.update(extra.pop("forms", {}))
+    waiting, decided = proposal_views.finance_proposals(session)
+    extra.setdefault("proposals", waiting)
+    extra.setdefault("decided", decided)
+    extra.setdefault(
+        "totals",
+        proposal_views.totals_form(
+            session, view.year, [(m.code, m.name) for m in view.municipalities]
+        ),
+    )
+    return _context(
+        request,
+        page=view,
+        desk=finance_desk(session, result, chosen),
+        forms=forms,
+        read_only=principal.role is Role.AUDITOR,
+        handling_error=extra.pop("handling_error", None),
+        **extra,
+    )
 
 
 def _download(
@@ -356,11 +390,12 @@ def unexpected_page(request: Request[Any, Any, Any], exc: Exception) -> Response
 def page_router() -> Router:
     """The pages with their session middleware, security headers and error pages."""
     from populatie.planning.page_controller import PlannerPages  # it builds on this module
-    from populatie.web.forms import FormController  # the forms build on this module
+    from populatie.web.finance_controllers import FinanceDeskController  # so do these forms
+    from populatie.web.forms import FormController  # and these
 
     return Router(
         path="/",
-        route_handlers=[PageController, PlannerPages, FormController],
+        route_handlers=[PageController, PlannerPages, FormController, FinanceDeskController],
         middleware=[SessionAuthMiddleware()],
         response_headers=PAGE_HEADERS,
         exception_handlers={

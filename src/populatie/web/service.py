@@ -1006,14 +1006,29 @@ def _milestone_texts(session: Session) -> dict[str, str]:
     }
 
 
-def finance_page(session: Session, year: int | None, to_month: int | None) -> FinancePage:
-    """All municipalities, lots and contracts, the reconciliation status and its exceptions."""
-    years = _finance_years(session)
+def finance_reconciliation(
+    session: Session, year: int | None, to_month: int | None
+) -> Reconciliation:
+    """The reconciliation the finance page shows: of ``year``, else the newest year."""
     if year is None:
         year = default_finance_year(session)
     if year is None:
         raise NotFoundError("nothing to reconcile yet: no adopted allocation and no spending")
-    result = reconcile_year(session, year, to_month)
+    return reconcile_year(session, year, to_month)
+
+
+def finance_page(
+    session: Session,
+    year: int | None,
+    to_month: int | None,
+    result: Reconciliation | None = None,
+) -> FinancePage:
+    """All municipalities, lots and contracts, the reconciliation status and its exceptions
+    (of ``result`` when the caller computed it already)."""
+    years = _finance_years(session)
+    if result is None:
+        result = finance_reconciliation(session, year, to_month)
+    year = result.year
     names = {
         str(c): str(n)
         for c, n in session.execute(
