@@ -43,6 +43,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psycopg
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
@@ -83,6 +84,42 @@ def _prepare(engine: Engine) -> None:
         register_demo_contracts(s, YEAR, "bench")
 
 
+def _add_detail(csv_path: Path, seed: int) -> None:
+    """Fill the optional detail columns on every row, as a regional contract's bookings carry
+    them (illustrative codes): a 2025 segment, an iJw product, a quantity and its unit, and on
+    a third of the rows the stage of a trajectory with its assignment reference. Skipped when
+    the demo file carries them already."""
+    lines = csv_path.read_text(encoding="utf-8").split("\n")
+    if "segment" in lines[0].split(","):
+        return
+    n = len(lines) - 2  # the header, and the empty string after the last newline
+    rng = np.random.default_rng(seed)
+    segment = np.array(["A", "B", "C"])[rng.integers(3, size=n)]
+    product = np.array(["45A12", "45A13", "41A01", "43B02", "46C01"])[rng.integers(5, size=n)]
+    hundredths = rng.integers(25, 4_000, size=n)
+    unit = np.array(["hour", "day", "month", "trajectory"])[rng.integers(4, size=n)]
+    staged = rng.random(n) < 1 / 3
+    stage = np.where(
+        staged, np.array(["start", "completion", "dropout"])[rng.integers(3, size=n)], ""
+    )
+    assignment = np.char.add("TW", rng.integers(10_000_000, 99_999_999, size=n).astype(str))
+    detail = [
+        f"{s},{p},{h // 100}.{h % 100:02d},{u},{st},{a if st else ''}"
+        for s, p, h, u, st, a in zip(
+            segment.tolist(),
+            product.tolist(),
+            hundredths.tolist(),
+            unit.tolist(),
+            stage.tolist(),
+            assignment.tolist(),
+            strict=True,
+        )
+    ]
+    header = lines[0] + ",segment,product_code,quantity,unit,stage,assignment_reference"
+    body = map(",".join, zip(lines[1:-1], detail, strict=True))
+    csv_path.write_text("\n".join([header, *body, ""]), encoding="utf-8")
+
+
 def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
     start = time.perf_counter()
     result = action()
@@ -112,7 +149,9 @@ BARE_TABLE = (
     "CREATE TABLE spending_bare (id bigint, import_id int, line int, month_id int, "
     "booked_on date, municipality_code varchar(6), district_code varchar(8), "
     "reference varchar(64), domain varchar(20), provider varchar(200), amount_cents bigint, "
-    "invoice_reference varchar(64), description varchar(500))"
+    "invoice_reference varchar(64), description varchar(500), segment varchar(40), "
+    "product_code varchar(5), quantity_hundredths bigint, unit varchar(20), stage varchar(12), "
+    "assignment_reference varchar(20))"
 )
 
 
@@ -345,7 +384,7 @@ def main(argv: list[str]) -> int:
             with session_scope(sqlite) as s:
                 write_demo_spending(s, YEAR, args.rows, args.seed, csv_path)
 
-        written = _timed(write)[0]
+        written = _timed(write)[0] + _timed(lambda: _add_detail(csv_path, args.seed))[0]
         print(
             f"demo file: {args.rows:,} rows, {csv_path.stat().st_size / 1e6:.0f} MB "
             f"(written in {written:.1f} s, not timed below)"

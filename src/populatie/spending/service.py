@@ -40,16 +40,15 @@ from populatie.segments.models import Segment
 from populatie.spending.detail import DETAIL_COLUMNS
 from populatie.spending.models import (
     Spending,
-    SpendingDetailMonth,
     SpendingDuplicate,
     SpendingImport,
     SpendingImportMonth,
     SpendingMonth,
-    SpendingStage,
 )
 from populatie.spending.parsing import (
     ALL_COLUMNS,
     COMMA_HINT,
+    Coded,
     ParsedSpending,
     RowError,
     SpendingFileError,
@@ -680,61 +679,123 @@ def _record_detail(
     row_month: npt.NDArray[np.int64],
 ) -> None:
     """The rows with detail, grouped for the tariff checks (``spending_detail_month``), and the
-    rows naming a stage with their assignment (``spending_stage``)."""
+    rows naming a stage with their assignment (``spending_stage``).
+
+    Both are copied by the database from the rows just written (their ids are the block
+    ``base`` to ``base + n - 1``), so no value passes through Python twice; only the grouping
+    is found here, in numpy. When every group is a single row (amounts mostly differ) the
+    copy needs nothing more; otherwise the first row and size of each group go to a temporary
+    table the copy joins.
+    """
     detail = parsed.detail
     assert detail is not None
-    groups: dict[tuple[Any, ...], list[int]] = {}
-    stages = []
-    for i, (segment, product, stage) in enumerate(
-        zip(detail.segment, detail.product_code, detail.stage, strict=True)
-    ):
-        if not (segment or product or stage):
-            continue
-        quantity = detail.quantity_hundredths[i]
-        amount = int(parsed.amount_cents[i])
-        key = (int(row_month[i]), segment, product, stage, detail.unit[i], quantity, amount)
-        group = groups.get(key)
-        if group is None:
-            groups[key] = [1, base + i]
-        else:
-            group[0] += 1
-        if stage:
-            stages.append(
-                {
-                    "spending_id": base + i,
-                    "month_id": int(row_month[i]),
-                    "assignment_reference": detail.assignment_reference[i],
-                    "stage": stage,
-                    "booked_on": date.fromordinal(int(parsed.day[i])),
-                    "product_code": product,
-                    "quantity_hundredths": quantity,
-                    "amount_cents": amount,
-                }
-            )
-    if groups:
-        conn.execute(
-            insert(SpendingDetailMonth),
-            [
-                {
-                    "import_id": import_id,
-                    "month_id": month_id,
-                    "segment": segment,
-                    "product_code": product,
-                    "stage": stage,
-                    "unit": unit,
-                    "quantity_hundredths": quantity,
-                    "amount_cents": amount,
-                    "rows": rows,
-                    "first_spending_id": first,
-                }
-                for (month_id, segment, product, stage, unit, quantity, amount), (
-                    rows,
-                    first,
-                ) in groups.items()
-            ],
+    n = len(parsed)
+    first, rows = _detail_groups(parsed, row_month)
+    last = base + n - 1
+    columns = (
+        "import_id, month_id, segment, product_code, stage, unit, quantity_hundredths, "
+        "amount_cents, rows, first_spending_id"
+    )
+    values = (
+        f"{int(import_id)}, s.month_id, coalesce(s.segment, ''), coalesce(s.product_code, ''), "
+        "coalesce(s.stage, ''), coalesce(s.unit, ''), s.quantity_hundredths, s.amount_cents"
+    )
+    postgres = conn.dialect.name == "postgresql"
+    if first.size == 0:
+        pass
+    elif bool((rows == 1).all()):
+        conn.exec_driver_sql(
+            f"INSERT INTO spending_detail_month ({columns}) SELECT {values}, 1, s.id "
+            f"FROM spending s WHERE s.id BETWEEN {base} AND {last} AND "
+            "(s.segment IS NOT NULL OR s.product_code IS NOT NULL OR s.stage IS NOT NULL) "
+            "ORDER BY s.id"
         )
-    if stages:
-        conn.execute(insert(SpendingStage), stages)
+    else:
+        ids = (first + base).tolist()
+        sizes = rows.tolist()
+        driver = conn.connection.driver_connection
+        if postgres:
+            assert isinstance(driver, psycopg.Connection)
+            conn.exec_driver_sql(
+                "CREATE TEMPORARY TABLE detail_group (id bigint PRIMARY KEY, rows integer) "
+                "ON COMMIT DROP"
+            )
+            with driver.cursor() as cursor, cursor.copy("COPY detail_group FROM STDIN") as copy:
+                copy.write("".join(f"{i}\t{r}\n" for i, r in zip(ids, sizes, strict=True)))
+        else:
+            conn.exec_driver_sql(
+                "CREATE TEMPORARY TABLE detail_group (id INTEGER PRIMARY KEY, rows INTEGER)"
+            )
+            cursor = driver.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.executemany(
+                    "INSERT INTO detail_group VALUES (?, ?)", zip(ids, sizes, strict=True)
+                )
+            finally:
+                cursor.close()
+        conn.exec_driver_sql(
+            f"INSERT INTO spending_detail_month ({columns}) SELECT {values}, g.rows, s.id "
+            "FROM detail_group g JOIN spending s ON s.id = g.id ORDER BY g.id"
+        )
+        conn.exec_driver_sql("DROP TABLE detail_group")
+    if detail.present and any(detail.stage):
+        conn.exec_driver_sql(
+            "INSERT INTO spending_stage (spending_id, month_id, assignment_reference, stage, "
+            "booked_on, product_code, quantity_hundredths, amount_cents) "
+            "SELECT id, month_id, assignment_reference, stage, booked_on, product_code, "
+            f"quantity_hundredths, amount_cents FROM spending WHERE id BETWEEN {base} AND "
+            f"{last} AND stage IS NOT NULL ORDER BY id"
+        )
+
+
+def _detail_groups(
+    parsed: ParsedSpending, row_month: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The first row of each group of rows alike in everything a tariff check reads (monthly
+    total, segment, product, stage, unit, quantity, amount), in file order, and its size; only
+    rows naming a segment, a product or a stage."""
+    detail = parsed.detail
+    assert detail is not None
+    n = len(parsed)
+    coded = [Coded.of(c) for c in (detail.segment, detail.product_code, detail.stage)]
+    coded.append(Coded.of(detail.unit))
+    keys = [c.codes for c in coded]
+    with_detail = np.zeros(n, dtype=bool)
+    for column in coded[:3]:  # a segment, a product or a stage
+        named = [k for k, v in enumerate(column.values) if v]
+        with_detail |= np.isin(column.codes, named)
+    quantity = np.fromiter(
+        (-1 if q is None else q for q in detail.quantity_hundredths), dtype=np.int64, count=n
+    )
+    index = np.flatnonzero(with_detail)
+    if index.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    order = np.lexsort(
+        (
+            index,
+            parsed.amount_cents[index],
+            quantity[index],
+            *(k[index] for k in reversed(keys)),
+            row_month[index],
+        )
+    )
+    columns = [
+        parsed.amount_cents[index],
+        quantity[index],
+        *(k[index] for k in keys),
+        row_month[index],
+    ]
+    sorted_columns = [c[order] for c in columns]
+    starts = np.ones(index.size, dtype=bool)
+    for c in sorted_columns:
+        starts[1:] &= c[1:] == c[:-1]
+    starts[1:] = ~starts[1:]
+    run = np.flatnonzero(starts)
+    sizes = np.diff(np.append(run, index.size)).astype(np.int64)
+    firsts = index[order[run]]  # stable sort: the first row of each run is its earliest
+    in_file_order = np.argsort(firsts, kind="stable")
+    return firsts[in_file_order].astype(np.int64), sizes[in_file_order]
 
 
 def _duplicates_of_earlier(
