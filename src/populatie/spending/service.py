@@ -771,21 +771,13 @@ def _detail_groups(
     if index.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    order = np.lexsort(
-        (
-            index,
-            parsed.amount_cents[index],
-            quantity[index],
-            *(k[index] for k in reversed(keys)),
-            row_month[index],
-        )
-    )
-    columns = [
+    columns: list[npt.NDArray[np.int64]] = [
         parsed.amount_cents[index],
         quantity[index],
-        *(k[index] for k in keys),
+        *(k[index].astype(np.int64) for k in keys),
         row_month[index],
     ]
+    order = np.lexsort([index, *columns])  # stable: each run of alike rows in file order
     sorted_columns = [c[order] for c in columns]
     starts = np.ones(index.size, dtype=bool)
     for c in sorted_columns:
@@ -793,7 +785,7 @@ def _detail_groups(
     starts[1:] = ~starts[1:]
     run = np.flatnonzero(starts)
     sizes = np.diff(np.append(run, index.size)).astype(np.int64)
-    firsts = index[order[run]]  # stable sort: the first row of each run is its earliest
+    firsts = index[order[run]]
     in_file_order = np.argsort(firsts, kind="stable")
     return firsts[in_file_order].astype(np.int64), sizes[in_file_order]
 
