@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -69,6 +69,8 @@ class Detail:
     unit: Sequence[str]
     stage: Sequence[str]
     assignment_reference: Sequence[str]
+    #: The columns as codes (where checked), for the import to group rows without coding again.
+    coded: Mapping[str, Coded] = field(default_factory=dict)
 
 
 def parse_quantity(value: str, *, decimal_comma: bool) -> int:
@@ -218,6 +220,7 @@ def check_detail(
         columns["unit"],
         columns["stage"],
         columns["assignment_reference"],
+        coded,
     )
 
 

@@ -29,8 +29,6 @@ import numpy.typing as npt
 import psycopg
 from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, literal_column, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 
 from populatie.auth.models import AuditEvent
@@ -378,19 +376,22 @@ def _write(
 
 
 def _month_key_values(parsed: ParsedSpending, groups: _Groups) -> list[tuple[Any, ...]]:
-    first = groups.first.tolist()
-    return [
-        (
-            int(parsed.year[i]),
-            int(parsed.month[i]),
-            parsed.municipality[i],
-            parsed.district[i],
-            parsed.reference[i],
-            parsed.domain[i],
-            parsed.provider[i],
-        )
-        for i in first
+    first = groups.first
+    columns = [
+        [parsed.coded[name].values[c] for c in parsed.coded[name].codes[first].tolist()]
+        for name in ("municipality", "district", "reference", "domain", "provider")
     ]
+    periods = (parsed.year[first].tolist(), parsed.month[first].tolist())
+    return list(zip(*periods, *columns, strict=True))
+
+
+_UPSERT_MONTH = (
+    "INSERT INTO spending_month (year, month, municipality_code, district_code, reference, "
+    "domain, provider, amount_cents, rows, first_spending_id) VALUES ({marks}) "
+    "ON CONFLICT (year, month, municipality_code, district_code, reference, domain, provider) "
+    "DO UPDATE SET amount_cents = spending_month.amount_cents + excluded.amount_cents, "
+    "rows = spending_month.rows + excluded.rows"
+)
 
 
 def _upsert_month_totals(
@@ -399,26 +400,10 @@ def _upsert_month_totals(
     """Add the file's totals to ``spending_month`` (a new total names its first row); the id
     of every key, and whether the key had a total before this file."""
     keys = _month_key_values(parsed, groups)
-    periods = sorted({(k[0], k[1]) for k in keys})
+    periods = {(k[0], k[1]) for k in keys}
     before = _month_ids(conn, periods)
-    upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    table = SpendingMonth.__table__  # type: ignore[attr-defined]
-    statement = upsert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=["year", "month", *_MONTH_KEY],
-        set_={
-            "amount_cents": table.c.amount_cents + statement.excluded.amount_cents,
-            "rows": table.c.rows + statement.excluded.rows,
-        },
-    )
-    names = ("year", "month", *_MONTH_KEY)
     params = [
-        {
-            **dict(zip(names, key, strict=True)),
-            "amount_cents": amount,
-            "rows": rows,
-            "first_spending_id": base + first,
-        }
+        (*key, amount, rows, base + first)
         for key, amount, rows, first in zip(
             keys,
             groups.amount_cents.tolist(),
@@ -428,28 +413,27 @@ def _upsert_month_totals(
         )
     ]
     # One order for every import, so two imports touching the same totals cannot deadlock.
-    params.sort(key=lambda p: tuple(p[k] for k in names))
-    conn.execute(statement, params)
+    params.sort(key=lambda p: p[:7])
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    conn.exec_driver_sql(_UPSERT_MONTH.format(marks=", ".join([mark] * 10)), params)
     after = _month_ids(conn, periods)
     ids = np.fromiter((after[k] for k in keys), dtype=np.int64, count=len(keys))
     existed = np.fromiter((k in before for k in keys), dtype=bool, count=len(keys))
     return ids, existed
 
 
-def _month_ids(conn: Connection, periods: Iterable[tuple[int, int]]) -> dict[tuple[Any, ...], int]:
-    ids: dict[tuple[Any, ...], int] = {}
-    for year, month in periods:
-        rows = conn.execute(
-            select(
-                col(SpendingMonth.id),
-                col(SpendingMonth.year),
-                col(SpendingMonth.month),
-                *(getattr(SpendingMonth, name) for name in _MONTH_KEY),
-            ).where(col(SpendingMonth.year) == year, col(SpendingMonth.month) == month)
-        )
-        for row in rows:
-            ids[tuple(row[1:])] = int(row[0])
-    return ids
+def _month_ids(conn: Connection, periods: set[tuple[int, int]]) -> dict[tuple[Any, ...], int]:
+    """The id of every total of the months ``periods``, by its key (one range read)."""
+    years = [year for year, _ in periods]
+    rows = conn.execute(
+        select(
+            col(SpendingMonth.id),
+            col(SpendingMonth.year),
+            col(SpendingMonth.month),
+            *(getattr(SpendingMonth, name) for name in _MONTH_KEY),
+        ).where(col(SpendingMonth.year).between(min(years), max(years)))
+    )
+    return {tuple(row[1:]): int(row[0]) for row in rows if (row[1], row[2]) in periods}
 
 
 def _record_months(conn: Connection, parsed: ParsedSpending, import_id: int, base: int) -> None:
@@ -757,8 +741,10 @@ def _detail_groups(
     detail = parsed.detail
     assert detail is not None
     n = len(parsed)
-    coded = [Coded.of(c) for c in (detail.segment, detail.product_code, detail.stage)]
-    coded.append(Coded.of(detail.unit))
+    coded = [
+        detail.coded.get(name) or Coded.of(getattr(detail, name))
+        for name in ("segment", "product_code", "stage", "unit")
+    ]
     keys = [c.codes for c in coded]
     with_detail = np.zeros(n, dtype=bool)
     for column in coded[:3]:  # a segment, a product or a stage
