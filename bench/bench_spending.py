@@ -7,7 +7,7 @@ Run from the repository root::
 
 The case: the shipped CBS data and configuration, the 2025 allocation adopted, demo contracts
 on Den Haag's four lots, and a synthetic spending file of ``--rows`` rows for 2025
-(``populatie demo-spending``).
+(``populatie demo-spending``), with the six optional detail columns filled on every row.
 
 Import: ``import_spending`` on the file, everything included (reading, hashing, parsing and
 validating every row, the monthly totals, the rows, the duplicate check, the commit), in rows/s.
