@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+import numpy as np
+import numpy.typing as npt
+
+from populatie.spending.coded import Coded
 from populatie.spending.personal_data import elf_proof
 
 __all__ = [
@@ -65,6 +69,8 @@ class Detail:
     unit: Sequence[str]
     stage: Sequence[str]
     assignment_reference: Sequence[str]
+    #: The columns as codes (where checked), for the import to group rows without coding again.
+    coded: Mapping[str, Coded] = field(default_factory=dict)
 
 
 def parse_quantity(value: str, *, decimal_comma: bool) -> int:
@@ -86,19 +92,26 @@ def parse_quantity(value: str, *, decimal_comma: bool) -> int:
 
 def _per_value(
     column: str,
-    values: Sequence[str],
+    values: Coded,
     check: Callable[[str], str | None],
     problems: list[Problem],
 ) -> None:
-    reasons: dict[str, str | None] = {}
-    for i, value in enumerate(values):
-        if not value:
-            continue
-        if value not in reasons:
-            reasons[value] = check(value)
-        reason = reasons[value]
-        if reason is not None:
-            problems.append((i, column, reason))
+    """Check each distinct value once; a problem for every row holding a failing one."""
+    reasons = {k: r for k, v in enumerate(values.values) if v and (r := check(v)) is not None}
+    if reasons:
+        codes = values.codes
+        problems.extend(
+            (i, column, reasons[int(codes[i])]) for i in values.rows_where(list(reasons))
+        )
+
+
+def _given(values: Coded) -> npt.NDArray[np.bool_]:
+    """Which rows have a value (not the empty string)."""
+    empty = [k for k, v in enumerate(values.values) if not v]
+    if not empty:
+        return np.ones(values.codes.size, dtype=bool)
+    given: npt.NDArray[np.bool_] = values.codes != empty[0]
+    return given
 
 
 def _assignment_reason(value: str) -> str | None:
@@ -137,22 +150,23 @@ def check_detail(
             stage=columns["stage"],
             assignment_reference=columns["assignment_reference"],
         )
+    coded = {name: Coded.of(columns[name]) for name in DETAIL_COLUMNS}
     segment = columns["segment"]
     if segments is not None and any(segment):
-        known = segments
-        seen: dict[tuple[str, str], str | None] = {}
-        for i, (code, day) in enumerate(zip(segment, booked_on, strict=True)):
-            if not code:
-                continue
-            key = (code, day[:4])
-            if key not in seen:
-                seen[key] = _segment_reason(code, day[:4], known)
-            reason = seen[key]
-            if reason is not None:
-                problems.append((i, "segment", reason))
+        # Per distinct pair of segment and booking year.
+        years = Coded.of([day[:4] for day in booked_on])
+        pair = coded["segment"].codes.astype(np.int64) * len(years.values) + years.codes
+        distinct, first = np.unique(pair, return_index=True)
+        failing = {}
+        for p, i in zip(distinct.tolist(), first.tolist(), strict=True):
+            if segment[i] and (reason := _segment_reason(segment[i], booked_on[i][:4], segments)):
+                failing[p] = reason
+        if failing:
+            for i in np.flatnonzero(np.isin(pair, list(failing))).tolist():
+                problems.append((i, "segment", failing[int(pair[i])]))
     _per_value(
         "product_code",
-        columns["product_code"],
+        coded["product_code"],
         lambda v: (
             None
             if _PRODUCT.fullmatch(v)
@@ -171,43 +185,42 @@ def check_detail(
             return str(exc)
         return None
 
-    _per_value("quantity", columns["quantity"], quantity_reason, problems)
+    _per_value("quantity", coded["quantity"], quantity_reason, problems)
     _per_value(
         "unit",
-        columns["unit"],
+        coded["unit"],
         lambda v: None if v in UNITS else f"not a unit; units are {', '.join(UNITS)}",
         problems,
     )
     _per_value(
         "stage",
-        columns["stage"],
+        coded["stage"],
         lambda v: None if v in STAGES else f"not a stage; stages are {', '.join(STAGES)}",
         problems,
     )
-    assignment = columns["assignment_reference"]
-    _per_value("assignment_reference", assignment, _assignment_reason, problems)
-    product, quantity, unit = columns["product_code"], columns["quantity"], columns["unit"]
-    stage = columns["stage"]
-    for i in range(n):
-        if quantity[i] and not product[i]:
-            problems.append((i, "product_code", "a quantity needs the product it counts"))
-        if unit[i] and not quantity[i]:
-            problems.append((i, "quantity", "a unit needs a quantity"))
-        if stage[i]:
-            if not assignment[i]:
-                problems.append(
-                    (i, "assignment_reference", "a stage needs the assignment it belongs to")
-                )
-            if not product[i]:
-                problems.append((i, "product_code", "a stage needs the product of the assignment"))
+    _per_value("assignment_reference", coded["assignment_reference"], _assignment_reason, problems)
+    product, quantity, unit = (_given(coded[n]) for n in ("product_code", "quantity", "unit"))
+    stage, assignment = _given(coded["stage"]), _given(coded["assignment_reference"])
+    # In this order, so that a row's two problems with its product read as they always did.
+    for rows, column, reason in (
+        (quantity & ~product, "product_code", "a quantity needs the product it counts"),
+        (unit & ~quantity, "quantity", "a unit needs a quantity"),
+        (stage & ~assignment, "assignment_reference", "a stage needs the assignment it belongs to"),
+        (stage & ~product, "product_code", "a stage needs the product of the assignment"),
+    ):
+        problems.extend((i, column, reason) for i in np.flatnonzero(rows).tolist())
+    by_value = np.array(
+        [quantities.get(v) if v else None for v in coded["quantity"].values], dtype=object
+    )
     return Detail(
         True,
         segment,
-        product,
-        [quantities.get(v) if v else None for v in quantity],
-        unit,
-        stage,
-        assignment,
+        columns["product_code"],
+        by_value[coded["quantity"].codes].tolist(),
+        columns["unit"],
+        columns["stage"],
+        columns["assignment_reference"],
+        coded,
     )
 
 

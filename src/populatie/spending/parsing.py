@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -37,6 +36,7 @@ import numpy.typing as npt
 from populatie.configuration import DOMAINS
 from populatie.core.money import parse_cents
 from populatie.spending import personal_data
+from populatie.spending.coded import Coded
 from populatie.spending.detail import DETAIL_COLUMNS, Detail, check_detail
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "COLUMNS",
     "MAX_ROW_CENTS",
     "OPTIONAL_COLUMNS",
+    "Coded",
     "ParsedSpending",
     "RowError",
     "content_hash",
@@ -110,25 +111,6 @@ class RowError:
 
 #: Columns with few distinct values: checked once per value, and grouped by their codes.
 CODED = ("booking_date", "municipality", "district", "reference", "domain", "provider")
-
-
-@dataclass(frozen=True)
-class Coded:
-    """A column as codes into its distinct values: ``values[codes[i]]`` is row i's value."""
-
-    codes: npt.NDArray[np.int32]
-    values: list[str]
-
-    @classmethod
-    def of(cls, column: Sequence[str]) -> Coded:
-        # One pass over the rows: each row gets the row number of its value's first occurrence;
-        # the first occurrences, in order, number the distinct values.
-        index: dict[str, int] = {}
-        first = np.fromiter(
-            map(index.setdefault, column, itertools.count()), dtype=np.int64, count=len(column)
-        )
-        firsts = np.fromiter(index.values(), dtype=np.int64, count=len(index))
-        return cls(np.searchsorted(firsts, first).astype(np.int32), list(index))
 
 
 @dataclass
