@@ -58,7 +58,7 @@ FEATURE_COMMANDS.append(kpis_cli)
 FEATURE_COMMANDS.append(cbs_cli)
 
 WORKER_START_SECONDS = 120
-LANG_HELP = "csv: nl (default) as Dutch Excel opens it; en the English machine format (cents)"
+LANG_HELP = "csv: nl as Dutch Excel opens it; en the English machine format (cents)"
 console = Console(width=max(Console().width, 170))
 err_console = Console(stderr=True)
 

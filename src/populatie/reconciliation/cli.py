@@ -40,7 +40,7 @@ def add_commands(sub: Any) -> None:
         "--lang",
         choices=["nl", "en"],
         default="nl",
-        help="csv and xlsx: nl (default) as Dutch Excel opens it; en the English machine format",
+        help="csv and xlsx: nl as Dutch Excel opens it; en the English machine format",
     )
     reconcile.add_argument(
         "--out", type=Path, help="write to this file (xlsx default: reconciliation-YYYY-MM.xlsx)"
