@@ -48,6 +48,8 @@ from populatie.contracts.controllers import ContractController, ContractHistoryC
 from populatie.cost_sharing.controllers import ContractSharesController, CostSharingController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
+from populatie.kpis.controllers import KpiController
+from populatie.kpis.pages import kpi_page_router
 from populatie.providers.controllers import MembershipController, ProviderController
 from populatie.reconciliation.controllers import ReconciliationController
 from populatie.registry.controllers import AreaController, LotController, PartnershipController
@@ -77,6 +79,7 @@ CONTROLLERS: list[Any] = [
     ProviderController,
     MembershipController,
     SegmentController,
+    KpiController,
 ]
 
 __all__ = ["CONTROLLERS", "create_app"]
@@ -110,7 +113,13 @@ def create_app(
     """The app over ``engine`` (default: the configured database)."""
     allow = AllowHeader()
     app = Litestar(
-        route_handlers=[health, openapi_asset, *CONTROLLERS, *(extra_handlers or [])],
+        route_handlers=[
+            health,
+            openapi_asset,
+            *CONTROLLERS,
+            kpi_page_router(),
+            *(extra_handlers or []),
+        ],
         dependencies={
             "session": Provide(provide_session),
             "principal": Provide(provide_principal, sync_to_thread=False),

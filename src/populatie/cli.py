@@ -35,6 +35,7 @@ from populatie.districts import cli as districts_cli
 from populatie.districts.service import load_districts
 from populatie.errors import PopulatieError
 from populatie.faults import EXIT_ENVIRONMENT, environment_fault
+from populatie.kpis import cli as kpis_cli
 from populatie.planning import cli as planning_cli
 from populatie.providers import cli as providers_cli
 from populatie.reconciliation import cli as reconciliation_cli
@@ -50,6 +51,7 @@ FEATURE_COMMANDS += [contracts_cli, spending_cli, reconciliation_cli]
 FEATURE_COMMANDS.append(planning_cli)
 FEATURE_COMMANDS += [providers_cli, segments_cli]
 FEATURE_COMMANDS.append(budget_totals_cli)
+FEATURE_COMMANDS.append(kpis_cli)
 
 WORKER_START_SECONDS = 120
 LANG_HELP = "csv: nl (default) as Dutch Excel opens it; en the English machine format (cents)"

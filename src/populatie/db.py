@@ -25,6 +25,7 @@ from populatie.budget_totals import models as _budget_total_models
 from populatie.contracts import models as _contract_models
 from populatie.cost_sharing import models as _cost_sharing_models
 from populatie.districts import models as _district_models
+from populatie.kpis import models as _kpi_models
 from populatie.providers import models as _provider_models
 from populatie.registry import models as _registry_models
 from populatie.segments import models as _segment_models
@@ -40,6 +41,7 @@ _MODELS = (
     _contract_models,
     _cost_sharing_models,
     _district_models,
+    _kpi_models,
     _provider_models,
     _registry_models,
     _segment_models,

@@ -25,6 +25,8 @@ from populatie.budget_totals.service import seed_totals
 from populatie.configuration import load_config
 from populatie.db import session_scope
 from populatie.districts.service import load_districts
+from populatie.kpis.demo import write_demo_figures
+from populatie.kpis.service import import_figures, register_of
 from populatie.registry.models import Lot
 from populatie.registry.service import sync_registry
 from populatie.spending.demo import register_demo_contracts, write_demo_spending
@@ -90,6 +92,18 @@ def build_world(engine: Engine, *, spending: bool = False) -> World:
             out = Path(tempfile.mkdtemp(prefix="populatie-test-")) / "spending-2025.csv"
             write_demo_spending(session, 2025, 1500, 7, out)
         import_spending(engine, out, user="test")
+        with session_scope(engine) as session:
+            kpis = write_demo_figures(
+                session, register_of(CONFIG), 2025, 7, out.with_suffix(".kpis.csv")
+            )
+        import_figures(
+            engine,
+            kpis.path.read_bytes(),
+            kpis.path.name,
+            register_of(CONFIG),
+            actor="test",
+            role="cli",
+        )
     return World(engine=engine, tokens=tokens, adopted_2025=adopted.id, draft_2026=draft.id)
 
 

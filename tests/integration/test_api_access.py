@@ -52,6 +52,11 @@ CONSORTIUM_OPERATIONS = {
     "ListPartnershipMembers",
     "GetContractShares",
     "GetContractCostSharing",
+    "GetKpiOverview",
+    "ListKpiSignals",
+    "GetKpiFunnel",
+    "CompareKpiProviders",
+    "ExportKpisCsv",
 }
 # The writes and who may make them.
 WRITE_POLICIES = {
@@ -65,6 +70,7 @@ WRITE_POLICIES = {
     "AddPartnershipMember": {Role.FINANCE},
     "EndPartnershipMember": {Role.FINANCE},
     "SetBudgetTotals": {Role.FINANCE},
+    "ImportKpiFigures": {Role.FINANCE},
 }
 BODIES: dict[str, Any] = {
     "CreateRun": {"year": 2026, "municipalities": ["GM0629"]},

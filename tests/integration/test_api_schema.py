@@ -63,6 +63,12 @@ BODIES: dict[str, Any] = {
         ),
         "decimal_comma": False,
     },
+    "ImportKpiFigures": {
+        "file": (
+            b"period,partnership,segment,kpi,numerator,denominator\n"
+            b"2025-05,RondomJou,B,dropout,12,140\n"
+        ),
+    },
     "CreateContract": {
         "reference": "SCHEMA-2098",
         "lot": "GM0518/3",
@@ -246,6 +252,7 @@ DOMAIN_RULES = {
     "SetBudgetTotals": "the municipality must be one of the ten",
     "AddPartnershipMember": "the provider must be registered",
     "EndPartnershipMember": "the member must be in the partnership",
+    "ImportKpiFigures": "the file must be a CSV or workbook of figures in the KPI layout",
 }
 
 

@@ -1,0 +1,172 @@
+"""How fast the KPI views answer over ten years of figures, beside a bare GROUP BY, same run.
+
+Run from the repository root::
+
+    python -m bench kpis
+    python -m bench.bench_kpis --repeat 100      # a quicker look
+
+The case (SQLite, a throw-away file): 10 years × 12 months × 200 providers × 10 segments of
+provider figures of one share (``dropout``: 240,000 rows), written straight into the table
+(not timed), with the shipped registry, each provider in one of the two Den Haag partnerships.
+Each view is called ``--repeat`` times on one session, as a request would, and timed per call:
+
+- the funnel plot of one segment's newest month, as finance sees it, and as a consortium;
+- the providers of one segment over a year beside the year before and their peers.
+
+Beside each, the bare ``GROUP BY`` that reads the same rows (``SELECT provider,
+sum(numerator), sum(denominator) … GROUP BY provider`` for the same period, or ``GROUP BY
+provider, period`` over the two years). Target: p99 of each view at most 50 ms; the ratio to
+the bare query says what the view costs on top of reading its rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlmodel import Session
+
+from populatie.configuration import load_config
+from populatie.db import make_engine, migrate, session_scope
+from populatie.districts.service import load_districts
+from populatie.kpis import views
+from populatie.kpis.models import KpiFigure, KpiImport
+from populatie.kpis.service import register_of
+from populatie.registry.service import sync_registry
+
+ROOT = Path(__file__).resolve().parents[1]
+PARTNERSHIPS = ("Kracht voor Jeugd en Gezin", "RondomJou")
+YEARS = range(2016, 2026)
+PROVIDERS = 200
+SEGMENTS = [f"S{i:02d}" for i in range(10)]
+TARGET_P99_MS = 50.0
+
+
+def _rows(import_id: int) -> list[dict[str, Any]]:
+    rows = []
+    for year in YEARS:
+        for month in range(1, 13):
+            for s, segment in enumerate(SEGMENTS):
+                for p in range(PROVIDERS):
+                    cases = 20 + (p * 37 + month * 11 + s * 5) % 400
+                    rows.append(
+                        {
+                            "import_id": import_id,
+                            "line": len(rows) + 2,
+                            "kpi_code": "dropout",
+                            "period": f"{year}-{month:02d}",
+                            "year": year,
+                            "start_month": month,
+                            "months": 1,
+                            "partnership_name": PARTNERSHIPS[p % 2],
+                            "provider": f"Aanbieder {p:03d}",
+                            "segment_code": segment,
+                            "municipality_code": "",
+                            "area_code": "",
+                            "category": "",
+                            "numerator": cases * (5 + (p + month) % 11) // 100,
+                            "denominator": cases,
+                            "value_milli": None,
+                        }
+                    )
+    return rows
+
+
+def _timed(call: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """p50 and p99 in ms, after one warm-up call."""
+    call()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bench_kpis")
+    parser.add_argument("--repeat", type=int, default=300)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="populatie-bench-kpis-") as folder:
+        engine = make_engine(f"sqlite:///{Path(folder) / 'kpis.db'}")
+        migrate(engine)
+        config = load_config(ROOT / "config")
+        with session_scope(engine) as session:
+            load_districts(session, ROOT / "geodata", "bench")
+            sync_registry(session, config)
+            record = KpiImport(
+                content_hash="bench",
+                file_name="bench",
+                rows=0,
+                imported_at=datetime.now(UTC),
+                imported_by="bench",
+            )
+            session.add(record)
+            session.flush()
+            assert record.id is not None
+            rows = _rows(record.id)
+            session.execute(insert(KpiFigure), rows)
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+        print(f"{len(rows):,} provider figures (10 years, 12 months, 200 providers, 10 segments)")
+        register = register_of(ROOT / "config")
+        segment, period, year = "S04", "2025-12", 2025
+        worst = 0
+        with Session(engine) as session:
+            bare_funnel = text(
+                "SELECT provider, sum(numerator), sum(denominator) FROM kpi_figure "
+                "WHERE kpi_code = 'dropout' AND segment_code = :s AND period = :p "
+                "AND provider != '' GROUP BY provider"
+            )
+            bare_years = text(
+                "SELECT provider, period, sum(numerator), sum(denominator) FROM kpi_figure "
+                "WHERE kpi_code = 'dropout' AND segment_code = :s AND year BETWEEN :a AND :b "
+                "AND provider != '' GROUP BY provider, period"
+            )
+            cases: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
+                (
+                    "funnel, newest month (finance)",
+                    lambda: views.funnel_view(session, register, None, segment=segment),
+                    lambda: session.execute(bare_funnel, {"s": segment, "p": period}).all(),
+                ),
+                (
+                    "funnel, newest month (consortium)",
+                    lambda: views.funnel_view(session, register, PARTNERSHIPS[1], segment=segment),
+                    lambda: session.execute(bare_funnel, {"s": segment, "p": period}).all(),
+                ),
+                (
+                    "providers over a year (finance)",
+                    lambda: views.provider_comparison(
+                        session, register, None, kpi="dropout", segment=segment
+                    ),
+                    lambda: session.execute(
+                        bare_years, {"s": segment, "a": year - 1, "b": year}
+                    ).all(),
+                ),
+            ]
+            print(f"{'view':<36} {'p50 ms':>8} {'p99 ms':>8} {'bare p99':>9} {'ratio':>6}")
+            for name, view, bare in cases:
+                p50, p99 = _timed(view, args.repeat)
+                _, bare_p99 = _timed(bare, args.repeat)
+                ok = p99 <= TARGET_P99_MS
+                worst = max(worst, 0 if ok else 1)
+                print(
+                    f"{name:<36} {p50:8.2f} {p99:8.2f} {bare_p99:9.2f} {p99 / bare_p99:6.1f}"
+                    f"  {'ok' if ok else 'OVER'} (target p99 ≤ {TARGET_P99_MS:.0f} ms)"
+                )
+        engine.dispose()
+    return worst
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

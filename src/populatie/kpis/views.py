@@ -1,0 +1,564 @@
+"""The KPI views: each KPI against its norm with its trend, signals, the funnel plot, providers
+against their own past and their peers, and the CSV export of it all.
+
+A consortium sees its own partnership only, and every count under :data:`SUPPRESS_BELOW` is
+withheld from it, as CBS does with small numbers: the figure's value, numerator and denominator
+are not sent, and nothing derived from them is either (a trend, a signal, a funnel point and
+its limits, a peer or own-past comparison). Finance, planners and the auditor see every figure.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from populatie.core.funnel import funnel, funnel_curve
+from populatie.errors import DataError, NotFoundError
+from populatie.kpis import schemas
+from populatie.kpis.models import KpiFigure
+from populatie.kpis.parsing import parse_period
+from populatie.kpis.register import Kpi, Register
+from populatie.kpis.signals import Observation, find_signals, outside
+from populatie.spreadsheets import csv_row
+
+__all__ = [
+    "SUPPRESS_BELOW",
+    "export_csv",
+    "funnel_view",
+    "overview",
+    "provider_comparison",
+    "register_view",
+    "signal_list",
+]
+
+SUPPRESS_BELOW = 10
+FUNNEL_METHOD = (
+    "p0 = sum of events / sum of cases over the providers shown; limits p0 ± z·sqrt(p0(1−p0)/n), "
+    "normal approximation of the binomial, z = 1.959964 (95 %) and 3.090232 (99.8 %)"
+)
+
+
+@dataclass
+class _Sums:
+    numerator: int | None = None
+    denominator: int | None = None
+    value_milli: int | None = None
+    rows: int = 0
+
+    def add(self, f: Any) -> None:
+        self.rows += 1
+        self.numerator = _plus(self.numerator, f.numerator)
+        self.denominator = _plus(self.denominator, f.denominator)
+        self.value_milli = f.value_milli if self.rows == 1 else None  # a median does not add
+
+
+def _plus(a: int | None, b: int | None) -> int | None:
+    if b is None:
+        return a
+    return b if a is None else a + b
+
+
+def _small(kpi: Kpi, s: _Sums) -> bool:
+    counts = []
+    if kpi.measure in ("rate", "count"):
+        counts.append(s.numerator)
+    if kpi.measure in ("rate", "mean", "median"):
+        counts.append(s.denominator)
+    return any(c is not None and c < SUPPRESS_BELOW for c in counts)
+
+
+def _value(kpi: Kpi, s: _Sums) -> float | None:
+    number: Decimal | None = None
+    if kpi.measure == "count" and s.numerator is not None:
+        number = Decimal(s.numerator)
+    elif kpi.measure in ("rate", "mean") and s.numerator is not None and s.denominator:
+        number = Decimal(s.numerator) / Decimal(s.denominator) * kpi.scale
+    elif kpi.measure == "median" and s.value_milli is not None:
+        number = Decimal(s.value_milli) / 1000
+    return None if number is None else float(round(number, 3))
+
+
+def _scope_names(session: Session, scope: str | None, names: Iterable[str]) -> list[str]:
+    return [scope] if scope is not None else sorted(set(names))
+
+
+def _kpi(register: Register, code: str) -> Kpi:
+    kpi = register.get(code)
+    if kpi is None:
+        raise NotFoundError(f"no KPI {code!r} in the register")
+    return kpi
+
+
+_COLUMNS = (
+    KpiFigure.kpi_code,
+    KpiFigure.period,
+    KpiFigure.year,
+    KpiFigure.start_month,
+    KpiFigure.months,
+    KpiFigure.partnership_name,
+    KpiFigure.provider,
+    KpiFigure.segment_code,
+    KpiFigure.municipality_code,
+    KpiFigure.area_code,
+    KpiFigure.category,
+    KpiFigure.numerator,
+    KpiFigure.denominator,
+    KpiFigure.value_milli,
+)
+
+
+def _figures(
+    session: Session,
+    *,
+    scope: str | None,
+    providers: bool,
+    segment: str | None = None,
+    kpi: str | None = None,
+    year: int | None = None,
+    years: tuple[int, int] | None = None,
+    period: str | None = None,
+) -> list[Any]:
+    """The figures as plain rows (their columns by name), filtered in the database."""
+    query = select(*(col(c) for c in _COLUMNS))
+    if providers:
+        query = query.where(col(KpiFigure.provider) != "")
+    else:
+        query = query.where(col(KpiFigure.provider) == "", col(KpiFigure.partnership_name) != "")
+    if scope is not None:
+        query = query.where(col(KpiFigure.partnership_name) == scope)
+    if segment is not None:
+        query = query.where(col(KpiFigure.segment_code) == segment)
+    if kpi is not None:
+        query = query.where(col(KpiFigure.kpi_code) == kpi)
+    if year is not None:
+        query = query.where(col(KpiFigure.year) == year)
+    if years is not None:
+        query = query.where(col(KpiFigure.year).between(*years))
+    if period is not None:
+        query = query.where(col(KpiFigure.period) == period)
+    return list(session.execute(query).all())
+
+
+def _latest(
+    session: Session, *, scope: str | None, segment: str, kpi: str
+) -> tuple[str, int] | None:
+    """The newest period with provider figures of ``kpi`` in ``segment``, and its year."""
+    query = select(col(KpiFigure.period), col(KpiFigure.year)).where(
+        col(KpiFigure.kpi_code) == kpi,
+        col(KpiFigure.segment_code) == segment,
+        col(KpiFigure.provider) != "",
+    )
+    if scope is not None:
+        query = query.where(col(KpiFigure.partnership_name) == scope)
+    row = session.execute(
+        query.order_by(
+            col(KpiFigure.year).desc(),
+            col(KpiFigure.start_month).desc(),
+            col(KpiFigure.months).asc(),
+        ).limit(1)
+    ).first()
+    return None if row is None else (str(row[0]), int(row[1]))
+
+
+def _start(f: Any) -> int:
+    return int(f.year) * 12 + int(f.start_month) - 1
+
+
+# --- per partnership and segment -------------------------------------------------------------
+
+
+def overview(
+    session: Session,
+    register: Register,
+    scope: str | None,
+    *,
+    segment: str | None = None,
+    kpi: str | None = None,
+    year: int | None = None,
+    partnership: str | None = None,
+) -> schemas.Overview:
+    """Each KPI per partnership and segment, period by period, against its norm."""
+    if kpi is not None:
+        _kpi(register, kpi)
+    wanted = scope if scope is not None else partnership
+    figures = _figures(session, scope=wanted, providers=False, segment=segment, kpi=kpi, year=year)
+    # A figure for the whole partnership (no area, no municipality) stands for it; without one,
+    # the figures of its areas or municipalities are added up. Never both: that would count twice.
+    parts: dict[tuple[str, str, str, str, int], dict[tuple[int, str], list[_Sums]]] = defaultdict(
+        dict
+    )
+    for f in figures:
+        key = (f.partnership_name, f.segment_code, f.kpi_code, f.category, f.months)
+        whole_and_parts = parts[key].setdefault((_start(f), f.period), [_Sums(), _Sums()])
+        whole_and_parts[0 if not (f.area_code or f.municipality_code) else 1].add(f)
+    groups = {
+        key: {p: (pair[0] if pair[0].rows else pair[1]) for p, pair in by_period.items()}
+        for key, by_period in parts.items()
+    }
+    series = []
+    for (name, seg, code, category, months), by_period in sorted(groups.items()):
+        definition = register.get(code)
+        if definition is None:
+            continue  # a KPI since taken out of the register
+        series.append(
+            _series(definition, name, seg, category, months, sorted(by_period.items()), scope)
+        )
+    names = _scope_names(session, wanted, (s.partnership for s in series))
+    return schemas.Overview(partnerships=names, suppressed_below=SUPPRESS_BELOW, series=series)
+
+
+def _series(
+    kpi: Kpi,
+    partnership: str,
+    segment: str,
+    category: str,
+    months: int,
+    periods: Sequence[tuple[tuple[int, str], _Sums]],
+    scope: str | None,
+) -> schemas.Series:
+    points = []
+    observations = []
+    for (start, period), sums in periods:
+        year = start // 12
+        norm = kpi.norm(segment, year)
+        norm_value = float(norm.value) if norm is not None else None
+        hidden = scope is not None and _small(kpi, sums)
+        value = None if hidden else _value(kpi, sums)
+        points.append(
+            schemas.Point(
+                period=period,
+                value=value,
+                numerator=None if hidden else sums.numerator,
+                denominator=None if hidden else sums.denominator,
+                suppressed=hidden,
+                norm=norm_value,
+                norm_illustrative=norm.illustrative if norm is not None else False,
+                outside_norm=outside(value, norm_value, kpi.direction),
+            )
+        )
+        observations.append(Observation(period, start, months, value, norm_value))
+    illustrative = any(p.norm_illustrative for p in points)
+    signals = [
+        schemas.SignalEvidence(
+            periods=s.periods, values=s.values, norms=s.norms, norm_illustrative=illustrative
+        )
+        for s in find_signals(observations, kpi.direction)
+    ]
+    return schemas.Series(
+        partnership=partnership,
+        segment=segment,
+        kpi=kpi.code,
+        name_nl=kpi.name_nl,
+        unit=kpi.unit,
+        direction=kpi.direction,
+        category=category,
+        granularity="month" if months == 1 else "quarter",
+        points=points,
+        trend=_trend(points, kpi.direction),
+        signals=signals,
+    )
+
+
+def _trend(points: Sequence[schemas.Point], direction: str) -> schemas.Trend | None:
+    """The change from the one but last period to the last, when both are shown."""
+    if len(points) < 2 or points[-1].value is None or points[-2].value is None:
+        return None
+    change = round(points[-1].value - points[-2].value, 3)
+    better = None
+    if change != 0 and direction in ("higher", "lower"):
+        better = (change > 0) == (direction == "higher")
+    return schemas.Trend(
+        from_period=points[-2].period, to_period=points[-1].period, change=change, better=better
+    )
+
+
+def signal_list(
+    session: Session,
+    register: Register,
+    scope: str | None,
+    *,
+    segment: str | None = None,
+    year: int | None = None,
+) -> schemas.SignalList:
+    view = overview(session, register, scope, segment=segment, year=year)
+    items = [
+        schemas.SignalItem(
+            partnership=s.partnership,
+            segment=s.segment,
+            kpi=s.kpi,
+            name_nl=s.name_nl,
+            category=s.category,
+            direction=s.direction,
+            evidence=evidence,
+        )
+        for s in view.series
+        for evidence in s.signals
+    ]
+    return schemas.SignalList(
+        partnerships=view.partnerships, suppressed_below=SUPPRESS_BELOW, signals=items
+    )
+
+
+# --- between providers -----------------------------------------------------------------------
+
+
+def funnel_view(
+    session: Session,
+    register: Register,
+    scope: str | None,
+    *,
+    kpi: str = "dropout",
+    segment: str = "B",
+    period: str | None = None,
+    category: str = "",
+) -> schemas.Funnel:
+    """The providers of a segment in one period as a funnel plot of one share."""
+    definition = _kpi(register, kpi)
+    if definition.measure != "rate" or definition.scale != 100:
+        raise DataError(f"a funnel plot compares shares; {kpi} is no share (measure rate, %)")
+    if period is not None and parse_period(period) is None:
+        raise DataError(f"{period!r} is not a month (2026-03) or a quarter (2026-Q1)")
+    if period is None:
+        latest = _latest(session, scope=scope, segment=segment, kpi=kpi)
+        period = latest[0] if latest else None
+    figures = (
+        [
+            f
+            for f in _figures(
+                session, scope=scope, providers=True, segment=segment, kpi=kpi, period=period
+            )
+            if f.category == category
+        ]
+        if period is not None
+        else []
+    )
+    by_provider: dict[str, _Sums] = defaultdict(_Sums)
+    for f in figures:
+        by_provider[f.provider].add(f)
+    groups = [
+        (name, s.numerator or 0, s.denominator or 0)
+        for name, s in sorted(by_provider.items())
+        if s.denominator
+    ]
+    names = _scope_names(
+        session, scope, (f.partnership_name for f in figures if f.partnership_name)
+    )
+    empty = schemas.Funnel(
+        partnerships=names,
+        kpi=kpi,
+        segment=segment,
+        periods=[period] if period else [],
+        method=FUNNEL_METHOD,
+        suppressed_below=SUPPRESS_BELOW,
+        target=None,
+        providers=[],
+        curve=[],
+    )
+    if not groups:
+        return empty
+    total = _Sums(sum(g[1] for g in groups), sum(g[2] for g in groups), None, len(groups))
+    if scope is not None and _small(definition, total):
+        return empty
+    result = funnel(groups)
+    providers = []
+    for point in result.points:
+        hidden = scope is not None and _small(definition, _Sums(point.events, point.cases, None, 1))
+        providers.append(
+            schemas.FunnelProvider(
+                provider=point.label,
+                suppressed=hidden,
+                events=None if hidden else point.events,
+                cases=None if hidden else point.cases,
+                proportion=None if hidden else point.proportion,
+                limits=None if hidden else _limits(point.cases, point.limits),
+                position=None if hidden else point.position,
+            )
+        )
+    largest = max(g[2] for g in groups)
+    curve = [_limits(n, lim) for n, lim in funnel_curve(result.target, largest)]
+    return schemas.Funnel(
+        partnerships=names,
+        kpi=kpi,
+        segment=segment,
+        periods=[period] if period else [],
+        method=FUNNEL_METHOD,
+        suppressed_below=SUPPRESS_BELOW,
+        target=result.target,
+        providers=providers,
+        curve=curve,
+    )
+
+
+def _limits(cases: int, lim: object) -> schemas.FunnelLimits:
+    from populatie.core.funnel import Limits
+
+    assert isinstance(lim, Limits)
+    return schemas.FunnelLimits(
+        cases=cases,
+        lower_95=lim.lower_95,
+        upper_95=lim.upper_95,
+        lower_998=lim.lower_998,
+        upper_998=lim.upper_998,
+    )
+
+
+def provider_comparison(
+    session: Session,
+    register: Register,
+    scope: str | None,
+    *,
+    kpi: str = "cost_per_client",
+    segment: str = "B",
+    year: int | None = None,
+) -> schemas.ProviderComparison:
+    """Each provider's figure per period of ``year`` (default: the newest with figures) beside
+    its own a year before and its peers' (the other providers of the segment shown, pooled)."""
+    definition = _kpi(register, kpi)
+    if year is None:
+        latest = _latest(session, scope=scope, segment=segment, kpi=kpi)
+        year = latest[1] if latest else None
+    figures = (
+        _figures(
+            session,
+            scope=scope,
+            providers=True,
+            segment=segment,
+            kpi=kpi,
+            years=(year - 1, year),
+        )
+        if year is not None
+        else []
+    )
+    own: dict[tuple[str, str], dict[str, _Sums]] = defaultdict(lambda: defaultdict(_Sums))
+    for f in figures:
+        own[(f.provider, f.category)][f.period].add(f)
+    starts = {f.period: (_start(f), f.months) for f in figures}
+    totals: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
+    for f in figures:
+        totals[(f.period, f.category)].add(f)
+
+    def shown(s: _Sums | None) -> float | None:
+        if s is None or (scope is not None and _small(definition, s)):
+            return None
+        return _value(definition, s)
+
+    series = []
+    for (provider, category), periods in sorted(own.items()):
+        points = []
+        for period, sums in sorted(periods.items(), key=lambda item: starts[item[0]]):
+            if starts[period][0] // 12 != year:
+                continue  # the year before is there for the comparison only
+            total = totals[(period, category)]
+            peers = None
+            if definition.measure != "median" and total.rows > sums.rows:
+                peers = _Sums(
+                    _minus(total.numerator, sums.numerator),
+                    _minus(total.denominator, sums.denominator),
+                    None,
+                    total.rows - sums.rows,
+                )
+            before = periods.get(_year_before(period))
+            hidden = scope is not None and _small(definition, sums)
+            points.append(
+                schemas.ProviderPoint(
+                    period=period,
+                    value=None if hidden else _value(definition, sums),
+                    suppressed=hidden,
+                    previous_year=shown(before),
+                    peers=shown(peers),
+                )
+            )
+        if points:
+            series.append(
+                schemas.ProviderSeries(provider=provider, category=category, points=points)
+            )
+    names = _scope_names(
+        session, scope, (f.partnership_name for f in figures if f.partnership_name)
+    )
+    return schemas.ProviderComparison(
+        partnerships=names,
+        kpi=kpi,
+        segment=segment,
+        unit=definition.unit,
+        suppressed_below=SUPPRESS_BELOW,
+        providers=series,
+    )
+
+
+def _minus(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return None
+    return a - (b or 0)
+
+
+def _year_before(period: str) -> str:
+    return f"{int(period[:4]) - 1}{period[4:]}"
+
+
+# --- register and export ---------------------------------------------------------------------
+
+
+def register_view(register: Register) -> schemas.KpiRegister:
+    items = []
+    for kpi in register:
+        data = kpi.as_json()
+        data["norms"] = [schemas.KpiNorm(**n) for n in data["norms"]]
+        items.append(schemas.KpiDefinition(**data))
+    return schemas.KpiRegister(items=items, total=len(items))
+
+
+EXPORT_COLUMNS = (
+    "partnership",
+    "segment",
+    "kpi",
+    "category",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "suppressed",
+    "norm",
+    "norm_illustrative",
+    "outside_norm",
+)
+
+
+def export_csv(view: schemas.Overview) -> bytes:
+    """The overview as CSV; a withheld figure is ``x`` in its value, numerator and denominator."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for s in view.series:
+        for p in s.points:
+            mark = "x" if p.suppressed else ""
+            writer.writerow(
+                csv_row(
+                    [
+                        s.partnership,
+                        s.segment,
+                        s.kpi,
+                        s.category,
+                        p.period,
+                        mark or _text(p.value),
+                        mark or _text(p.numerator),
+                        mark or _text(p.denominator),
+                        "ja" if p.suppressed else "nee",
+                        _text(p.norm),
+                        "ja" if p.norm_illustrative else "nee",
+                        "" if p.outside_norm is None else ("ja" if p.outside_norm else "nee"),
+                    ]
+                )
+            )
+    return out.getvalue().encode("utf-8")
+
+
+def _text(value: float | int | None) -> str:
+    return "" if value is None else str(value)
