@@ -48,6 +48,8 @@ from populatie.contracts.controllers import ContractController, ContractHistoryC
 from populatie.cost_sharing.controllers import ContractSharesController, CostSharingController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
+from populatie.dossiers.controllers import DossierController, DossierFileController
+from populatie.dossiers.pages import dossier_page_router
 from populatie.kpis.controllers import KpiController
 from populatie.kpis.pages import kpi_page_router
 from populatie.providers.controllers import MembershipController, ProviderController
@@ -80,6 +82,8 @@ CONTROLLERS: list[Any] = [
     MembershipController,
     SegmentController,
     KpiController,
+    DossierController,
+    DossierFileController,
 ]
 
 __all__ = ["CONTROLLERS", "create_app"]
@@ -118,6 +122,7 @@ def create_app(
             openapi_asset,
             *CONTROLLERS,
             kpi_page_router(),
+            dossier_page_router(),
             *(extra_handlers or []),
         ],
         dependencies={

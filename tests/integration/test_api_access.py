@@ -57,6 +57,8 @@ CONSORTIUM_OPERATIONS = {
     "GetKpiFunnel",
     "CompareKpiProviders",
     "ExportKpisCsv",
+    "GetContractDossier",
+    "ExportContractDossier",
 }
 # The writes and who may make them.
 WRITE_POLICIES = {
