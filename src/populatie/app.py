@@ -46,6 +46,7 @@ from populatie.auth.controllers import AuditController
 from populatie.budget_totals.controllers import BudgetTotalsController
 from populatie.contracts.controllers import ContractController, ContractHistoryController
 from populatie.cost_sharing.controllers import ContractSharesController, CostSharingController
+from populatie.council_reports.controllers import CouncilReportController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
 from populatie.dossiers.controllers import DossierController, DossierFileController
@@ -84,6 +85,7 @@ CONTROLLERS: list[Any] = [
     KpiController,
     DossierController,
     DossierFileController,
+    CouncilReportController,
 ]
 
 __all__ = ["CONTROLLERS", "create_app"]
