@@ -23,6 +23,7 @@ from populatie.allocations import service
 from populatie.auth.tokens import issue_token
 from populatie.budget_totals.service import seed_totals
 from populatie.configuration import load_config
+from populatie.council_reports.service import create_report
 from populatie.db import session_scope
 from populatie.districts.service import load_districts
 from populatie.kpis.demo import write_demo_figures
@@ -104,6 +105,10 @@ def build_world(engine: Engine, *, spending: bool = False) -> World:
             actor="test",
             role="cli",
         )
+        # council report 1, of Delft (the council report tests make Den Haag's themselves)
+        create_report(
+            engine, "GM0503", 2025, 12, register_of(CONFIG), config, actor="test", role="cli"
+        )
     return World(engine=engine, tokens=tokens, adopted_2025=adopted.id, draft_2026=draft.id)
 
 
@@ -158,6 +163,7 @@ def examples(world: World, caller: str | None) -> dict[str, dict[str, str]]:
         "reference": CONTRACT_OF.get(partnership or KRACHT, "DEMO-H10-GM0518-P1"),
         "year": "2025",
         "municipality": "GM0518",
+        "report_id": "1",
     }
     return {
         "/api/municipalities/{code:str}": {"code": "GM0518"},

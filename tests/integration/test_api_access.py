@@ -73,6 +73,7 @@ WRITE_POLICIES = {
     "EndPartnershipMember": {Role.FINANCE},
     "SetBudgetTotals": {Role.FINANCE},
     "ImportKpiFigures": {Role.FINANCE},
+    "CreateCouncilReport": {Role.FINANCE},
 }
 BODIES: dict[str, Any] = {
     "CreateRun": {"year": 2026, "municipalities": ["GM0629"]},
@@ -93,6 +94,7 @@ BODIES: dict[str, Any] = {
         "valid_to": "2090-12-31",
     },
     "EndPartnershipMember": {"provider": "Yoep onderwijs en zorg B.V.", "ends_on": "2091-12-31"},
+    "CreateCouncilReport": {"municipality": "GM0629", "year": 2025, "to_month": 3},
     "SetBudgetTotals": {
         "prevention_cents": 1,
         "access_cents": 2,

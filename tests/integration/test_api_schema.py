@@ -63,6 +63,7 @@ BODIES: dict[str, Any] = {
         ),
         "decimal_comma": False,
     },
+    "CreateCouncilReport": {"municipality": "GM0629", "year": 2025, "to_month": 3},
     "ImportKpiFigures": {
         "file": (
             b"period,partnership,segment,kpi,numerator,denominator\n"
@@ -253,6 +254,7 @@ DOMAIN_RULES = {
     "AddPartnershipMember": "the provider must be registered",
     "EndPartnershipMember": "the member must be in the partnership",
     "ImportKpiFigures": "the file must be a CSV or workbook of figures in the KPI layout",
+    "CreateCouncilReport": "the municipality must be one of the ten",
 }
 
 

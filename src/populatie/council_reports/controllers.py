@@ -117,28 +117,36 @@ class CouncilReportController(Controller):
         return CouncilReportPage(items=items, total=len(items))
 
     @get(
-        "/{report_id:int}/{fmt:str}",
-        operation_id="DownloadCouncilReport",
+        "/{report_id:int}/pdf",
+        operation_id="DownloadCouncilReportPdf",
         sync_to_thread=True,
-        media_type="application/pdf",
-        description="The report as PDF or XLSX, rendered from its stored snapshot: the same "
-        "bytes whenever it is downloaded.",
+        media_type=MEDIA["pdf"],
+        description="The report as PDF (printed by headless Chromium), rendered from its "
+        "stored snapshot: the same bytes whenever it is downloaded.",
         **access(READ),
     )
-    def download(
-        self, session: DbSession, report_id: FromPath[int], fmt: FromPath[str]
-    ) -> Response[bytes]:
-        report = _stored(session, report_id)
-        if fmt not in MEDIA:
-            from populatie.errors import NotFoundError
+    def pdf(self, session: DbSession, report_id: FromPath[int]) -> Response[bytes]:
+        return _file(_stored(session, report_id), "pdf")
 
-            raise NotFoundError(f"no council report as {fmt!r}: pdf or xlsx")
-        chosen: Literal["pdf", "xlsx"] = "pdf" if fmt == "pdf" else "xlsx"
-        return Response(
-            export_report(report, chosen),
-            media_type=MEDIA[chosen],
-            headers={"Content-Disposition": f'attachment; filename="{file_name(report, chosen)}"'},
-        )
+    @get(
+        "/{report_id:int}/xlsx",
+        operation_id="DownloadCouncilReportXlsx",
+        sync_to_thread=True,
+        media_type=MEDIA["xlsx"],
+        description="The report as a Dutch workbook, rendered from its stored snapshot: the "
+        "same bytes whenever it is downloaded.",
+        **access(READ),
+    )
+    def xlsx(self, session: DbSession, report_id: FromPath[int]) -> Response[bytes]:
+        return _file(_stored(session, report_id), "xlsx")
+
+
+def _file(report: CouncilReport, fmt: Literal["pdf", "xlsx"]) -> Response[bytes]:
+    return Response(
+        export_report(report, fmt),
+        media_type=MEDIA[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{file_name(report, fmt)}"'},
+    )
 
 
 def _stored(session: Session, report_id: int) -> CouncilReport:

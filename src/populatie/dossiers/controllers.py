@@ -1,5 +1,5 @@
 """Thin HTTP layer over the dossier: ``/api/contract-dossiers/{reference}`` (JSON) and
-``/api/contract-dossier-files/{reference}?format=xlsx|html`` (the one document).
+``/api/contract-dossier-files/{reference}`` (the one document, a workbook).
 
 Their own prefixes, because ``/api/contracts/{reference:path}`` takes the rest of its path.
 Finance, planners and the auditor read every contract's dossier; a consortium its own
@@ -9,7 +9,7 @@ contracts' (with small counts withheld), and another's is not found.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, QueryParameter
@@ -18,7 +18,7 @@ from populatie.api.deps import Caller, DbSession
 from populatie.auth.access import READ_SCOPED, access
 from populatie.configuration import load_config
 from populatie.dossiers import schemas
-from populatie.dossiers.render import dossier_html, dossier_xlsx
+from populatie.dossiers.render import dossier_xlsx
 from populatie.dossiers.service import contract_dossier
 from populatie.kpis.service import register_of
 
@@ -96,8 +96,7 @@ class DossierFileController(Controller):
         "/{reference:path}",
         operation_id="ExportContractDossier",
         sync_to_thread=True,
-        description="The dossier as one Dutch document: a workbook (xlsx, default) or the "
-        "printable page (html, style sheets inline).",
+        description="The dossier as one Dutch workbook (the printable page is /dossier.html).",
         media_type=XLSX,
         **access(READ_SCOPED, errors=[422]),
     )
@@ -108,19 +107,10 @@ class DossierFileController(Controller):
         principal: Caller,
         reference: FromPath[str],
         milestone: MilestoneYear = None,
-        format: Annotated[
-            Literal["xlsx", "html"], QueryParameter(description="xlsx or html")
-        ] = "xlsx",
     ) -> Response[bytes]:
         dossier = build(request, session, principal, reference.lstrip("/"), milestone)
-        if format == "html":
-            content = dossier_html(dossier, who=who_of(principal), standalone=True).encode()
-            media = "text/html; charset=utf-8"
-        else:
-            content = dossier_xlsx(dossier, datetime.now(UTC))
-            media = XLSX
         return Response(
-            content,
-            media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="{file_name(dossier, format)}"'},
+            dossier_xlsx(dossier, datetime.now(UTC)),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{file_name(dossier, "xlsx")}"'},
         )
