@@ -12,6 +12,7 @@ import io
 import json
 import shutil
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,3 +189,43 @@ def test_finance_creates_the_others_read_a_consortium_sees_nothing(world: World)
             headers=world.headers("finance"),
         )
         assert bad.status_code == 404
+
+
+def test_the_command_line_creates_lists_and_exports(
+    world: World,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from populatie import cli
+    from populatie.db import get_engine
+    from populatie.settings import get_settings
+
+    url = world.engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("POPULATIE_DATABASE_URL", url)
+    monkeypatch.setenv("POPULATIE_CONFIG_DIR", str(CONFIG))
+    monkeypatch.setenv("POPULATIE_USER", "raadsgriffie")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        args = ["council-report", "create", "--municipality", "GM0518", "--year", "2025"]
+        assert cli.run([*args, "--to-month", "6"]) == 0
+        said = capsys.readouterr().out
+        report_id = int(said.split()[2])
+        assert "created" in said
+        assert cli.run([*args, "--to-month", "6"]) == 0
+        assert "stored before" in capsys.readouterr().out
+        assert cli.run(["council-report", "list", "--municipality", "GM0518"]) == 0
+        assert capsys.readouterr().out.split()[0] == str(report_id)
+        out = tmp_path / "rapport.xlsx"
+        assert cli.run(["council-report", "export", str(report_id), "--format", "xlsx",
+                        "--out", str(out)]) == 0  # fmt: skip
+        assert out.read_bytes() == export_report(_stored(world.engine, report_id), "xlsx")
+    finally:
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+    with Session(world.engine) as session:
+        event = session.execute(
+            select(AuditEvent).where(col(AuditEvent.target) == f"council_report/{report_id}")
+        ).scalar_one()
+    assert (event.actor, event.role) == ("raadsgriffie", "cli")
