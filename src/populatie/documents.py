@@ -33,7 +33,6 @@ from markupsafe import Markup
 from openpyxl import Workbook
 
 from populatie.errors import PopulatieError
-from populatie.web.formatting import DOMAIN_LABELS, EXCEPTION_LABELS, STATUS_LABELS, count, euro
 
 __all__ = [
     "PdfPrintError",
@@ -67,12 +66,18 @@ class PdfPrintError(PopulatieError):
 
 def number(value: float | int | None, decimals: int = 1) -> str:
     """A figure the Dutch way (1.234,5); ``x`` where it is withheld."""
+    from populatie.web.formatting import count
+
     return "x" if value is None else count(value, decimals)
 
 
 def template_env(folder: Path) -> Environment:
     """A Jinja environment over ``folder`` (and the pages' static files, for ``print.css``)
-    with the Dutch filters every document uses."""
+    with the Dutch filters every document uses. The pages' words are imported here, not at
+    the top: the pages' package loads the whole web application, which the command line does
+    not need."""
+    from populatie.web.formatting import DOMAIN_LABELS, EXCEPTION_LABELS, STATUS_LABELS, euro
+
     env = Environment(
         loader=FileSystemLoader([folder, STATIC]),
         autoescape=select_autoescape(default=True),

@@ -7,34 +7,49 @@ creation time are all a file is made of, so the same report always gives the sam
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
 from openpyxl import Workbook
 
 from populatie.documents import fixed_xlsx, inline_styles, print_pdf, template_env
 from populatie.dutch_sheets import SHEETS, Column, fill_sheet
-from populatie.web.formatting import DOMAIN_LABELS, EXCEPTION_LABELS, MONTHS, STATUS_LABELS
 
 __all__ = ["report_html", "report_pdf", "report_xlsx"]
 
 TEMPLATES = Path(__file__).parent / "templates"
-_ENV = template_env(TEMPLATES)
+
+
+@cache
+def _env() -> Environment:
+    """Made on first use: the pages' words it needs load the web application, which the
+    command line's other commands do not need."""
+    return template_env(TEMPLATES)
+
+
 DOMAINS = ("prevention", "access", "specialist")
 
 
 def _period(snapshot: dict[str, Any]) -> str:
+    from populatie.web.formatting import MONTHS
+
     return f"januari t/m {MONTHS[snapshot['to_month'] - 1]} {snapshot['year']}"
 
 
 def report_html(snapshot: dict[str, Any], meta: dict[str, Any]) -> str:
-    return _ENV.get_template("council_report.html").render(
-        s=snapshot,
-        meta=meta,
-        period=_period(snapshot),
-        created=meta["created_at"].strftime("%d-%m-%Y %H:%M"),
-        domains=DOMAINS,
-        styles=inline_styles(),
+    return (
+        _env()
+        .get_template("council_report.html")
+        .render(
+            s=snapshot,
+            meta=meta,
+            period=_period(snapshot),
+            created=meta["created_at"].strftime("%d-%m-%Y %H:%M"),
+            domains=DOMAINS,
+            styles=inline_styles(),
+        )
     )
 
 
@@ -45,6 +60,8 @@ def report_pdf(snapshot: dict[str, Any], meta: dict[str, Any]) -> bytes:
 
 def report_xlsx(snapshot: dict[str, Any], meta: dict[str, Any]) -> bytes:
     """Sheets: Toelichting, Vastgestelde budgetten, Verantwoording, Signaleringen, KPI's."""
+    from populatie.web.formatting import DOMAIN_LABELS, EXCEPTION_LABELS, STATUS_LABELS
+
     book = Workbook()
     about = book.active
     assert about is not None
