@@ -222,6 +222,7 @@ def test_the_command_line_creates_lists_and_exports(
                         "--out", str(out)]) == 0  # fmt: skip
         assert out.read_bytes() == export_report(_stored(world.engine, report_id), "xlsx")
     finally:
+        get_engine().dispose()  # the command's own engine: close its pooled connections
         get_settings.cache_clear()
         get_engine.cache_clear()
     with Session(world.engine) as session:
