@@ -50,8 +50,11 @@ from populatie.contracts.controllers import (
     ContractTariffController,
 )
 from populatie.cost_sharing.controllers import ContractSharesController, CostSharingController
+from populatie.council_reports.controllers import CouncilReportController
 from populatie.db import get_engine
 from populatie.districts.controllers import DistrictController, MunicipalityController
+from populatie.dossiers.controllers import DossierController, DossierFileController
+from populatie.dossiers.pages import dossier_page_router
 from populatie.kpis.controllers import KpiController
 from populatie.kpis.pages import kpi_page_router
 from populatie.planning.controllers import EstimateController, SensitivityController
@@ -91,6 +94,9 @@ CONTROLLERS: list[Any] = [
     KpiController,
     EstimateController,
     SensitivityController,
+    DossierController,
+    DossierFileController,
+    CouncilReportController,
 ]
 
 __all__ = ["CONTROLLERS", "create_app"]
@@ -129,6 +135,7 @@ def create_app(
             openapi_asset,
             *CONTROLLERS,
             kpi_page_router(),
+            dossier_page_router(),
             *(extra_handlers or []),
         ],
         dependencies={

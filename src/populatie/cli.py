@@ -31,6 +31,7 @@ from populatie.cbs import cli as cbs_cli
 from populatie.cli_help import Parser
 from populatie.configuration import load_config
 from populatie.contracts import cli as contracts_cli
+from populatie.council_reports import cli as council_reports_cli
 from populatie.db import get_engine, migrate, session_scope
 from populatie.districts import cli as districts_cli
 from populatie.districts.service import check_neighbourhoods, load_districts
@@ -56,6 +57,7 @@ FEATURE_COMMANDS += [providers_cli, segments_cli]
 FEATURE_COMMANDS.append(budget_totals_cli)
 FEATURE_COMMANDS.append(kpis_cli)
 FEATURE_COMMANDS.append(cbs_cli)
+FEATURE_COMMANDS.append(council_reports_cli)
 
 WORKER_START_SECONDS = 120
 LANG_HELP = "csv: nl as Dutch Excel opens it; en the English machine format (cents)"

@@ -113,6 +113,17 @@ HEADERS: dict[str, str] = {
     # a sheet of labels and values
     "label": "Onderwerp",
     "value": "Waarde",
+    # KPIs against their norms (go/no-go dossier, council report)
+    "segment": "Segment",
+    "kpi": "KPI",
+    "category": "Productcategorie",
+    "period": "Periode",
+    "unit": "Eenheid",
+    "norm": "Norm",
+    "norm_illustrative": "Norm illustratief",
+    "outside_norm": "Buiten norm",
+    "signals": "Signalen",
+    "suppressed": "Niet getoond (klein aantal)",
 }
 
 #: The English sheet name of the machine format → the Dutch one.
@@ -122,6 +133,10 @@ SHEETS: dict[str, str] = {
     "Exceptions": "Signaleringen",
     "Evidence": "Onderbouwing",
     "About": "Toelichting",
+    "Dossier": "Dossier",
+    "Years": "Plafond per jaar",
+    "Kpis": "KPI's",
+    "Runs": "Vastgestelde budgetten",
 }
 
 

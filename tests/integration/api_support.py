@@ -24,6 +24,7 @@ from populatie.auth.tokens import issue_token
 from populatie.budget_totals.service import seed_totals
 from populatie.configuration import load_config
 from populatie.core.exception_identity import exception_key
+from populatie.council_reports.service import create_report
 from populatie.db import session_scope
 from populatie.districts.service import load_districts
 from populatie.kpis.demo import write_demo_figures
@@ -107,6 +108,10 @@ def build_world(engine: Engine, *, spending: bool = False) -> World:
             actor="test",
             role="cli",
         )
+        # council report 1, of Delft (the council report tests make Den Haag's themselves)
+        create_report(
+            engine, "GM0503", 2025, 12, register_of(CONFIG), config, actor="test", role="cli"
+        )
     return World(engine=engine, tokens=tokens, adopted_2025=adopted.id, draft_2026=draft.id)
 
 
@@ -179,6 +184,7 @@ def examples(world: World, caller: str | None) -> dict[str, dict[str, str]]:
         "year": "2025",
         "municipality": "GM0518",
         "key": _an_exception_key(world.engine),
+        "report_id": "1",
     }
     return {
         "/api/municipalities/{code:str}": {"code": "GM0518"},

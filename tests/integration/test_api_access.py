@@ -58,6 +58,8 @@ CONSORTIUM_OPERATIONS = {
     "GetKpiFunnel",
     "CompareKpiProviders",
     "ExportKpisCsv",
+    "GetContractDossier",
+    "ExportContractDossier",
 }
 # The writes and who may make them.
 WRITE_POLICIES = {
@@ -80,6 +82,7 @@ WRITE_POLICIES = {
     "CreateEstimate": {Role.FINANCE, Role.PLANNER},
     "CreateSensitivity": {Role.FINANCE, Role.PLANNER},
     "MarkExceptionHandled": {Role.FINANCE},
+    "CreateCouncilReport": {Role.FINANCE},
 }
 BODIES: dict[str, Any] = {
     "CreateRun": {"year": 2026, "municipalities": ["GM0629"]},
@@ -108,6 +111,7 @@ BODIES: dict[str, Any] = {
         "valid_to": "2090-12-31",
     },
     "EndPartnershipMember": {"provider": "Yoep onderwijs en zorg B.V.", "ends_on": "2091-12-31"},
+    "CreateCouncilReport": {"municipality": "GM0629", "year": 2025, "to_month": 3},
     "SetBudgetTotals": {
         "prevention_cents": 1,
         "access_cents": 2,

@@ -68,6 +68,7 @@ BODIES: dict[str, Any] = {
         ),
         "decimal_comma": False,
     },
+    "CreateCouncilReport": {"municipality": "GM0629", "year": 2025, "to_month": 3},
     "ImportKpiFigures": {
         "file": (
             b"period,partnership,segment,kpi,numerator,denominator\n"
@@ -273,6 +274,7 @@ DOMAIN_RULES = {
     "ImportKpiFigures": "the file must be a CSV or workbook of figures in the KPI layout",
     "CreateEstimate": "the year must have spending with districts, each indicator a figure in each",
     "CreateSensitivity": "the run must exist",
+    "CreateCouncilReport": "the municipality must be one of the ten",
 }
 
 
