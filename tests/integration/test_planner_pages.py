@@ -427,7 +427,7 @@ def test_run_labels_name_year_status_scenario_date_and_author(world: World) -> N
             assert (year, shown, scenario, author) == (
                 str(run.year),
                 status,
-                f"scenario {run.scenario}",
+                "standaardinstellingen" if run.scenario == "config" else f"scenario {run.scenario}",
                 run.created_by,
             )
             assert run.id[:8] not in labels[run.id]
