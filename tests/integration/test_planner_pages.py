@@ -124,7 +124,8 @@ def test_herbereken_stores_the_run_and_shows_it_beside_the_adopted_one(
         changed = delft - delft // 100 - 1
         fields["budget:GM0503:access"] = euro(changed).removeprefix("€\u00a0")  # "1.234,56"
         response = client.post("/planner/scenario", data=fields, follow_redirects=False)
-        assert response.status_code == 303, re.findall(r'class="error">([^<]*)', response.text)
+        problems = re.findall(r'class="utrecht-form-field-error-message">([^<]*)', response.text)
+        assert response.status_code == 303, problems
         location = response.headers["location"]
         query = parse_qs(urlsplit(location).query)
         new = query["new"][0]
@@ -247,7 +248,7 @@ def test_runs_side_by_side_show_each_amount_and_distance_from_target(
         html = client.get(f"/planner/runs?{query}&municipality=GM0518").text
         assert client.get(f"/planner/runs?{query}&run=x&run=y").status_code == 422
         assert client.get("/planner/runs?run=no-such-run").status_code == 404
-    table = html.split('<table class="wide side-by-side">')[1].split("</table>")[0]
+    table = html.split('side-by-side">')[1].split("</table>")[0]
     body = table.split("<tbody>")[1].split("</tbody>")[0]
     rows = re.findall(r"<tr>.*?</tr>", body, flags=re.S)
     assert len(rows) == 4, "the four areas of Den Haag"
@@ -426,7 +427,7 @@ def test_run_labels_name_year_status_scenario_date_and_author(world: World) -> N
             assert (year, shown, scenario, author) == (
                 str(run.year),
                 status,
-                f"scenario {run.scenario}",
+                "standaardinstellingen" if run.scenario == "config" else f"scenario {run.scenario}",
                 run.created_by,
             )
             assert run.id[:8] not in labels[run.id]

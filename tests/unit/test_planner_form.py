@@ -1,8 +1,7 @@
-"""Reading the planner's scenario form, and the waterfall chart's geometry, without a database.
+"""Reading the planner's scenario form, and the estimate page's charts, without a database.
 
 An amount the form shows is read back to the same cents (a property over any amount); Dutch
-numbers are read as a Dutch reader writes them and anything else is named per field; the
-waterfall's bars start where the one before ended and the last spans the whole change.
+numbers are read as a Dutch reader writes them and anything else is named per field.
 """
 
 from __future__ import annotations
@@ -23,14 +22,7 @@ from populatie.planning.scenario_form import (
     _number_text,
     read_form,
 )
-from populatie.web.planner_charts import (
-    Interval,
-    RangeBar,
-    WaterfallStep,
-    interval_chart,
-    range_chart,
-    waterfall_chart,
-)
+from populatie.web.planner_charts import Interval, RangeBar, interval_chart, range_chart
 
 
 @given(st.integers(min_value=0, max_value=10**15))
@@ -144,60 +136,6 @@ def test_a_field_left_out_of_the_post_is_an_error_not_a_zero() -> None:
     with pytest.raises(ScenarioFormError) as caught:
         read_form(_form(), posted)
     assert "budget:GM0503:access" in caught.value.errors
-
-
-def _bars(svg: str) -> list[tuple[float, float]]:
-    return [
-        (float(x), float(w))
-        for x, w in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', svg)
-    ]
-
-
-@given(st.lists(st.integers(min_value=-(10**9), max_value=10**9), min_size=4, max_size=4))
-def test_each_waterfall_bar_starts_where_the_one_before_ended(parts: list[int]) -> None:
-    labels = ["Budget", "Bevolking", "Behoeftemix", "Demping"]
-    svg = str(
-        waterfall_chart(
-            [WaterfallStep(label, cents) for label, cents in zip(labels, parts, strict=True)],
-            prefix="wf",
-            title="t",
-            description="d",
-        )
-    )
-    # The plot spans 150 to 520 px, from the lowest running total to the highest.
-    running = [0]
-    for cents in parts:
-        running.append(running[-1] + cents)
-    low, span = min(running), (max(running) - min(running)) or 1
-
-    def px(cents: int) -> float:
-        return 150 + (cents - low) / span * 370
-
-    spans = [(running[i], running[i + 1]) for i in range(4)] + [(0, running[-1])]
-    bars = _bars(svg)
-    assert len(bars) == 5
-    for (x, w), (start, end) in zip(bars, spans, strict=True):
-        left, right = sorted((px(start), px(end)))
-        assert x == pytest.approx(left, abs=0.051)
-        assert w == pytest.approx(max(right - left, 1.0), abs=0.051)
-
-
-def test_a_fall_is_hatched_and_a_rise_solid() -> None:
-    svg = str(
-        waterfall_chart(
-            [WaterfallStep("Budget", 500), WaterfallStep("Demping", -200)],
-            prefix="w1",
-            title="t",
-            description="d",
-        )
-    )
-    rects = re.findall(r"<rect [^>]*>", svg)
-    # rects[0] is the hatch pattern's own; then the rise, the fall and the whole change
-    assert 'fill="url(#w1-fall)"' not in rects[1]
-    assert 'fill="url(#w1-fall)"' in rects[2]
-    assert ">€\u00a0+5</text>" in svg
-    assert ">€\u00a0-2</text>" in svg
-    assert ">€\u00a0+3</text>" in svg
 
 
 def test_intervals_and_ranges_are_titled_images_with_every_item() -> None:

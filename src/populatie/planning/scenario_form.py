@@ -35,6 +35,7 @@ from populatie.budget_totals.service import totals_for_run
 from populatie.configuration import DOMAINS, RegionConfig
 from populatie.core.money import InvalidAmountError, format_euro, parse_cents
 from populatie.errors import ConfigurationError, PopulatieError
+from populatie.web.formatting import scenario_name
 
 __all__ = [
     "DAMPING_RULES",
@@ -137,7 +138,7 @@ def prefill(session: Session, config: RegionConfig, year: int) -> ScenarioForm:
     if run is not None:
         budgets = {m: dict(c) for m, c in run.budget_cents.items()}
         source = (
-            f"Ingevuld met de vastgestelde run van {year} (scenario {run.scenario}, "
+            f"Ingevuld met de vastgestelde run van {year} ({scenario_name(run.scenario)}, "
             f"{run.created_at:%d-%m-%Y}, door {run.created_by})."
         )
     else:
@@ -172,7 +173,7 @@ def prefill(session: Session, config: RegionConfig, year: int) -> ScenarioForm:
     values = {"name": "scenario"}
     for model_name, model in source_config.models.items():
         users = ", ".join(names.get(m, m) for m in model.municipalities) or "de overige gemeenten"
-        form.models[model_name] = f"{model_name}: {users}"
+        form.models[model_name] = users
         form.rates[model_name] = {}
         for domain in DOMAINS:
             rates = model.rates.get(domain, {})

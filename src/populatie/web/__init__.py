@@ -23,6 +23,9 @@ page                 who                      what
                                               spending upload, contracts, handling marks
 ===================  =======================  ============================================
 
+The consortium's year against last year and the planner's runs side by side draw one waterfall
+chart (:mod:`~populatie.web.waterfall_chart`), with one legend beside it.
+
 :class:`WebPlugin` adds the pages, the static files and the template engine to an app;
 ``create_app`` installs it.
 """

@@ -1,29 +1,28 @@
-"""A waterfall chart as inline SVG: from last year's amount, through the parts of the change,
-to this year's.
+"""A waterfall chart as inline SVG: an area's change in its four parts (budget, bevolking,
+behoeftemix, demping), the planner's runs page and the consortium's year against last year alike.
 
-The parts are the explanation's four (budget, bevolking, behoeftemix, demping), which add up
-to the change to the cent. The change is small beside the amounts, so the value axis starts
-just below the lowest running total, and the chart says so in its description and on the
-axis; the table beside it gives the amounts. A rise is a solid bar, a fall a hatched one, so
-the chart reads in greyscale too.
+Each part is a horizontal bar that starts where the one before ended, and the last bar spans the
+whole change from € 0, so the parts visibly add up to it; the axis is the change itself, never a
+total that would dwarf it. A rise is a solid bar and a fall a hatched one, so the chart reads in
+greyscale too. The chart is an image with a title and a description, and the page puts the same
+amounts in a table beside it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from populatie.web.charts import INK, SPENT_FILL, nice_ticks
+from populatie.web.charts import INK
 from populatie.web.formatting import euro_compact
 
-__all__ = ["Step", "waterfall_chart"]
+__all__ = ["FALL_FILL", "RISE_FILL", "TOTAL_FILL", "Step", "waterfall_chart"]
 
+RISE_FILL = "#08519c"
+FALL_FILL = "#fdae6b"
 TOTAL_FILL = "#deebf7"
-RISE_FILL = SPENT_FILL
-FALL_FILL = "#9ecae1"
 
 
 @dataclass(frozen=True)
@@ -34,92 +33,73 @@ class Step:
     cents: int
 
 
-def _signed(cents: int) -> str:
-    text = euro_compact(abs(cents))
-    return ("+" if cents > 0 else "−" if cents < 0 else "±") + text
+def _svg(prefix: str, width: float, height: float, title: str, desc: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart waterfall" viewBox="0 0 '
+        f'{width:.0f} {height:.0f}" role="img" aria-labelledby="{prefix}-title {prefix}-desc">'
+        f'<title id="{prefix}-title">{escape(title)}</title>'
+        f'<desc id="{prefix}-desc">{escape(desc)}</desc>'
+    )
 
 
-def waterfall_chart(
-    start: tuple[str, int],
-    steps: Sequence[Step],
-    end: tuple[str, int],
-    *,
-    prefix: str,
-    title: str,
-    description: str,
-) -> Markup:
-    """Columns: ``start`` (a total), each step floating on the running total, ``end``."""
-    width, height = 640.0, 280.0
-    left, right, top, bottom = 92.0, 12.0, 26.0, 44.0
-    plot_w, plot_h = width - left - right, height - top - bottom
-    running = [start[1]]
-    for step in steps:
-        running.append(running[-1] + step.cents)
-    low, high = min([*running, end[1]]), max([*running, end[1]])
-    spread = max(high - low, 1, abs(high) // 50)
-    rough = max(0.0, low - spread * 0.6)
-    rough_ticks = nice_ticks(high + spread * 0.2 - rough)
-    gap = rough_ticks[1] - rough_ticks[0]
-    floor = math.floor(rough / gap) * gap  # on a tick, so the axis reads in round amounts
-    ticks = [floor + i * gap for i in range(math.ceil((high - floor) / gap) + 2)]
-    top_value = ticks[-1]
-
-    def y(cents: float) -> float:
-        return top + plot_h - (cents - floor) / (top_value - floor) * plot_h
-
-    columns = len(steps) + 2
-    slot = plot_w / columns
-    bar_w = slot * 0.6
-    parts = [
+def _hatch(prefix: str) -> str:
+    return (
         f'<pattern id="{prefix}-fall" width="6" height="6" patternUnits="userSpaceOnUse">'
         f'<rect width="6" height="6" fill="{FALL_FILL}"/>'
         f'<path d="M-1,1 l2,-2 M0,6 l6,-6 M5,7 l2,-2" stroke="{INK}" stroke-width="1"/>'
         "</pattern>"
-    ]
-    for tick in ticks:
-        ty = y(tick)
-        parts.append(
-            f'<line x1="{left:.1f}" x2="{width - right:.1f}" y1="{ty:.1f}" y2="{ty:.1f}" '
-            'class="grid"/>'
-            f'<text x="{left - 6:.1f}" y="{ty + 4:.1f}" text-anchor="end" class="axis">'
-            f"{escape(euro_compact(tick))}</text>"
-        )
-    if floor > 0:
-        parts.append(
-            f'<text x="{left:.1f}" y="{top - 10:.1f}" class="axis">de as begint niet bij nul</text>'
-        )
+    )
 
-    def column(i: int, label: str, low_c: float, high_c: float, style: str, value: str) -> None:
-        x = left + slot * i + (slot - bar_w) / 2
-        y_top, y_low = y(high_c), y(low_c)
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y_top:.1f}" width="{bar_w:.1f}" '
-            f'height="{max(y_low - y_top, 1.0):.1f}" {style}/>'
-            f'<text x="{x + bar_w / 2:.1f}" y="{y_top - 5:.1f}" text-anchor="middle" '
-            f'class="bar-value">{escape(value)}</text>'
-            f'<text x="{x + bar_w / 2:.1f}" y="{height - 24:.1f}" text-anchor="middle" '
-            f'class="axis">{escape(label)}</text>'
-        )
 
-    total_style = f'fill="{TOTAL_FILL}" stroke="{INK}" stroke-width="1"'
-    column(0, start[0], floor, start[1], total_style, euro_compact(start[1]))
-    for i, step in enumerate(steps, start=1):
-        before, after = running[i - 1], running[i]
-        style = (
-            f'fill="{RISE_FILL}"'
-            if step.cents >= 0
-            else f'fill="url(#{prefix}-fall)" stroke="{INK}" stroke-width="1"'
+def _signed(cents: int) -> str:
+    text = euro_compact(cents)
+    return text.replace("€\u00a0", "€\u00a0+") if cents > 0 else text
+
+
+def waterfall_chart(steps: Sequence[Step], *, prefix: str, title: str, description: str) -> Markup:
+    """Horizontal floating bars, each part starting where the one before ended, then the
+    whole change from zero: the parts visibly add up to it."""
+    label_w, value_w, width = 150.0, 120.0, 640.0
+    bar_h, gap, top = 18.0, 8.0, 24.0
+    plot_w = width - label_w - value_w
+    running = [0]
+    for step in steps:
+        running.append(running[-1] + step.cents)
+    low, high = min(running), max(running)
+    span = float(high - low) or 1.0
+
+    def px(cents: float) -> float:
+        return label_w + (cents - low) / span * plot_w
+
+    rows = []
+    y = top
+    zero = px(0)
+    bars = [(s.label, running[i], running[i + 1], False) for i, s in enumerate(steps)]
+    bars.append(("Verschil", 0, running[-1], True))
+    for label, start, end, total in bars:
+        x0, x1 = sorted((px(start), px(end)))
+        change = end - start
+        if total:
+            style = f'fill="{TOTAL_FILL}" stroke="{INK}"'
+        elif change >= 0:
+            style = f'fill="{RISE_FILL}"'
+        else:
+            style = f'fill="url(#{prefix}-fall)" stroke="{INK}"'
+        weight = ' font-weight="bold"' if total else ""
+        rows.append(
+            f'<text x="0" y="{y + bar_h - 5:.1f}" class="bar-label"{weight}>{escape(label)}</text>'
+            f'<rect x="{x0:.1f}" y="{y:.1f}" width="{max(x1 - x0, 1.0):.1f}" height="{bar_h:.1f}" '
+            f"{style}/>"
+            f'<text x="{max(x1, zero) + 5:.1f}" y="{y + bar_h - 5:.1f}" class="bar-value">'
+            f"{escape(_signed(change))}</text>"
         )
-        column(i, step.label, min(before, after), max(before, after), style, _signed(step.cents))
-    column(columns - 1, end[0], floor, end[1], total_style, euro_compact(end[1]))
-    x0, y0 = left, y(floor)
-    parts.append(
-        f'<line x1="{x0:.1f}" x2="{width - right:.1f}" y1="{y0:.1f}" y2="{y0:.1f}" stroke="{INK}"/>'
+        y += bar_h + gap
+    axis = (
+        f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{top - 8:.1f}" y2="{y - gap + 4:.1f}" '
+        f'stroke="{INK}" stroke-width="1.5"/>'
+        f'<text x="{zero:.1f}" y="{top - 11:.1f}" text-anchor="middle" class="axis">€ 0</text>'
     )
     return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart waterfall" viewBox="0 0 '
-        f'{width:.0f} {height:.0f}" role="img" aria-labelledby="{prefix}-title {prefix}-desc">'
-        f'<title id="{prefix}-title">{escape(title)}</title>'
-        f'<desc id="{prefix}-desc">{escape(description)}</desc>'
-        f"<defs>{parts[0]}</defs>{''.join(parts[1:])}</svg>"
+        _svg(prefix, width, y + 4, title, description)
+        + f"<defs>{_hatch(prefix)}</defs>{axis}{''.join(rows)}</svg>"
     )

@@ -225,15 +225,12 @@ def year_on_year(session: Session, partnership: str, year: int | None) -> YearOn
         chart = None
         if total_last is not None and total_this is not None and total_parts is not None:
             chart = waterfall_chart(
-                (str(previous), total_last),
                 [Step(PART_LABELS[n], total_parts[n]) for n in FOUR_PARTS],
-                (str(year), total_this),
                 prefix=f"waterfall-{area.code}",
                 title=f"{area.name}: van {previous} naar {year} in vier delen",
-                description=f"Het budget van {previous}, dan per deel wat het verandert "
-                "(budget, bevolking, behoeftemix, demping; een stijging is een volle balk, "
-                f"een daling een gearceerde), en het budget van {year}. De as begint niet bij "
-                "nul. De tabel eronder geeft de bedragen.",
+                description="Budget, bevolking, behoeftemix en demping als zwevende balken "
+                "(een stijging vol, een daling gearceerd), daaronder het hele verschil vanaf "
+                f"€ 0. De tabel eronder geeft de bedragen van {previous} en {year}.",
             )
         changes.append(AreaChange(code=area.code, name=area.name, rows=rows, chart=chart))
     return YearOnYear(year=year, previous=previous, areas=changes, notes=notes)

@@ -22,6 +22,7 @@ from populatie.errors import (
 from populatie.web.formatting import (
     RUN_STATUS_LABELS,
     date_time,
+    scenario_name,
 )
 
 MAX_RUNS = 4
@@ -85,7 +86,8 @@ class Option:
 
 
 def run_labels(session: Session, runs: Sequence[AllocationRun]) -> dict[str, str]:
-    """``2026 · concept · scenario hoog · 02-12-2026 10:15 · planner`` per run, never an id.
+    """``2026 · concept · scenario hoog · 02-12-2026 10:15 · planner`` per run, never an id
+    (a run of the configuration's own settings: ``standaardinstellingen``, never "config").
 
     The status is :func:`~populatie.allocations.service.run_standing`'s, read for all runs
     with one query (a page lists every run)."""
@@ -101,7 +103,7 @@ def run_labels(session: Session, runs: Sequence[AllocationRun]) -> dict[str, str
         else:
             status = "superseded" if run.adopted_at is not None else "draft"
         labels[run.id] = (
-            f"{run.year} · {RUN_STATUS_LABELS[status]} · scenario {run.scenario} · "
+            f"{run.year} · {RUN_STATUS_LABELS[status]} · {scenario_name(run.scenario)} · "
             f"{date_time(run.created_at)} · {run.created_by}"
         )
     return labels

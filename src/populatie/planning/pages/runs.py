@@ -29,7 +29,7 @@ from populatie.planning.pages.common import (
     explained,
     run_labels,
 )
-from populatie.web import planner_charts as charts
+from populatie.web import waterfall_chart as charts
 from populatie.web.formatting import (
     DOMAIN_LABELS,
     euro,
@@ -330,7 +330,7 @@ def _waterfalls(
                 change=euro(c.end - c.start),
                 adds_up=sum(c.parts.values()) == c.end - c.start,
                 svg=charts.waterfall_chart(
-                    [charts.WaterfallStep(PART_LABELS[n], c.parts[n]) for n in FOUR_PARTS],
+                    [charts.Step(PART_LABELS[n], c.parts[n]) for n in FOUR_PARTS],
                     prefix=f"wf-{c.code}",
                     title=f"{name}: de verandering in vier delen",
                     description="Budget, bevolking, behoeftemix en demping als zwevende "
