@@ -24,11 +24,11 @@ WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 # (caller, the pages it works on); None: not signed in.
 PAGES = [
     (None, ["/sign-in", "/bestaat-niet"]),
-    ("kracht", ["/consortium", "/finance"]),
-    ("rondomjou", ["/consortium"]),
-    ("planner", ["/planner", "/finance"]),
-    ("finance", ["/finance", "/planner", "/finance?year=2025&to=3"]),
-    ("auditor", ["/finance", "/planner"]),
+    ("kracht", ["/consortium", "/finance", "/kpis"]),
+    ("rondomjou", ["/consortium", "/kpis"]),
+    ("planner", ["/planner", "/finance", "/kpis"]),
+    ("finance", ["/finance", "/planner", "/finance?year=2025&to=3", "/kpis"]),
+    ("auditor", ["/finance", "/planner", "/kpis"]),
 ]
 
 

@@ -535,57 +535,61 @@ def provider_comparison(
     if year is None:
         latest = _latest(session, scope=scope, segment=segment, kpi=kpi)
         year = latest[1] if latest else None
-    found = (
-        _provider_groups(
-            session,
-            scope=scope,
-            segment=segment,
-            kpi=kpi,
-            median=definition.measure == "median",
-            years=(year - 1, year),
-        )
-        if year is not None
-        else []
-    )
-    own: dict[tuple[str, str], dict[str, _Sums]] = defaultdict(dict)
-    totals: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
+    # Per provider and category, per period: the row as summed by the database (see
+    # _cells_query); a few thousand of them, so the loop below keeps to plain tuples.
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    if year is not None:
+        query = _cells_query(scope, segment, kpi, definition.measure == "median", year)
+        for row in session.connection().execute(query):
+            cells.setdefault((row[0], row[1]), {})[row[2]] = row
     starts: dict[str, tuple[int, int]] = {}
-    for g in found:
-        own[(g.provider, g.category)].setdefault(g.period, _Sums()).merge(g.sums)
-        totals[(g.period, g.category)].merge(g.sums)
-        if g.period not in starts:
-            parsed = parse_period(g.period)
-            assert parsed is not None, g.period  # stored periods were parsed at import
-            starts[g.period] = (parsed[0] * 12 + parsed[1] - 1, parsed[2])
+    for periods in cells.values():
+        for period in periods:
+            if period not in starts:
+                parsed = parse_period(period)
+                assert parsed is not None, period  # stored periods were parsed at import
+                starts[period] = (parsed[0] * 12 + parsed[1] - 1, parsed[2])
+    # The year before is there for the comparison only.
+    shown_periods = sorted(
+        (p for p in starts if starts[p][0] // 12 == year), key=starts.__getitem__
+    )
+    before_of = {p: _year_before(p) for p in shown_periods}
+    medians = definition.measure == "median"
+    consortium = scope is not None
+
+    def sums_of(row: Any) -> _Sums:
+        return _Sums(_int(row[3]), _int(row[4]), _int(row[5]), int(row[6]))
 
     def shown(s: _Sums | None) -> float | None:
-        if s is None or (scope is not None and _small(definition, s)):
+        if s is None or (consortium and _small(definition, s)):
             return None
         return _value(definition, s)
 
     series = []
-    for (provider, category), periods in sorted(own.items()):
+    for (provider, category), periods in sorted(cells.items()):
         points = []
-        for period, sums in sorted(periods.items(), key=lambda item: starts[item[0]]):
-            if starts[period][0] // 12 != year:
-                continue  # the year before is there for the comparison only
-            total = totals[(period, category)]
+        for period in shown_periods:
+            cell = periods.get(period)
+            if cell is None:
+                continue
+            sums = sums_of(cell)
+            total_rows = int(cell[9])
             peers = None
-            if definition.measure != "median" and total.rows > sums.rows:
+            if not medians and total_rows > sums.rows:
                 peers = _Sums(
-                    _minus(total.numerator, sums.numerator),
-                    _minus(total.denominator, sums.denominator),
+                    _minus(_int(cell[7]), sums.numerator),
+                    _minus(_int(cell[8]), sums.denominator),
                     None,
-                    total.rows - sums.rows,
+                    total_rows - sums.rows,
                 )
-            before = periods.get(_year_before(period))
-            hidden = scope is not None and _small(definition, sums)
+            before = periods.get(before_of[period])
+            hidden = consortium and _small(definition, sums)
             points.append(
                 schemas.ProviderPoint(
                     period=period,
                     value=None if hidden else _value(definition, sums),
                     suppressed=hidden,
-                    previous_year=shown(before),
+                    previous_year=shown(sums_of(before) if before is not None else None),
                     peers=shown(peers),
                 )
             )
@@ -593,7 +597,13 @@ def provider_comparison(
             series.append(
                 schemas.ProviderSeries(provider=provider, category=category, points=points)
             )
-    names = _scope_names(session, scope, (g.partnership for g in found if g.partnership))
+    names = (
+        [scope]
+        if scope is not None
+        else _partnerships_of(session, segment, kpi, (year - 1, year))
+        if year is not None
+        else []
+    )
     return schemas.ProviderComparison(
         partnerships=names,
         kpi=kpi,
@@ -602,6 +612,57 @@ def provider_comparison(
         suppressed_below=SUPPRESS_BELOW,
         providers=series,
     )
+
+
+def _cells_query(scope: str | None, segment: str, kpi: str, median: bool, year: int) -> Any:
+    """Per provider, category and period of ``year`` and the year before: the sums and their
+    count, and beside them the same over every provider of that period and category (a window
+    over the groups), so the peers are the total less the provider, without a second pass."""
+    rows = func.count()
+    numerator = func.sum(col(KpiFigure.numerator))
+    denominator = func.sum(col(KpiFigure.denominator))
+    window = [col(KpiFigure.period), col(KpiFigure.category)]
+    query = (
+        select(
+            col(KpiFigure.provider),
+            col(KpiFigure.category),
+            col(KpiFigure.period),
+            numerator,
+            denominator,
+            # Only a median reads its value, so a share is answered from the index alone.
+            case((rows == 1, func.max(col(KpiFigure.value_milli)))) if median else null(),
+            rows,
+            func.sum(numerator).over(partition_by=window),
+            func.sum(denominator).over(partition_by=window),
+            func.sum(rows).over(partition_by=window),
+        )
+        .where(
+            col(KpiFigure.kpi_code) == kpi,
+            col(KpiFigure.segment_code) == segment,
+            col(KpiFigure.provider) != "",
+            col(KpiFigure.year).between(year - 1, year),
+        )
+        .group_by(col(KpiFigure.provider), col(KpiFigure.category), col(KpiFigure.period))
+    )
+    if scope is not None:
+        query = query.where(col(KpiFigure.partnership_name) == scope)
+    return query
+
+
+def _partnerships_of(session: Session, segment: str, kpi: str, years: tuple[int, int]) -> list[str]:
+    """The partnerships the provider figures of ``years`` name, for a viewer who sees all."""
+    query = (
+        select(col(KpiFigure.partnership_name))
+        .where(
+            col(KpiFigure.kpi_code) == kpi,
+            col(KpiFigure.segment_code) == segment,
+            col(KpiFigure.provider) != "",
+            col(KpiFigure.partnership_name) != "",
+            col(KpiFigure.year).between(*years),
+        )
+        .distinct()
+    )
+    return sorted(session.execute(query).scalars())
 
 
 def _minus(a: int | None, b: int | None) -> int | None:
