@@ -31,12 +31,13 @@ browser: ## Debian's chromium for the page tests: installed with apt-get when mi
 		echo "$(CHROMIUM) is missing and this is not root: the page tests will be skipped"; \
 	fi
 
-demo: install ## load the shipped data, allocate 2025 (adopted) and 2026, import and reconcile demo spending
+demo: install ## load the shipped data, allocate 2025 (adopted) and 2026, import and reconcile demo spending, import illustrative KPI figures
 	$(BIN)/populatie load
 	$(BIN)/populatie allocate --year 2025 --adopt
 	$(BIN)/populatie allocate --year 2026
 	$(BIN)/populatie demo-spending --year 2025 --rows 20000 --seed 2025 --with-contracts --out var/demo-spending-2025.csv
 	$(BIN)/populatie import-spending var/demo-spending-2025.csv
+	$(BIN)/populatie demo-kpis --year 2025 --seed 2025 --out var/demo-kpis-2025.csv
 	$(BIN)/populatie reconcile --year 2025
 
 demo-tokens: demo ## print fresh API tokens, one per role and partnership (embedded demo database only)

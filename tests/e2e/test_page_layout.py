@@ -38,10 +38,10 @@ PLANNER_PAGES = ["/planner/scenario", RUNS_SIDE_BY_SIDE, "/planner/estimate"]
 PAGES = [
     (None, ["/sign-in", "/bestaat-niet"]),
     ("kracht", ["/consortium?year=2025", "/consortium?year=2026", "/finance", "/kpis"]),
-    ("rondomjou", ["/consortium?year=2025", "/consortium?year=2026"]),
-    ("planner", ["/planner", "/finance", *PLANNER_PAGES]),
+    ("rondomjou", ["/consortium?year=2025", "/consortium?year=2026", "/kpis"]),
+    ("planner", ["/planner", "/finance", "/kpis", *PLANNER_PAGES]),
     ("finance", ["/finance", "/planner", "/finance?year=2025&to=3", "/kpis", *PLANNER_PAGES]),
-    ("auditor", ["/finance", "/planner", "/planner/scenario"]),
+    ("auditor", ["/finance", "/planner", "/planner/scenario", "/kpis"]),
 ]
 
 

@@ -3,7 +3,8 @@
 The real shipped data (districts, registry), an adopted 2025 run and a draft 2026 run, a token
 for each role and for each Den Haag partnership (:mod:`tests.integration.api_support`), and on
 top of that the demo contracts and a synthetic spending file for 2025 imported, as ``make run``
-does, so that the reconciliation has lines and exceptions of every partnership.
+does, so that the reconciliation has lines and exceptions of every partnership, and the
+illustrative KPI figures of ``populatie demo-kpis``.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from sqlmodel import Session, col
 
 from populatie.core.reconciliation import owner_on
 from populatie.db import session_scope
+from populatie.kpis.demo import write_demo_figures
+from populatie.kpis.service import import_figures, register_of
 from populatie.reconciliation.service import spending_owners
 from populatie.spending.demo import register_demo_contracts, write_demo_spending
 from populatie.spending.models import Spending, SpendingDuplicate
 from populatie.spending.service import import_spending
+from tests.conftest import ROOT
 from tests.integration.api_support import (
     AREAS_OF,
     CONTRACT_OF,
@@ -71,6 +75,12 @@ def build_web_world(engine: Engine, folder: Path) -> World:
             )
     planted.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert import_spending(engine, planted, user="test").duplicates == 2
+    # Illustrative KPI figures, as `make demo` imports them, so /kpis has tables and a chart.
+    register = register_of(ROOT / "config")
+    figures = folder / "demo-kpis-2025.csv"
+    with session_scope(engine) as session:
+        write_demo_figures(session, register, 2025, 2025, figures)
+    import_figures(engine, figures.read_bytes(), figures.name, register, actor="test", role="cli")
     return world
 
 

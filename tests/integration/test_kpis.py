@@ -503,7 +503,8 @@ def test_the_page_for_each_role(loaded: Engine, tokens: dict[str, str]) -> None:
         assert KRACHT in page.text
         assert RONDOMJOU not in page.text
         assert page.text.count("<circle") == 2  # Mentaal Cure (37 cases, 4 events) not drawn
-        row = re.search(r"<tr><td>Mentaal Cure B\.V\.</td>(.*?)</tr>", page.text, re.S)
+        mentaal = r'<tr><th scope="row">Mentaal Cure B\.V\.</th>(.*?)</tr>'
+        row = re.search(mentaal, page.text, re.S)
         assert row is not None
         assert "37" not in row[1]
         assert "niet getoond" in row[1]

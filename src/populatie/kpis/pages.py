@@ -7,27 +7,29 @@ session middleware, headers and error pages (:func:`populatie.web.controllers.pa
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Annotated, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Controller, Request, Response, Router, get
 from litestar.params import QueryParameter
+from litestar.utils.scope.state import ScopeState
 
 from populatie.api.deps import Caller, DbSession
 from populatie.auth.access import ACCESS_KEY, READ_SCOPED
-from populatie.auth.tokens import Role
 from populatie.kpis import views
 from populatie.kpis.chart import funnel_chart
 from populatie.kpis.service import register_of
-from populatie.web.controllers import page_router
-from populatie.web.formatting import ROLE_LABELS
+from populatie.web import TEMPLATE_DIR as WEB_TEMPLATES
+from populatie.web.controllers import page_context, page_router
 
 __all__ = ["kpi_page_router"]
 
 TEMPLATES = Path(__file__).parent / "templates"
+# The page extends the site's base.html (header, menu, footer), so it sits beside the others.
 _ENV = Environment(
-    loader=FileSystemLoader(TEMPLATES),
+    loader=FileSystemLoader([TEMPLATES, WEB_TEMPLATES]),
     autoescape=select_autoescape(default=True),
     undefined=StrictUndefined,
     trim_blocks=True,
@@ -42,6 +44,13 @@ POSITIONS = {
     "above_998": "boven de 99,8 %-grens",
     "below_998": "onder de 99,8 %-grens",
 }
+
+
+def _csrf_input(request: Request[Any, Any, Any]) -> str:
+    """The sign-out form's hidden token, as Litestar gives it to the pages it renders itself."""
+    token = ScopeState.from_scope(request.scope).csrf_token
+    value = token if isinstance(token, str) else ""
+    return f'<input type="hidden" name="_csrf_token" value="{html.escape(value)}" />'
 
 
 def number(value: float | int | None, decimals: int = 1) -> str:
@@ -86,13 +95,8 @@ class KpiPage(Controller):
             description="Aandeel per aanbieder tegen het aantal trajecten, met de 95 %- en "
             "99,8 %-grenzen rond het gemiddelde; de tabel eronder geeft dezelfde cijfers.",
         )
-        who = (
-            f"samenwerkingsverband {principal.partnership}"
-            if principal.role is Role.CONSORTIUM
-            else ROLE_LABELS[principal.role.value]
-        )
         html = _ENV.get_template("kpis.html").render(
-            who=who,
+            **page_context(request),
             overview=overview,
             signals=signals,
             funnel=funnel,
@@ -100,7 +104,7 @@ class KpiPage(Controller):
             kpi=definition,
             register=register,
             positions=POSITIONS,
-            csrf_input=request.scope.get("_csrf_input", ""),
+            csrf_input=_csrf_input(request),
         )
         return Response(html, media_type="text/html")
 

@@ -15,9 +15,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, null, select
 from sqlmodel import Session, col
 
 from populatie.core.funnel import funnel, funnel_curve
@@ -53,11 +54,12 @@ class _Sums:
     value_milli: int | None = None
     rows: int = 0
 
-    def add(self, f: Any) -> None:
-        self.rows += 1
-        self.numerator = _plus(self.numerator, f.numerator)
-        self.denominator = _plus(self.denominator, f.denominator)
-        self.value_milli = f.value_milli if self.rows == 1 else None  # a median does not add
+    def merge(self, other: _Sums) -> None:
+        """Add a group the database summed already: as if its rows were added one by one."""
+        self.numerator = _plus(self.numerator, other.numerator)
+        self.denominator = _plus(self.denominator, other.denominator)
+        self.value_milli = other.value_milli if self.rows == 0 else None
+        self.rows += other.rows
 
 
 def _plus(a: int | None, b: int | None) -> int | None:
@@ -76,14 +78,35 @@ def _small(kpi: Kpi, s: _Sums) -> bool:
 
 
 def _value(kpi: Kpi, s: _Sums) -> float | None:
-    number: Decimal | None = None
+    """The figure rounded half to even to three decimals, computed exactly in integers.
+
+    The same number as ``float(round(Decimal(n) / Decimal(d) * scale, 3))``: the quotient is
+    rounded once, from the exact fraction, and ``q / 1000`` is the float nearest to it, as
+    ``float`` of the decimal is; integers only because a view computes thousands of these.
+    """
     if kpi.measure == "count" and s.numerator is not None:
-        number = Decimal(s.numerator)
-    elif kpi.measure in ("rate", "mean") and s.numerator is not None and s.denominator:
-        number = Decimal(s.numerator) / Decimal(s.denominator) * kpi.scale
-    elif kpi.measure == "median" and s.value_milli is not None:
-        number = Decimal(s.value_milli) / 1000
-    return None if number is None else float(round(number, 3))
+        return float(s.numerator)
+    if kpi.measure in ("rate", "mean") and s.numerator is not None and s.denominator:
+        top, bottom = _ratio(kpi.scale)
+        return _milli_half_even(s.numerator * top * 1000, s.denominator * bottom) / 1000
+    if kpi.measure == "median" and s.value_milli is not None:
+        return s.value_milli / 1000
+    return None
+
+
+@lru_cache(maxsize=64)
+def _ratio(scale: Decimal) -> tuple[int, int]:
+    return scale.as_integer_ratio()
+
+
+def _milli_half_even(top: int, bottom: int) -> int:
+    """``top / bottom`` rounded to a whole number, a tie to the even one."""
+    if bottom < 0:
+        top, bottom = -top, -bottom
+    whole, rest = divmod(top, bottom)
+    if 2 * rest > bottom or (2 * rest == bottom and whole % 2 == 1):
+        whole += 1
+    return whole
 
 
 def _scope_names(session: Session, scope: str | None, names: Iterable[str]) -> list[str]:
@@ -97,41 +120,40 @@ def _kpi(register: Register, code: str) -> Kpi:
     return kpi
 
 
-_COLUMNS = (
-    KpiFigure.kpi_code,
-    KpiFigure.period,
-    KpiFigure.year,
-    KpiFigure.start_month,
-    KpiFigure.months,
-    KpiFigure.partnership_name,
-    KpiFigure.provider,
-    KpiFigure.segment_code,
-    KpiFigure.municipality_code,
-    KpiFigure.area_code,
-    KpiFigure.category,
-    KpiFigure.numerator,
-    KpiFigure.denominator,
-    KpiFigure.value_milli,
-)
-
-
-def _figures(
+def _partnership_groups(
     session: Session,
     *,
     scope: str | None,
-    providers: bool,
-    segment: str | None = None,
-    kpi: str | None = None,
-    year: int | None = None,
-    years: tuple[int, int] | None = None,
-    period: str | None = None,
-) -> list[Any]:
-    """The figures as plain rows (their columns by name), filtered in the database."""
-    query = select(*(col(c) for c in _COLUMNS))
-    if providers:
-        query = query.where(col(KpiFigure.provider) != "")
-    else:
-        query = query.where(col(KpiFigure.provider) == "", col(KpiFigure.partnership_name) != "")
+    segment: str | None,
+    kpi: str | None,
+    year: int | None,
+) -> list[tuple[str, str, str, str, int, int, str, str, str, _Sums]]:
+    """Partnership figures summed in the database per partnership, segment, KPI, category,
+    period, area and municipality (the overview chooses between a whole and its parts)."""
+    rows = func.count()
+    keys = (
+        col(KpiFigure.partnership_name),
+        col(KpiFigure.segment_code),
+        col(KpiFigure.kpi_code),
+        col(KpiFigure.category),
+        col(KpiFigure.months),
+        col(KpiFigure.year),
+        col(KpiFigure.start_month),
+        col(KpiFigure.period),
+        col(KpiFigure.area_code),
+        col(KpiFigure.municipality_code),
+    )
+    query = (
+        select(
+            *keys,
+            func.sum(col(KpiFigure.numerator)),
+            func.sum(col(KpiFigure.denominator)),
+            case((rows == 1, func.max(col(KpiFigure.value_milli)))),
+            rows,
+        )
+        .where(col(KpiFigure.provider) == "", col(KpiFigure.partnership_name) != "")
+        .group_by(*keys)
+    )
     if scope is not None:
         query = query.where(col(KpiFigure.partnership_name) == scope)
     if segment is not None:
@@ -140,11 +162,102 @@ def _figures(
         query = query.where(col(KpiFigure.kpi_code) == kpi)
     if year is not None:
         query = query.where(col(KpiFigure.year) == year)
-    if years is not None:
-        query = query.where(col(KpiFigure.year).between(*years))
+    return [
+        (
+            name,
+            seg,
+            code,
+            category,
+            int(months),
+            int(at_year) * 12 + int(month) - 1,
+            period,
+            area,
+            municipality,
+            _Sums(_int(n), _int(d), _int(v), int(count)),
+        )
+        for (
+            name,
+            seg,
+            code,
+            category,
+            months,
+            at_year,
+            month,
+            period,
+            area,
+            municipality,
+            n,
+            d,
+            v,
+            count,
+        ) in session.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class _Group:
+    provider: str
+    partnership: str
+    category: str
+    period: str
+    sums: _Sums
+
+
+def _provider_groups(
+    session: Session,
+    *,
+    scope: str | None,
+    segment: str,
+    kpi: str,
+    median: bool,
+    period: str | None = None,
+    category: str | None = None,
+    years: tuple[int, int] | None = None,
+) -> list[_Group]:
+    """Provider figures of one KPI in one segment, summed in the database per provider,
+    partnership, category and period; read from an index that holds every column used."""
+    rows = func.count()
+    query = (
+        select(
+            col(KpiFigure.provider),
+            col(KpiFigure.partnership_name),
+            col(KpiFigure.category),
+            col(KpiFigure.period),
+            func.sum(col(KpiFigure.numerator)),
+            func.sum(col(KpiFigure.denominator)),
+            # Only a median reads its value, so a share is answered from the index alone.
+            case((rows == 1, func.max(col(KpiFigure.value_milli)))) if median else null(),
+            rows,
+        )
+        .where(
+            col(KpiFigure.kpi_code) == kpi,
+            col(KpiFigure.segment_code) == segment,
+            col(KpiFigure.provider) != "",
+        )
+        .group_by(
+            col(KpiFigure.provider),
+            col(KpiFigure.partnership_name),
+            col(KpiFigure.category),
+            col(KpiFigure.period),
+        )
+    )
+    if scope is not None:
+        query = query.where(col(KpiFigure.partnership_name) == scope)
     if period is not None:
         query = query.where(col(KpiFigure.period) == period)
-    return list(session.execute(query).all())
+    if category is not None:
+        query = query.where(col(KpiFigure.category) == category)
+    if years is not None:
+        query = query.where(col(KpiFigure.year).between(*years))
+    return [
+        _Group(provider, partnership, cat, at, _Sums(_int(n), _int(d), _int(v), int(count)))
+        for provider, partnership, cat, at, n, d, v, count in session.execute(query)
+    ]
+
+
+def _int(value: object) -> int | None:
+    """A database sum as an integer (PostgreSQL sums a bigint as a numeric)."""
+    return None if value is None else int(value)  # type: ignore[call-overload]
 
 
 def _latest(
@@ -168,10 +281,6 @@ def _latest(
     return None if row is None else (str(row[0]), int(row[1]))
 
 
-def _start(f: Any) -> int:
-    return int(f.year) * 12 + int(f.start_month) - 1
-
-
 # --- per partnership and segment -------------------------------------------------------------
 
 
@@ -189,16 +298,17 @@ def overview(
     if kpi is not None:
         _kpi(register, kpi)
     wanted = scope if scope is not None else partnership
-    figures = _figures(session, scope=wanted, providers=False, segment=segment, kpi=kpi, year=year)
     # A figure for the whole partnership (no area, no municipality) stands for it; without one,
     # the figures of its areas or municipalities are added up. Never both: that would count twice.
     parts: dict[tuple[str, str, str, str, int], dict[tuple[int, str], list[_Sums]]] = defaultdict(
         dict
     )
-    for f in figures:
-        key = (f.partnership_name, f.segment_code, f.kpi_code, f.category, f.months)
-        whole_and_parts = parts[key].setdefault((_start(f), f.period), [_Sums(), _Sums()])
-        whole_and_parts[0 if not (f.area_code or f.municipality_code) else 1].add(f)
+    for g in _partnership_groups(session, scope=wanted, segment=segment, kpi=kpi, year=year):
+        name, seg, code, category, months, start, period, area, municipality, sums = g
+        whole_and_parts = parts[(name, seg, code, category, months)].setdefault(
+            (start, period), [_Sums(), _Sums()]
+        )
+        whole_and_parts[0 if not (area or municipality) else 1].merge(sums)
     groups = {
         key: {p: (pair[0] if pair[0].rows else pair[1]) for p, pair in by_period.items()}
         for key, by_period in parts.items()
@@ -329,28 +439,28 @@ def funnel_view(
     if period is None:
         latest = _latest(session, scope=scope, segment=segment, kpi=kpi)
         period = latest[0] if latest else None
-    figures = (
-        [
-            f
-            for f in _figures(
-                session, scope=scope, providers=True, segment=segment, kpi=kpi, period=period
-            )
-            if f.category == category
-        ]
+    found = (
+        _provider_groups(
+            session,
+            scope=scope,
+            segment=segment,
+            kpi=kpi,
+            median=definition.measure == "median",
+            period=period,
+            category=category,
+        )
         if period is not None
         else []
     )
     by_provider: dict[str, _Sums] = defaultdict(_Sums)
-    for f in figures:
-        by_provider[f.provider].add(f)
+    for g in found:
+        by_provider[g.provider].merge(g.sums)
     groups = [
         (name, s.numerator or 0, s.denominator or 0)
         for name, s in sorted(by_provider.items())
         if s.denominator
     ]
-    names = _scope_names(
-        session, scope, (f.partnership_name for f in figures if f.partnership_name)
-    )
+    names = _scope_names(session, scope, (g.partnership for g in found if g.partnership))
     empty = schemas.Funnel(
         partnerships=names,
         kpi=kpi,
@@ -425,54 +535,61 @@ def provider_comparison(
     if year is None:
         latest = _latest(session, scope=scope, segment=segment, kpi=kpi)
         year = latest[1] if latest else None
-    figures = (
-        _figures(
-            session,
-            scope=scope,
-            providers=True,
-            segment=segment,
-            kpi=kpi,
-            years=(year - 1, year),
-        )
-        if year is not None
-        else []
+    # Per provider and category, per period: the row as summed by the database (see
+    # _cells_query); a few thousand of them, so the loop below keeps to plain tuples.
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    if year is not None:
+        query = _cells_query(scope, segment, kpi, definition.measure == "median", year)
+        for row in session.connection().execute(query):
+            cells.setdefault((row[0], row[1]), {})[row[2]] = row
+    starts: dict[str, tuple[int, int]] = {}
+    for periods in cells.values():
+        for period in periods:
+            if period not in starts:
+                parsed = parse_period(period)
+                assert parsed is not None, period  # stored periods were parsed at import
+                starts[period] = (parsed[0] * 12 + parsed[1] - 1, parsed[2])
+    # The year before is there for the comparison only.
+    shown_periods = sorted(
+        (p for p in starts if starts[p][0] // 12 == year), key=starts.__getitem__
     )
-    own: dict[tuple[str, str], dict[str, _Sums]] = defaultdict(lambda: defaultdict(_Sums))
-    for f in figures:
-        own[(f.provider, f.category)][f.period].add(f)
-    starts = {f.period: (_start(f), f.months) for f in figures}
-    totals: dict[tuple[str, str], _Sums] = defaultdict(_Sums)
-    for f in figures:
-        totals[(f.period, f.category)].add(f)
+    before_of = {p: _year_before(p) for p in shown_periods}
+    medians = definition.measure == "median"
+    consortium = scope is not None
+
+    def sums_of(row: Any) -> _Sums:
+        return _Sums(_int(row[3]), _int(row[4]), _int(row[5]), int(row[6]))
 
     def shown(s: _Sums | None) -> float | None:
-        if s is None or (scope is not None and _small(definition, s)):
+        if s is None or (consortium and _small(definition, s)):
             return None
         return _value(definition, s)
 
     series = []
-    for (provider, category), periods in sorted(own.items()):
+    for (provider, category), periods in sorted(cells.items()):
         points = []
-        for period, sums in sorted(periods.items(), key=lambda item: starts[item[0]]):
-            if starts[period][0] // 12 != year:
-                continue  # the year before is there for the comparison only
-            total = totals[(period, category)]
+        for period in shown_periods:
+            cell = periods.get(period)
+            if cell is None:
+                continue
+            sums = sums_of(cell)
+            total_rows = int(cell[9])
             peers = None
-            if definition.measure != "median" and total.rows > sums.rows:
+            if not medians and total_rows > sums.rows:
                 peers = _Sums(
-                    _minus(total.numerator, sums.numerator),
-                    _minus(total.denominator, sums.denominator),
+                    _minus(_int(cell[7]), sums.numerator),
+                    _minus(_int(cell[8]), sums.denominator),
                     None,
-                    total.rows - sums.rows,
+                    total_rows - sums.rows,
                 )
-            before = periods.get(_year_before(period))
-            hidden = scope is not None and _small(definition, sums)
+            before = periods.get(before_of[period])
+            hidden = consortium and _small(definition, sums)
             points.append(
                 schemas.ProviderPoint(
                     period=period,
                     value=None if hidden else _value(definition, sums),
                     suppressed=hidden,
-                    previous_year=shown(before),
+                    previous_year=shown(sums_of(before) if before is not None else None),
                     peers=shown(peers),
                 )
             )
@@ -480,8 +597,12 @@ def provider_comparison(
             series.append(
                 schemas.ProviderSeries(provider=provider, category=category, points=points)
             )
-    names = _scope_names(
-        session, scope, (f.partnership_name for f in figures if f.partnership_name)
+    names = (
+        [scope]
+        if scope is not None
+        else _partnerships_of(session, segment, kpi, (year - 1, year))
+        if year is not None
+        else []
     )
     return schemas.ProviderComparison(
         partnerships=names,
@@ -491,6 +612,57 @@ def provider_comparison(
         suppressed_below=SUPPRESS_BELOW,
         providers=series,
     )
+
+
+def _cells_query(scope: str | None, segment: str, kpi: str, median: bool, year: int) -> Any:
+    """Per provider, category and period of ``year`` and the year before: the sums and their
+    count, and beside them the same over every provider of that period and category (a window
+    over the groups), so the peers are the total less the provider, without a second pass."""
+    rows = func.count()
+    numerator = func.sum(col(KpiFigure.numerator))
+    denominator = func.sum(col(KpiFigure.denominator))
+    window = [col(KpiFigure.period), col(KpiFigure.category)]
+    query = (
+        select(
+            col(KpiFigure.provider),
+            col(KpiFigure.category),
+            col(KpiFigure.period),
+            numerator,
+            denominator,
+            # Only a median reads its value, so a share is answered from the index alone.
+            case((rows == 1, func.max(col(KpiFigure.value_milli)))) if median else null(),
+            rows,
+            func.sum(numerator).over(partition_by=window),
+            func.sum(denominator).over(partition_by=window),
+            func.sum(rows).over(partition_by=window),
+        )
+        .where(
+            col(KpiFigure.kpi_code) == kpi,
+            col(KpiFigure.segment_code) == segment,
+            col(KpiFigure.provider) != "",
+            col(KpiFigure.year).between(year - 1, year),
+        )
+        .group_by(col(KpiFigure.provider), col(KpiFigure.category), col(KpiFigure.period))
+    )
+    if scope is not None:
+        query = query.where(col(KpiFigure.partnership_name) == scope)
+    return query
+
+
+def _partnerships_of(session: Session, segment: str, kpi: str, years: tuple[int, int]) -> list[str]:
+    """The partnerships the provider figures of ``years`` name, for a viewer who sees all."""
+    query = (
+        select(col(KpiFigure.partnership_name))
+        .where(
+            col(KpiFigure.kpi_code) == kpi,
+            col(KpiFigure.segment_code) == segment,
+            col(KpiFigure.provider) != "",
+            col(KpiFigure.partnership_name) != "",
+            col(KpiFigure.year).between(*years),
+        )
+        .distinct()
+    )
+    return sorted(session.execute(query).scalars())
 
 
 def _minus(a: int | None, b: int | None) -> int | None:

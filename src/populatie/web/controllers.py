@@ -65,6 +65,8 @@ NAV = (
     ("/consortium", "Mijn gebieden", {Role.CONSORTIUM}),
     ("/finance", "Financiën", {Role.FINANCE, Role.AUDITOR}),
     ("/planner", "Planning", {Role.FINANCE, Role.PLANNER}),
+    # Every role reads the KPIs (READ_SCOPED); a consortium its own partnership's only.
+    ("/kpis", "Sturen op resultaat", {Role.CONSORTIUM, Role.FINANCE, Role.PLANNER, Role.AUDITOR}),
 )
 # Nothing but this server: scripts, styles and images from here only (the one script marks a
 # long form post as busy; every page works without it).
@@ -94,6 +96,12 @@ def page(policy: Access) -> dict[str, Any]:
 def _viewer(request: Request[Any, Any, Any]) -> Principal | None:
     user = request.scope.get("user")
     return user if isinstance(user, Principal) else None
+
+
+def page_context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:
+    """What base.html needs (the viewer, who they are, the menu), also for a page a feature
+    renders itself, such as ``/kpis``."""
+    return _context(request, **values)
 
 
 def _context(request: Request[Any, Any, Any], **values: Any) -> dict[str, Any]:
