@@ -28,11 +28,14 @@ from populatie.db import make_engine, migrate, session_scope
 from populatie.web import year_on_year
 from populatie.web.formatting import euro
 from tests.e2e.world import AREAS_OF, KRACHT, RONDOMJOU, build_web_world, foreign_markers
-from tests.integration.api_support import World, build_world
+from tests.integration.api_support import CONTRACT_OF, World, build_world
 from tests.integration.web_support import sign_in
 
 CALLERS = {"kracht": KRACHT, "rondomjou": RONDOMJOU}
 OTHER = {KRACHT: RONDOMJOU, RONDOMJOU: KRACHT}
+# The consortium's pages about its areas, and those about one contract of its own.
+AREA_PAGES = ["/consortium", "/consortium/budgets.xlsx"]
+CONTRACT_PAGES = ["/dossier", "/dossier.html", "/dossier.xlsx"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -269,20 +272,26 @@ def test_no_page_a_consortium_can_open_shows_the_other(
     query naming the other partnership changes nothing (the session decides whose it is)."""
     partnership = CALLERS[caller]
     paths = _consortium_pages(app)
-    assert paths == ["/consortium", "/consortium/budgets.xlsx"]
+    assert paths == sorted([*AREA_PAGES, *CONTRACT_PAGES, "/kpis"])
     foreign = [*foreign_markers(partnership, world.engine), OTHER[partnership]]
     foreign += AREAS_OF[OTHER[partnership]]
+    own_contract = {"contract": CONTRACT_OF[partnership]}
     with _client(app) as client:
         sign_in(client, world.tokens[caller])
         for path in paths:
             other: dict[str, Any] = {"partnership": OTHER[partnership], "scope": "all"}
+            base = own_contract if path in CONTRACT_PAGES else {}
             for params in ({}, {"year": 2025}, {"year": 2026}, {"year": 2026, **other}):
-                response = client.get(path, params=params)
+                response = client.get(path, params={**base, **params})
                 assert response.status_code == 200, (path, params)
                 text = _readable(response)
-                assert any(code in text for code in AREAS_OF[partnership]), (path, params)
+                if path in AREA_PAGES:  # the pages about its areas name them
+                    assert any(code in text for code in AREAS_OF[partnership]), (path, params)
                 for marker in foreign:
                     assert marker not in text, (path, params, marker)
+        for path in CONTRACT_PAGES:  # the other's contract is not found, as if it did not exist
+            theirs = {"contract": CONTRACT_OF[OTHER[partnership]]}
+            assert client.get(path, params=theirs).status_code == 404, path
         # a year without an adopted allocation: no page (404, as for another's data), and a
         # workbook with its header only
         assert client.get("/consortium", params={"year": 2030}).status_code == 404

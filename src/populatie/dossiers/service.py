@@ -87,7 +87,11 @@ def contract_dossier(
     for year in range(first, last + 1):
         result = reconciliation(session, year, None, scope, config)
         years.append(_year(contract, result))
-        exceptions += [_exception(year, e) for e in result.exceptions if _about(contract, e)]
+        exceptions += [
+            _exception(year, e, detailed=scope is None)
+            for e in result.exceptions
+            if _about(contract, e)
+        ]
     kpis = _kpis(session, register, scope, contract.partnership, milestone.year)
     return schemas.Dossier(
         contract=schemas.DossierContract(
@@ -164,8 +168,25 @@ def _about(contract: ContractView, exc: ReconciliationException) -> bool:
     return exc.facts.get("reference") in (contract.reference, contract.lot)
 
 
-def _exception(year: int, exc: ReconciliationException) -> schemas.DossierException:
+def _exception(
+    year: int, exc: ReconciliationException, *, detailed: bool
+) -> schemas.DossierException:
+    """A consortium gets the finding without its detail, as on its own page: a detail may
+    name where a row landed outside the lot, in another partnership's area."""
     from populatie.web.exception_text import dutch_detail, dutch_subject
+
+    if not detailed:
+        return schemas.DossierException(
+            year=year,
+            kind=exc.kind,
+            description=EXCEPTION_KINDS[exc.kind],
+            subject=exc.subject,
+            subject_nl=dutch_subject(exc),
+            amount_cents=exc.amount_cents,
+            rows=exc.rows,
+            detail="",
+            detail_nl="",
+        )
 
     return schemas.DossierException(
         year=year,
