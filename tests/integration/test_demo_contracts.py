@@ -62,5 +62,6 @@ def test_demo_reaches_every_municipality_and_every_exception_kind(tmp_path: Path
     stages = {row["stage"] for row in rows}
     assert {"start", "completion", "dropout"} <= stages
     priced = [row for row in rows if row["product_code"]]
-    assert priced and all(row["quantity"] and row["unit"] for row in priced)
+    assert priced
+    assert all(row["quantity"] and row["unit"] for row in priced)
     assert all("synthetic" in row["description"] for row in rows)
