@@ -49,7 +49,7 @@ def test_demo_reaches_every_municipality_and_every_exception_kind(tmp_path: Path
     assert [kind for kind, n in counts.items() if n < 1] == []
 
     # every funding form has a contract in the demo, and their rows carry the detail
-    forms = {line["funding_form"] for line in lines}
+    forms = {line["funding_form"] for line in lines if line["contract"] is not None}
     assert forms == {
         "population-based",
         "task-based",
@@ -57,6 +57,8 @@ def test_demo_reaches_every_municipality_and_every_exception_kind(tmp_path: Path
         "output-based-month",
         "effort-based",
     }
+    segments = {line["segment"] for line in lines if line["funding_form"] != "population-based"}
+    assert {"B", "C"} <= segments
     with out.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     stages = {row["stage"] for row in rows}
