@@ -37,7 +37,7 @@ from populatie.api.registry import district_features
 from populatie.configuration import DOMAINS
 from populatie.contracts.milestones import milestones_for, milestones_of_record
 from populatie.contracts.models import Contract
-from populatie.contracts.service import lot_reference
+from populatie.contracts.service import list_contracts, lot_reference
 from populatie.core.reconciliation import (
     EXCEPTION_KINDS,
     Reconciliation,
@@ -59,6 +59,7 @@ from populatie.web.exception_text import dutch_detail, dutch_notes, dutch_subjec
 from populatie.web.formatting import (
     DOMAIN_LABELS,
     EXCEPTION_LABELS,
+    FUNDING_FORM_LABELS,
     MONTHS,
     RUN_STATUS_LABELS,
     STATUS_LABELS,
@@ -932,6 +933,7 @@ class ContractRow:
     remaining: str
     status: Status
     milestones: str = ""  # the go/no-go moments and options of the contract's period
+    terms: str = ""  # segment, funding form and products, in Dutch
 
 
 @dataclass(frozen=True)
@@ -993,6 +995,24 @@ def _contract_row(line: ReconciliationLine, area_names: dict[str, str]) -> Contr
         remaining=remaining(line.remaining_cents),
         status=_status(line.status, line.spent_cents),
     )
+
+
+def _terms_texts(session: Session) -> dict[str, str]:
+    """Per contract, what it buys and how it is paid, as one line of Dutch: finance reads a
+    regional contract's findings against these terms."""
+    texts = {}
+    for c in list_contracts(session):
+        parts = [f"segment {c.segment}"] if c.segment else []
+        form = FUNDING_FORM_LABELS.get(c.funding_form, c.funding_form)
+        if c.start_percent is not None:
+            form += f" ({c.start_percent} % bij start, {100 - c.start_percent} % bij afronding)"
+        if c.instalments:
+            form += ", per maand" if c.instalments == "monthly" else ", per kwartaal"
+        parts.append(form)
+        if c.product_codes:
+            parts.append("producten " + ", ".join(c.product_codes))
+        texts[c.reference] = " · ".join(parts)
+    return texts
 
 
 def _milestone_texts(session: Session) -> dict[str, str]:
@@ -1097,7 +1117,11 @@ def finance_page(session: Session, year: int | None, to_month: int | None) -> Fi
             )
     contracts.sort(key=lambda r: (r.lot, r.contract))
     milestones = _milestone_texts(session)
-    contracts = [replace(c, milestones=milestones.get(c.contract, "")) for c in contracts]
+    terms = _terms_texts(session)
+    contracts = [
+        replace(c, milestones=milestones.get(c.contract, ""), terms=terms.get(c.contract, ""))
+        for c in contracts
+    ]
     without = [_contract_row(line, area_names) for line in totals if not line.contract]
     by_kind: dict[str, list[ReconciliationException]] = defaultdict(list)
     for exc in result.exceptions:
