@@ -12,6 +12,7 @@ from populatie.app import create_app
 from populatie.auth.tokens import issue_token
 from populatie.db import session_scope
 from tests.integration.api_support import CONTRACT_OF, KRACHT, REGIONAL, RONDOMJOU, build_world
+from tests.integration.web_support import sign_in
 
 #: a regional contract of the demo (Delft's lot 1: output-based per trajectory, with tariffs)
 REGIONAL_CONTRACT = "DEMO-H10-GM0503-B"
@@ -84,3 +85,31 @@ def test_a_den_haag_partnership_sees_nothing_of_the_regional_contracts(
             text = client.get(path, params=params, headers=h).text
             assert REGIONAL not in text, path
             assert REGIONAL_CONTRACT not in text, path
+
+
+def test_pages_show_segment_and_funding_form_each_consortium_only_its_own(
+    client_and_headers: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, headers = client_and_headers
+    token = {name: h["Authorization"].removeprefix("Bearer ") for name, h in headers.items()}
+    with client:
+        sign_in(client, token["finance"])
+        finance = client.get("/finance").text
+        assert "segment B · output per traject (60 % bij start, 40 % bij afronding)" in finance
+        assert "taakgericht, per kwartaal" in finance
+        assert "producten 45C10, 45C11" in finance
+        assert "Betaald na uitval" in finance
+        assert "Termijnbetaling wijkt af van het schema" in finance
+    for caller, mine, not_mine in (
+        ("regional", REGIONAL_CONTRACT, CONTRACT_OF[KRACHT]),
+        ("kracht", CONTRACT_OF[KRACHT], REGIONAL_CONTRACT),
+    ):
+        with TestClient(app=client.app) as own:
+            sign_in(own, token[caller])
+            page = own.get("/consortium").text
+            assert "Uw contracten" in page
+            assert mine in page
+            assert not_mine not in page
+            assert CONTRACT_OF[RONDOMJOU] not in page
+            expected = "output per traject" if caller == "regional" else "populatiegebonden"
+            assert expected in page

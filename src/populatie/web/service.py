@@ -269,6 +269,35 @@ class ConsortiumPage:
     exceptions: list[ExceptionView]
     forecast_method: str = FORECAST_METHOD_NL
     notes: list[str] = field(default_factory=list)
+    contracts: list[OwnContract] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OwnContract:
+    reference: str
+    lot: str
+    segment: str
+    funding_form: str
+
+
+def _own_contracts(session: Session, partnership: str) -> list[OwnContract]:
+    """The contracts the partnership holds or held (as the API's scope: those its rows are
+    booked on), with their segment and funding form in Dutch; nobody else's."""
+    held = {
+        reference
+        for reference, periods in spending_owners(session).items()
+        if any(owner == partnership for _, _, owner in periods)
+    }
+    return [
+        OwnContract(
+            reference=c.reference,
+            lot=c.lot,
+            segment=c.segment or "—",
+            funding_form=FUNDING_FORM_LABELS.get(c.funding_form, c.funding_form),
+        )
+        for c in list_contracts(session)
+        if c.reference in held
+    ]
 
 
 def _adopted_years(session: Session, municipalities: Sequence[str]) -> list[int]:
@@ -511,6 +540,7 @@ def consortium_page(session: Session, partnership: str, year: int | None) -> Con
         line_svg=None,
         months=[],
         exceptions=[],
+        contracts=_own_contracts(session, partnership),
     )
     if year is None or not codes:
         return empty
@@ -630,6 +660,7 @@ def consortium_page(session: Session, partnership: str, year: int | None) -> Con
             _exception_view(e, with_detail=False) for e in _own_exceptions(result, partnership)
         ],
         notes=notes,
+        contracts=empty.contracts,
     )
 
 
