@@ -14,11 +14,19 @@ holds a few deliberate exceptions of each kind the rows can show:
 - rows by a provider outside the partnership (``provider-not-member``);
 - rows in a domain the lot does not cover, when a lot covers fewer than three;
 - rows repeating other rows under new invoice references (``duplicate-invoice``);
-- rows for a district that is in no area (``district-not-in-one-area``).
+- rows for a district that is in no area (``district-not-in-one-area``);
+- on the regional contracts (:mod:`populatie.spending.demo_regional`), rows priced otherwise
+  than quantity × tariff (``tariff-mismatch``), of a product the contract does not buy
+  (``product-not-contracted``) or of another segment (``segment-not-contracted``), a
+  correction against an instalment (``instalment-off-schedule``), and an assignment paid its
+  completion share after its dropout (``paid-after-dropout``).
 
 :func:`register_demo_contracts` registers the contracts the file refers to, for lots that have
-none: ceilings equal to the adopted allocation of the lot's area, except one set 2 % above it
-(``allocation-differs``), and an expired predecessor of the first (2020–2023).
+none: on Den Haag's lots, ceilings equal to the adopted allocation of the lot's area, except
+one set 2 % above it (``allocation-differs``), and an expired predecessor of the first
+(2020–2023); on the regional lots, the illustrative regional contracts. The regular rows on a
+regional contract carry its segment, products, quantities and stages, priced as its funding
+form says, so they are no findings: only the planted rows are.
 """
 
 from __future__ import annotations
