@@ -278,8 +278,11 @@ def write_demo_spending(
     regional = [c for c in contracts if is_regional(c.municipality, lots[c.lot].number)]
     population = [c for c in contracts if c not in regional]
     groups = []
-    for k, c in enumerate(population):
-        factor = 1.12 if k == 1 else float(rng.uniform(0.9, 0.99))  # the second runs over
+    # Den Haag's (a municipality of four areas) carry the planted rows of the core kinds
+    awarded = [c for c in population if c.municipality not in REGIONAL] or contracts
+    for c in population:
+        over = len(awarded) > 1 and c is awarded[1]
+        factor = 1.12 if over else float(rng.uniform(0.9, 0.99))  # the second runs over
         for domain in DOMAINS:
             target = int(adopted.get((c.area, domain), 0) * factor)
             if domain in lots[c.lot].domains and target > 0:
@@ -387,8 +390,6 @@ def write_demo_spending(
         )
         planted[kind] += n
 
-    # The planted rows of the core kinds go on Den Haag's lots (a municipality of four areas).
-    awarded = [c for c in population if c.municipality not in REGIONAL] or contracts
     first, second, last = awarded[0], awarded[min(1, len(awarded) - 1)], awarded[-1]
     plant("no-contract", 3, first, reference="", district="", domain="access")
     plant("no-contract", 2, first, reference="H10-UNKNOWN-7")
