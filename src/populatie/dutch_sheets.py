@@ -139,6 +139,15 @@ SHEETS: dict[str, str] = {
     "Runs": "Vastgestelde budgetten",
 }
 
+#: A sheet per funding form in the reconciliation workbook: the form → (English, Dutch) name.
+FUNDING_FORM_SHEETS: dict[str, tuple[str, str]] = {
+    "population-based": ("Population-based", "Populatiegebonden"),
+    "task-based": ("Task-based", "Taakgericht"),
+    "output-based-trajectory": ("Output per trajectory", "Output per traject"),
+    "output-based-month": ("Output per month", "Output per maand"),
+    "effort-based": ("Effort-based (PxQ)", "Inspanningsgericht (PxQ)"),
+}
+
 
 @dataclass(frozen=True)
 class Column:

@@ -42,6 +42,8 @@ CONFIG = ROOT / "config"
 
 KRACHT = "Kracht voor Jeugd en Gezin"
 RONDOMJOU = "RondomJou"
+#: the illustrative partnership of the regional lots of the nine other municipalities
+REGIONAL = "H10 Regionale Jeugdhulp (illustratief)"
 AREAS_OF = {KRACHT: ["GM0518-L1", "GM0518-L3"], RONDOMJOU: ["GM0518-L2", "GM0518-L4"]}
 # the demo contracts of spending.demo (registered with ``build_world(spending=True)``)
 CONTRACT_OF = {KRACHT: "DEMO-H10-GM0518-P1", RONDOMJOU: "DEMO-H10-GM0518-P2"}

@@ -18,7 +18,7 @@ from populatie.auth.access import PrincipalResolver
 from populatie.auth.tokens import list_tokens, revoke_token
 from populatie.configuration import DOMAINS
 from populatie.db import session_scope
-from tests.integration.api_support import KRACHT, RONDOMJOU, World, build_world, propose
+from tests.integration.api_support import KRACHT, REGIONAL, RONDOMJOU, World, build_world, propose
 
 PROBLEMS = "https://populatie.example/problems/"
 
@@ -194,7 +194,7 @@ def test_registry_resources(client: TestClient) -> None:
     }
     assert len(area["districts"]) == 11
     partnerships = client.get("/api/partnerships").json()
-    assert [p["name"] for p in partnerships["items"]] == [KRACHT, RONDOMJOU]
+    assert [p["name"] for p in partnerships["items"]] == [REGIONAL, KRACHT, RONDOMJOU]
     assert client.get(f"/api/partnerships/{KRACHT}").json()["areas"] == ["GM0518-L1", "GM0518-L3"]
     lots = client.get("/api/lots", params={"municipality": "GM0518"}).json()
     assert [lot["number"] for lot in lots["items"]] == [1, 2, 3, 4]

@@ -45,6 +45,7 @@ def test_demo_tokens_work_one_per_role_and_partnership_and_replace_the_last(demo
         ("auditor", ""),
         ("consortium", "Kracht voor Jeugd en Gezin"),
         ("consortium", "RondomJou"),
+        ("consortium", "H10 Regionale Jeugdhulp (illustratief)"),
     }
     assert "http://127.0.0.1:8765/sign-in" in first.stdout
     assert "http://127.0.0.1:8765/api/areas" in first.stdout

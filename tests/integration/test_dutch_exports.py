@@ -174,7 +174,24 @@ def test_reconciliation_xlsx_and_csv_are_dutch(world: World) -> None:
                 ).content
             )
         )
-        assert book.sheetnames == ["Verantwoording", "Signaleringen", "Onderbouwing", "Toelichting"]
+        # then a sheet per funding form (the demo has contracts in all five)
+        forms = {
+            "population-based": "Populatiegebonden",
+            "task-based": "Taakgericht",
+            "output-based-trajectory": "Output per traject",
+            "output-based-month": "Output per maand",
+            "effort-based": "Inspanningsgericht (PxQ)",
+        }
+        assert book.sheetnames == [
+            "Verantwoording", "Signaleringen", "Onderbouwing", "Toelichting", *forms.values()
+        ]  # fmt: skip
+        for form, name in forms.items():
+            own = [line for line in report["lines"] if line["funding_form"] == form]
+            assert own
+            assert [c.value for c in book[name][1]] == LINE_HEADERS
+            assert [(r["Contract"], Decimal(str(r["Besteed"]))) for r in _rows(book[name])] == [
+                (line["contract"], _euros(line["spent_cents"])) for line in own
+            ]
         for sheet in book.worksheets:
             _assert_sheet_is_laid_out(sheet)
         lines = book["Verantwoording"]
@@ -246,4 +263,15 @@ def test_reconciliation_in_english_is_the_machine_format(world: World) -> None:
                 ).content
             )
         )
-        assert book.sheetnames == ["Reconciliation", "Exceptions", "Evidence", "About"]
+        assert book.sheetnames == [
+            "Reconciliation", "Exceptions", "Evidence", "About", "Population-based",
+            "Task-based", "Output per trajectory", "Output per month", "Effort-based (PxQ)",
+        ]  # fmt: skip
+        trajectory = [[c.value for c in row] for row in book["Output per trajectory"].rows]
+        contracts = {line["contract"] for line in report["lines"]}
+        assert {r[0] for r in trajectory[1:]} <= contracts
+        assert {
+            line["contract"]
+            for line in report["lines"]
+            if line["funding_form"] == "output-based-trajectory"
+        } == {r[0] for r in trajectory[1:]}

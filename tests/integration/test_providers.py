@@ -325,7 +325,8 @@ def test_reads_per_role_and_a_consortium_sees_only_its_own(
         listed = client.get(f"/api/partnerships/{RONDOMJOU}/members", headers=headers[caller])
         assert listed.status_code == 200
         assert listed.json()["total"] == 4
-        assert client.get("/api/providers", headers=headers[caller]).json()["total"] == 9
+        # the nine of the two awards, and the two of the illustrative regional partnership
+        assert client.get("/api/providers", headers=headers[caller]).json()["total"] == 11
     own = client.get(f"/api/partnerships/{KRACHT}/members", headers=headers["kracht"])
     assert own.status_code == 200
     assert own.json()["total"] == 5

@@ -372,7 +372,7 @@ def test_json_csv_and_xlsx_carry_the_same_numbers(db: Engine, tmp_path: Path) ->
     out = tmp_path / "r.xlsx"
     write_xlsx(result, out)
     book = load_workbook(out)
-    assert book.sheetnames == ["Reconciliation", "Exceptions", "Evidence", "About"]
+    assert book.sheetnames[:4] == ["Reconciliation", "Exceptions", "Evidence", "About"]
     sheet = book["Reconciliation"]
     header = [c.value for c in sheet[1]]
     spent_col = header.index("spent")

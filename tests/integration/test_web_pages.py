@@ -321,13 +321,13 @@ def test_the_downloads_are_the_reconciliation_exports(app: Litestar, world: Worl
     assert xlsx.status_code == 200
     assert "reconciliation-2025-06.xlsx" in xlsx.headers["content-disposition"]
     book = load_workbook(io.BytesIO(xlsx.content))
-    assert book.sheetnames == ["Verantwoording", "Signaleringen", "Onderbouwing", "Toelichting"]
+    assert book.sheetnames[:4] == ["Verantwoording", "Signaleringen", "Onderbouwing", "Toelichting"]
     assert book["Verantwoording"]["A1"].value == "Contract"
     assert csv_.headers["content-type"].startswith("text/csv")
     assert csv_.text.splitlines()[0].startswith("\ufeffSoort regel;Jaar;Uitgaven tot en met;")
     # the English machine format on request
     book = load_workbook(io.BytesIO(xlsx_en.content))
-    assert book.sheetnames == ["Reconciliation", "Exceptions", "Evidence", "About"]
+    assert book.sheetnames[:4] == ["Reconciliation", "Exceptions", "Evidence", "About"]
     assert book["Reconciliation"]["A1"].value == "contract"
     assert csv_en.text.splitlines()[0].startswith("record,year,to,contract")
 

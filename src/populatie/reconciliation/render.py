@@ -19,6 +19,7 @@ from rich.table import Table
 
 from populatie.core.money import format_euro
 from populatie.core.reconciliation import EXCEPTION_KINDS, Reconciliation
+from populatie.dutch_sheets import FUNDING_FORM_SHEETS
 from populatie.reconciliation.service import report_json
 from populatie.spreadsheets import append_row, csv_record
 
@@ -152,7 +153,8 @@ def _eur(cents: int | None) -> Decimal | None:
 
 
 def write_xlsx(result: Reconciliation, path: Path) -> None:
-    """Sheets: Reconciliation (the lines), Exceptions, Evidence, About."""
+    """Sheets: Reconciliation (the lines), Exceptions, Evidence, About, then one per funding
+    form with its contracts' lines (a reader of one form need not filter)."""
     data = report_json(result)
     book = Workbook()
     money = '"€" #,##0.00;"€" -#,##0.00'
@@ -235,4 +237,19 @@ def write_xlsx(result: Reconciliation, path: Path) -> None:
         append_row(about, [f"exceptions: {kind}", n])
     for note in data["notes"]:
         append_row(about, ["note", note])
+    # a sheet per funding form with the lines of its contracts, after the four above
+    for form, (name, _) in FUNDING_FORM_SHEETS.items():
+        lines = [line for line in data["lines"] if line["funding_form"] == form]
+        if not lines:
+            continue
+        form_sheet = book.create_sheet(name)
+        append_row(form_sheet, headers)
+        for cell in form_sheet[1]:
+            cell.font = Font(bold=True)
+        for line in lines:
+            append_row(
+                form_sheet,
+                [_eur(line[f]) if f.endswith("_cents") else line[f] for f in LINE_FIELDS],
+            )
+        form_sheet.freeze_panes = "A2"
     book.save(path)

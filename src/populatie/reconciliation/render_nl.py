@@ -22,7 +22,14 @@ from populatie.core.reconciliation import (
     Reconciliation,
     ReconciliationException,
 )
-from populatie.dutch_sheets import DATE_FORMAT, SHEETS, Column, csv_text, fill_sheet
+from populatie.dutch_sheets import (
+    DATE_FORMAT,
+    FUNDING_FORM_SHEETS,
+    SHEETS,
+    Column,
+    csv_text,
+    fill_sheet,
+)
 
 __all__ = ["render_csv_nl", "write_xlsx_nl"]
 
@@ -144,7 +151,8 @@ def _evidence_row(
 
 
 def write_xlsx_nl(result: Reconciliation, path: Path) -> None:
-    """Sheets: Verantwoording (the lines), Signaleringen, Onderbouwing (evidence), Toelichting."""
+    """Sheets: Verantwoording (the lines), Signaleringen, Onderbouwing (evidence), Toelichting,
+    then one per funding form with its contracts' lines."""
     domains, _, kinds = _words()
     book = Workbook()
     sheet = book.active
@@ -200,4 +208,9 @@ def write_xlsx_nl(result: Reconciliation, path: Path) -> None:
         ],
     )
     about["B3"].number_format = DATE_FORMAT  # the "Uitgaven tot en met" row
+    # a sheet per funding form with the lines of its contracts, after the four above
+    for form, (_, name) in FUNDING_FORM_SHEETS.items():
+        lines = [line for line in result.lines if line.funding_form == form]
+        if lines:
+            fill_sheet(book.create_sheet(name), _line_columns(), (_line_values(x) for x in lines))
     book.save(path)

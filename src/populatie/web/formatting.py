@@ -15,6 +15,7 @@ from populatie.core.money import format_euro
 __all__ = [
     "DOMAIN_LABELS",
     "EXCEPTION_LABELS",
+    "FUNDING_FORM_LABELS",
     "MONTHS",
     "MONTHS_SHORT",
     "ROLE_LABELS",
@@ -102,6 +103,20 @@ EXCEPTION_LABELS = {
     "over-ceiling": "Uitgaven boven het plafond",
     "allocation-differs": "Budget wijkt af van het contractbedrag",
     "district-not-in-one-area": "Wijk in geen of in meer gebieden",
+    "tariff-mismatch": "Bedrag wijkt af van aantal × tarief",
+    "product-not-contracted": "Product valt niet onder het contract",
+    "segment-not-contracted": "Segment valt niet onder het contract",
+    "instalment-off-schedule": "Termijnbetaling wijkt af van het schema",
+    "paid-after-dropout": "Betaald na uitval",
+}
+
+#: The funding forms (bekostigingsvormen) in Dutch.
+FUNDING_FORM_LABELS = {
+    "population-based": "populatiegebonden",
+    "task-based": "taakgericht",
+    "output-based-trajectory": "output per traject",
+    "output-based-month": "output per maand",
+    "effort-based": "inspanningsgericht (P×Q)",
 }
 
 

@@ -37,7 +37,7 @@ from populatie.api.registry import district_features
 from populatie.configuration import DOMAINS
 from populatie.contracts.milestones import milestones_for, milestones_of_record
 from populatie.contracts.models import Contract
-from populatie.contracts.service import lot_reference
+from populatie.contracts.service import list_contracts, lot_reference
 from populatie.core.reconciliation import (
     EXCEPTION_KINDS,
     Reconciliation,
@@ -59,6 +59,7 @@ from populatie.web.exception_text import dutch_detail, dutch_notes, dutch_subjec
 from populatie.web.formatting import (
     DOMAIN_LABELS,
     EXCEPTION_LABELS,
+    FUNDING_FORM_LABELS,
     MONTHS,
     RUN_STATUS_LABELS,
     STATUS_LABELS,
@@ -268,6 +269,35 @@ class ConsortiumPage:
     exceptions: list[ExceptionView]
     forecast_method: str = FORECAST_METHOD_NL
     notes: list[str] = field(default_factory=list)
+    contracts: list[OwnContract] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OwnContract:
+    reference: str
+    lot: str
+    segment: str
+    funding_form: str
+
+
+def _own_contracts(session: Session, partnership: str) -> list[OwnContract]:
+    """The contracts the partnership holds or held (as the API's scope: those its rows are
+    booked on), with their segment and funding form in Dutch; nobody else's."""
+    held = {
+        reference
+        for reference, periods in spending_owners(session).items()
+        if any(owner == partnership for _, _, owner in periods)
+    }
+    return [
+        OwnContract(
+            reference=c.reference,
+            lot=c.lot,
+            segment=c.segment or "—",
+            funding_form=FUNDING_FORM_LABELS.get(c.funding_form, c.funding_form),
+        )
+        for c in list_contracts(session)
+        if c.reference in held
+    ]
 
 
 def _adopted_years(session: Session, municipalities: Sequence[str]) -> list[int]:
@@ -510,6 +540,7 @@ def consortium_page(session: Session, partnership: str, year: int | None) -> Con
         line_svg=None,
         months=[],
         exceptions=[],
+        contracts=_own_contracts(session, partnership),
     )
     if year is None or not codes:
         return empty
@@ -629,6 +660,7 @@ def consortium_page(session: Session, partnership: str, year: int | None) -> Con
             _exception_view(e, with_detail=False) for e in _own_exceptions(result, partnership)
         ],
         notes=notes,
+        contracts=empty.contracts,
     )
 
 
@@ -932,6 +964,7 @@ class ContractRow:
     remaining: str
     status: Status
     milestones: str = ""  # the go/no-go moments and options of the contract's period
+    terms: str = ""  # segment, funding form and products, in Dutch
 
 
 @dataclass(frozen=True)
@@ -993,6 +1026,24 @@ def _contract_row(line: ReconciliationLine, area_names: dict[str, str]) -> Contr
         remaining=remaining(line.remaining_cents),
         status=_status(line.status, line.spent_cents),
     )
+
+
+def _terms_texts(session: Session) -> dict[str, str]:
+    """Per contract, what it buys and how it is paid, as one line of Dutch: finance reads a
+    regional contract's findings against these terms."""
+    texts = {}
+    for c in list_contracts(session):
+        parts = [f"segment {c.segment}"] if c.segment else []
+        form = FUNDING_FORM_LABELS.get(c.funding_form, c.funding_form)
+        if c.start_percent is not None:
+            form += f" ({c.start_percent} % bij start, {100 - c.start_percent} % bij afronding)"
+        if c.instalments:
+            form += ", per maand" if c.instalments == "monthly" else ", per kwartaal"
+        parts.append(form)
+        if c.product_codes:
+            parts.append("producten " + ", ".join(c.product_codes))
+        texts[c.reference] = " · ".join(parts)
+    return texts
 
 
 def _milestone_texts(session: Session) -> dict[str, str]:
@@ -1112,7 +1163,11 @@ def finance_page(
             )
     contracts.sort(key=lambda r: (r.lot, r.contract))
     milestones = _milestone_texts(session)
-    contracts = [replace(c, milestones=milestones.get(c.contract, "")) for c in contracts]
+    terms = _terms_texts(session)
+    contracts = [
+        replace(c, milestones=milestones.get(c.contract, ""), terms=terms.get(c.contract, ""))
+        for c in contracts
+    ]
     without = [_contract_row(line, area_names) for line in totals if not line.contract]
     by_kind: dict[str, list[ReconciliationException]] = defaultdict(list)
     for exc in result.exceptions:
