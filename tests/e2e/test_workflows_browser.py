@@ -25,7 +25,7 @@ from populatie.allocations.models import Adoption, AllocationRun
 from populatie.allocations.service import adopt
 from populatie.budget_totals.service import list_totals
 from populatie.proposals.service import proposal_of
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import ARTIFACTS, Server
 from tests.e2e.test_page_layout import WCAG_22_AA
 from tests.e2e.world import AREAS_OF, KRACHT, foreign_markers
 
@@ -144,6 +144,7 @@ def _propose(page: Any, axe: Any, server: Server, run_id: str, note: str) -> Non
     panel.get_by_role("button", name="Voorstellen ter vaststelling").click()
     page.wait_for_load_state("load")
     assert page.url.startswith(server.base_url + "/planner?")
+    assert page.url.endswith("#voorstel"), "back at the panel that shows the proposal"
     panel = page.locator(
         "section", has=page.get_by_role("heading", name="Voorstellen ter vaststelling")
     )
@@ -151,6 +152,7 @@ def _propose(page: Any, axe: Any, server: Server, run_id: str, note: str) -> Non
     assert "voorgesteld ter vaststelling" in text
     assert note in text
     assert panel.get_by_role("button").count() == 0, "a proposed run cannot be proposed again"
+    panel.screenshot(path=str(ARTIFACTS / "planner-proposed.png"))
     _accessible(page, axe)
 
 
@@ -181,10 +183,11 @@ def test_a_planner_proposes_and_finance_approves(
     finance = _signed_in(open_context(), server, "finance", "/finance")
     card = _proposal_card(finance, "voorstel goedkeuren")
     assert note in card.inner_text()
+    card.screenshot(path=str(artifacts / "finance-proposal.png"))
     _accessible(finance, axe)
     card.get_by_role("button", name="Goedkeuren").click()
     finance.wait_for_load_state("load")
-    assert finance.url.startswith(server.base_url + "/finance")
+    assert finance.url == server.base_url + "/finance?year=2025#voorstellen"
     assert finance.locator("article.proposal", has_text="voorstel goedkeuren").count() == 0
     decided = finance.get_by_role("table", name="Laatste besluiten over voorstellen")
     row = decided.get_by_role("row", name=re.compile("voorstel goedkeuren"))
@@ -254,6 +257,7 @@ def test_finance_rejects_a_proposal_with_a_reason(
     card.get_by_label("Reden van afwijzen (verplicht)").fill(reason)
     card.get_by_role("button", name="Afwijzen").click()
     finance.wait_for_load_state("load")
+    assert finance.url.endswith("#voorstellen")
     assert finance.locator("article.proposal", has_text="voorstel afwijzen").count() == 0
     decided = finance.get_by_role("table", name="Laatste besluiten over voorstellen")
     row = decided.get_by_role("row", name=re.compile("voorstel afwijzen"))
@@ -283,6 +287,7 @@ def test_finance_sets_budget_totals_on_the_page(
     finance = _signed_in(open_context(), server, "finance", "/finance")
     form = finance.locator("form[action='/finance/budget-totals']")
     _accessible(finance, axe)
+    form.screenshot(path=str(ARTIFACTS / "finance-budget-totals.png"))
     year = 2031  # a year no run divides, so the other tests' figures stay as they are
     amounts = {  # illustrative amounts, in euro as a Dutch user types them
         "specialist": ("1.234.567,89", 123456789),
@@ -308,6 +313,12 @@ def test_finance_sets_budget_totals_on_the_page(
         stored = {v.municipality: v for v in list_totals(session, year)}
     assert set(stored) == {"GM0518"}
     assert stored["GM0518"].cents == expected
+    # Back on the page at the totals of the year just set, not the reconciliation's year.
+    assert finance.url.endswith(f"totaaljaar={year}#budgettotalen"), finance.url
+    assert finance.get_by_role("heading", name=f"Budgettotalen {year}").is_visible()
+    table = finance.get_by_role("table", name=re.compile(f"de verdeling van {year}"))
+    assert table.locator("tbody tr").count() == 1
+    assert "1.234.567,89" in table.get_by_role("row", name=re.compile("GM0518")).inner_text()
 
     # A bad amount is named and nothing is written.
     form = finance.locator("form[action='/finance/budget-totals']")
