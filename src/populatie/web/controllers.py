@@ -83,6 +83,9 @@ PAGE_HEADERS = [
 ]
 
 Year = Annotated[int | None, QueryParameter(ge=2000, le=2099, description="Budget year")]
+TotalsYear = Annotated[
+    int | None, QueryParameter(ge=2000, le=2099, description="Year of the budget totals shown")
+]
 Month = Annotated[int | None, QueryParameter(ge=1, le=12, name="to", description="To month")]
 Language = Annotated[Lang, QueryParameter(description="nl (default) or en (machine format)")]
 
@@ -263,13 +266,17 @@ class PageController(Controller):
         gemeente: FromQuery[str] = "",
         perceel: FromQuery[str] = "",
         afgehandeld: FromQuery[str] = "",
+        totaaljaar: TotalsYear = None,
     ) -> Template:
         """The page; the exceptions filtered by kind, municipality, lot and handled (a GET
-        query, so a filtered list is a link to share)."""
+        query, so a filtered list is a link to share). ``totaaljaar`` shows the budget totals
+        of another year than the reconciliation's: the year finance just set them for."""
         chosen = ExceptionFilter(
             kind=soort, municipality=gemeente, lot=perceel, handled=afgehandeld
         )
-        context = finance_context(request, session, principal, year, to_month, chosen)
+        context = finance_context(
+            request, session, principal, year, to_month, chosen, totals_year=totaaljaar
+        )
         return Template(template_name="finance.html", context=context)
 
     @get("/finance/reconciliation.xlsx", sync_to_thread=True, **page(AUDIT))
@@ -292,6 +299,7 @@ def finance_context(
     year: int | None,
     to_month: int | None,
     chosen: ExceptionFilter,
+    totals_year: int | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """What the finance page shows: the reconciliation (computed once), the charts, the
@@ -307,7 +315,7 @@ def finance_context(
     extra.setdefault(
         "totals",
         proposal_views.totals_form(
-            session, view.year, [(m.code, m.name) for m in view.municipalities]
+            session, totals_year or view.year, [(m.code, m.name) for m in view.municipalities]
         ),
     )
     return _context(

@@ -80,9 +80,11 @@ def _decision_refused(
     raise exc
 
 
-def _to(path: str, **query: str) -> Redirect:
+def _to(path: str, section: str, **query: str) -> Redirect:
+    """Back to the page, scrolled to the ``section`` that shows what the form did: otherwise the
+    outcome of a decision lies out of sight, far below the top of a long page."""
     present = {k: v for k, v in query.items() if v}
-    target = path + ("?" + urlencode(present) if present else "")
+    target = path + ("?" + urlencode(present) if present else "") + "#" + section
     return Redirect(path=target, status_code=HTTP_303_SEE_OTHER)
 
 
@@ -115,7 +117,7 @@ class FormController(Controller):
             )
         except NotFoundError:
             return _refused(request, session, 404, "Deze run bestaat niet.")
-        return _to("/planner", base=data.get("base", ""), other=run_id)
+        return _to("/planner", "voorstel", base=data.get("base", ""), other=run_id)
 
     @post("/finance/proposals/{run_id:str}/approval", sync_to_thread=True, **page(FINANCE))
     def approve(
@@ -132,7 +134,7 @@ class FormController(Controller):
         except PopulatieError as exc:
             return _decision_refused(request, session, exc)
         after_commit(session, request.app.state.budget_reader.clear)
-        return _to("/finance", year=data.get("year", ""))
+        return _to("/finance", "voorstellen", year=data.get("year", ""))
 
     @post("/finance/proposals/{run_id:str}/rejection", sync_to_thread=True, **page(FINANCE))
     def reject(
@@ -155,7 +157,7 @@ class FormController(Controller):
             proposals.reject(session, run_id, proposals.Actor.of(principal), data["reason"])
         except PopulatieError as exc:
             return _decision_refused(request, session, exc)
-        return _to("/finance", year=data.get("year", ""))
+        return _to("/finance", "voorstellen", year=data.get("year", ""))
 
     @post("/finance/budget-totals", sync_to_thread=True, **page(FINANCE))
     def set_budget_totals(
@@ -207,4 +209,6 @@ class FormController(Controller):
             return _refused(request, session, 404, f"Onbekende gemeente '{municipality}'.")
         except DataError:
             return _refused(request, session, 400, "Een bedrag is te groot; er is niets gewijzigd.")
-        return _to("/finance", year=data.get("page_year", ""))
+        return _to(
+            "/finance", "budgettotalen", year=data.get("page_year", ""), totaaljaar=str(year)
+        )
