@@ -35,12 +35,20 @@ RUNS_SIDE_BY_SIDE = (
     "/planner/runs?run={adopted_2025}&run={draft_2026}&explain={draft_2026}&new={draft_2026}"
 )
 PLANNER_PAGES = ["/planner/scenario", RUNS_SIDE_BY_SIDE, "/planner/estimate"]
+# a demo contract with go/no-go milestones, Kracht's own
+DOSSIER = "/dossier?contract=DEMO-H10-GM0518-P1"
 PAGES = [
     (None, ["/sign-in", "/bestaat-niet"]),
-    ("kracht", ["/consortium?year=2025", "/consortium?year=2026", "/finance", "/kpis"]),
+    (
+        "kracht",
+        ["/consortium?year=2025", "/consortium?year=2026", "/finance", "/kpis", DOSSIER],
+    ),
     ("rondomjou", ["/consortium?year=2025", "/consortium?year=2026", "/kpis"]),
     ("planner", ["/planner", "/finance", "/kpis", *PLANNER_PAGES]),
-    ("finance", ["/finance", "/planner", "/finance?year=2025&to=3", "/kpis", *PLANNER_PAGES]),
+    (
+        "finance",
+        ["/finance", "/planner", "/finance?year=2025&to=3", "/kpis", DOSSIER, *PLANNER_PAGES],
+    ),
     ("auditor", ["/finance", "/planner", "/planner/scenario", "/kpis"]),
 ]
 
@@ -114,7 +122,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
     for path in (p.format(**runs) for p in paths):
         response = page.goto(server.base_url + path)
         assert response is not None
-        if path.startswith(("/planner/", "/consortium")) and caller != "auditor":
+        if path.startswith(("/planner/", "/consortium", "/dossier")) and caller != "auditor":
             assert response.status == 200, f"{path} as {caller}: {response.status}"
         if "2026" in path or "explain" in path:
             # the parts this check is for are there: the waterfalls with their legend
