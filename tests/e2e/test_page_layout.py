@@ -35,12 +35,20 @@ RUNS_SIDE_BY_SIDE = (
     "/planner/runs?run={adopted_2025}&run={draft_2026}&explain={draft_2026}&new={draft_2026}"
 )
 PLANNER_PAGES = ["/planner/scenario", RUNS_SIDE_BY_SIDE, "/planner/estimate"]
+# a demo contract with go/no-go milestones, Kracht's own
+DOSSIER = "/dossier?contract=DEMO-H10-GM0518-P1"
 PAGES = [
     (None, ["/sign-in", "/bestaat-niet"]),
-    ("kracht", ["/consortium?year=2025", "/consortium?year=2026", "/finance", "/kpis"]),
+    (
+        "kracht",
+        ["/consortium?year=2025", "/consortium?year=2026", "/finance", "/kpis", DOSSIER],
+    ),
     ("rondomjou", ["/consortium?year=2025", "/consortium?year=2026", "/kpis"]),
     ("planner", ["/planner", "/finance", "/kpis", *PLANNER_PAGES]),
-    ("finance", ["/finance", "/planner", "/finance?year=2025&to=3", "/kpis", *PLANNER_PAGES]),
+    (
+        "finance",
+        ["/finance", "/planner", "/finance?year=2025&to=3", "/kpis", DOSSIER, *PLANNER_PAGES],
+    ),
     ("auditor", ["/finance", "/planner", "/planner/scenario", "/kpis"]),
 ]
 
@@ -114,7 +122,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
     for path in (p.format(**runs) for p in paths):
         response = page.goto(server.base_url + path)
         assert response is not None
-        if path.startswith(("/planner/", "/consortium")) and caller != "auditor":
+        if path.startswith(("/planner/", "/consortium", "/dossier")) and caller != "auditor":
             assert response.status == 200, f"{path} as {caller}: {response.status}"
         if "2026" in path or "explain" in path:
             # the parts this check is for are there: the waterfalls with their legend
@@ -167,3 +175,57 @@ def test_the_axe_check_can_fail(browser: Any, server: Server, axe: Any) -> None:
         assert {"label", "color-contrast"} <= found
     finally:
         ctx.close()
+
+
+# Two rows the importer refuses: an amount that is no amount, a date that is no date.
+REFUSED_FILE = (
+    "booking_date,municipality,district,reference,domain,provider,amount,invoice_reference,"
+    "description\n"
+    "2025-03-10,GM0518,,DEMO-H10-GM0518-P1,specialist,Incluzio Randstad B.V.,veel,BAD-1,x\n"
+    "10 maart,GM0518,,DEMO-H10-GM0518-P1,specialist,Incluzio Randstad B.V.,12.00,BAD-2,x\n"
+)
+
+
+def _fits_and_passes(page: Any, size: str, what: str, axe: Any) -> None:
+    if size == "phone":
+        width = page.evaluate("() => document.scrollingElement.scrollWidth")
+        assert width <= PHONE["width"], f"{what}: {width} px wide"
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+    violations = [(v["id"], v["impact"]) for v in results.response["violations"]]
+    assert violations == [], f"{what} ({size}): {violations}"
+
+
+def test_a_refused_upload_fits_a_phone_and_passes_axe(
+    sized: tuple[str, Any], server: Server, axe: Any, tmp_path: Path
+) -> None:
+    """The upload's result is the answer to a form, not a page to go to: posted from the finance
+    page, the refusal with its table of errors is checked as every page is."""
+    size, ctx = sized
+    page = ctx.new_page()
+    _sign_in(page, server, "finance")
+    page.goto(server.base_url + "/finance")
+    refused = tmp_path / "afgewezen.csv"
+    refused.write_text(REFUSED_FILE, encoding="utf-8")
+    page.set_input_files("#spending-file", str(refused))
+    with page.expect_navigation() as answer:
+        page.get_by_role("button", name="Inlezen").click()
+    assert answer.value.status == 422
+    assert page.locator("table.upload-errors tbody tr").count() == 2
+    _fits_and_passes(page, size, "the refused upload", axe)
+
+
+def test_a_refused_contract_form_fits_a_phone_and_passes_axe(
+    sized: tuple[str, Any], server: Server, axe: Any
+) -> None:
+    """A new contract sent without any field comes back with its errors per field, and that
+    answer too fits a phone and passes axe; nothing is written."""
+    size, ctx = sized
+    page = ctx.new_page()
+    _sign_in(page, server, "finance")
+    page.goto(server.base_url + "/finance")
+    with page.expect_navigation() as answer:
+        page.get_by_role("button", name="Contract vastleggen").click()
+    assert answer.value.status == 422
+    assert page.locator("#form-register .utrecht-alert--error").count() == 1
+    assert page.locator("#form-register .utrecht-form-field-error-message").count() >= 4
+    _fits_and_passes(page, size, "the refused contract form", axe)

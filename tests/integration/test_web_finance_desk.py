@@ -115,7 +115,9 @@ def test_a_bad_file_shows_its_errors_and_writes_nothing_a_good_one_its_rows(
         f'<th scope="col"{c}>{h}</th>' in html
         for c, h in ((' class="num"', "Regel"), ("", "Kolom"), ("", "Waarde"), ("", "Reden"))
     )
-    cells = re.findall(r'<tr><td class="num">(\d+)</td><td><code>([a-z_]+)</code></td>', html)
+    cells = re.findall(
+        r'<tr><td class="num">(\d+)</td><td><code class="utrecht-code">([a-z_]+)</code></td>', html
+    )
     assert {("2", "booking_date"), ("3", "municipality"), ("3", "domain"), ("3", "amount")} <= set(
         cells
     )
@@ -236,7 +238,7 @@ def test_contract_form_errors_name_each_field_in_dutch(
     assert response.status_code == 422
     errors = dict(
         re.findall(
-            r'<p class="field-error" id="register-([a-z_]+)-error">'
+            r'<p class="utrecht-form-field-error-message" id="register-([a-z_]+)-error">'
             r'<span class="visually-hidden">Fout: </span>([^<]+)</p>',
             response.text,
         )

@@ -243,7 +243,6 @@ def _place(form: ContractForm, exc: PopulatieError) -> None:
         )
     else:
         form.error("form", "Het contract is niet opgeslagen: de gegevens kloppen niet met elkaar.")
-        form.values["_detail"] = text
 
 
 def submit_contract_form(
