@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, func, null, select
+from sqlalchemy import case, func, null, select
 from sqlmodel import Session, col
 
 from populatie.core.funnel import funnel, funnel_curve
@@ -604,7 +604,7 @@ def _cells_query(scope: str | None, segment: str, kpi: str, median: bool, year: 
     """Per provider, category and period of ``year``: the sums and their count; beside them
     the same over every provider of that period and category (a window over the groups), so
     the peers are the total less the provider without a second pass; and the provider's sums
-    of the same period a year before, joined here so that only the year's rows are returned.
+    of the same period a year before (a window too), so that only the year's rows return.
 
     Columns: provider, category, period, start month, months; numerator, denominator, value,
     rows; the period's numerator, denominator and rows; the year before's four."""
@@ -612,6 +612,17 @@ def _cells_query(scope: str | None, segment: str, kpi: str, median: bool, year: 
     numerator = func.sum(col(KpiFigure.numerator))
     denominator = func.sum(col(KpiFigure.denominator))
     window = [col(KpiFigure.period), col(KpiFigure.category)]
+    # Only a median reads its value, so a share is answered from the index alone.
+    value = case((rows == 1, func.max(col(KpiFigure.value_milli)))) if median else null()
+    series: dict[str, Any] = {
+        "partition_by": [
+            col(KpiFigure.provider),
+            col(KpiFigure.category),
+            col(KpiFigure.start_month),
+            col(KpiFigure.months),
+        ],
+        "order_by": col(KpiFigure.year),
+    }
     grouped = (
         select(
             col(KpiFigure.provider).label("provider"),
@@ -622,14 +633,17 @@ def _cells_query(scope: str | None, segment: str, kpi: str, median: bool, year: 
             col(KpiFigure.months).label("months"),
             numerator.label("n"),
             denominator.label("d"),
-            # Only a median reads its value, so a share is answered from the index alone.
-            (case((rows == 1, func.max(col(KpiFigure.value_milli)))) if median else null()).label(
-                "v"
-            ),
+            value.label("v"),
             rows.label("rows"),
             func.sum(numerator).over(partition_by=window).label("all_n"),
             func.sum(denominator).over(partition_by=window).label("all_d"),
             func.sum(rows).over(partition_by=window).label("all_rows"),
+            # The same period a year before: the row before in the provider's series of that
+            # period, as only the two years are read.
+            func.lag(numerator).over(**series).label("before_n"),
+            func.lag(denominator).over(**series).label("before_d"),
+            (func.lag(value).over(**series) if median else null()).label("before_v"),
+            func.lag(rows).over(**series).label("before_rows"),
         )
         .where(
             col(KpiFigure.kpi_code) == kpi,
@@ -648,40 +662,9 @@ def _cells_query(scope: str | None, segment: str, kpi: str, median: bool, year: 
     )
     if scope is not None:
         grouped = grouped.where(col(KpiFigure.partnership_name) == scope)
-    now = grouped.cte("cells")
-    before = now.alias("before")
-    return (
-        select(
-            now.c.provider,
-            now.c.category,
-            now.c.period,
-            now.c.start_month,
-            now.c.months,
-            now.c.n,
-            now.c.d,
-            now.c.v,
-            now.c.rows,
-            now.c.all_n,
-            now.c.all_d,
-            now.c.all_rows,
-            before.c.n,
-            before.c.d,
-            before.c.v,
-            before.c.rows,
-        )
-        .select_from(now)
-        .outerjoin(
-            before,
-            and_(
-                before.c.provider == now.c.provider,
-                before.c.category == now.c.category,
-                before.c.year == now.c.year - 1,
-                before.c.start_month == now.c.start_month,
-                before.c.months == now.c.months,
-            ),
-        )
-        .where(now.c.year == year)
-    )
+    cells = grouped.subquery("cells")
+    shown = [c for c in cells.c if c.name != "year"]
+    return select(*shown).where(cells.c.year == year)
 
 
 def _partnerships_of(session: Session, segment: str, kpi: str, years: tuple[int, int]) -> list[str]:
