@@ -654,10 +654,10 @@ def _cells_query(scope: str | None, segment: str, kpi: str, median: bool, year: 
         .group_by(
             col(KpiFigure.provider),
             col(KpiFigure.category),
-            col(KpiFigure.period),
-            col(KpiFigure.year),
             col(KpiFigure.start_month),
             col(KpiFigure.months),
+            col(KpiFigure.year),
+            col(KpiFigure.period),
         )
     )
     if scope is not None:
