@@ -535,67 +535,53 @@ def provider_comparison(
     if year is None:
         latest = _latest(session, scope=scope, segment=segment, kpi=kpi)
         year = latest[1] if latest else None
-    # Per provider and category, per period: the row as summed by the database (see
-    # _cells_query); a few thousand of them, so the loop below keeps to plain tuples.
-    cells: dict[tuple[str, str], dict[str, Any]] = {}
-    if year is not None:
-        query = _cells_query(scope, segment, kpi, definition.measure == "median", year)
-        for row in session.connection().execute(query):
-            cells.setdefault((row[0], row[1]), {})[row[2]] = row
-    starts: dict[str, tuple[int, int]] = {}
-    for periods in cells.values():
-        for period in periods:
-            if period not in starts:
-                parsed = parse_period(period)
-                assert parsed is not None, period  # stored periods were parsed at import
-                starts[period] = (parsed[0] * 12 + parsed[1] - 1, parsed[2])
-    # The year before is there for the comparison only.
-    shown_periods = sorted(
-        (p for p in starts if starts[p][0] // 12 == year), key=starts.__getitem__
-    )
-    before_of = {p: _year_before(p) for p in shown_periods}
     medians = definition.measure == "median"
     consortium = scope is not None
-
-    def sums_of(row: Any) -> _Sums:
-        return _Sums(_int(row[3]), _int(row[4]), _int(row[5]), int(row[6]))
+    # Per provider, category and period of the year: the sums, the peers' beside them and the
+    # same period a year before, all joined by the database (see _cells_query), so only the
+    # rows shown come back; sorted here, as Python orders names (a database collation may not).
+    rows: list[Any] = []
+    if year is not None:
+        query = _cells_query(scope, segment, kpi, medians, year)
+        rows = sorted(session.connection().execute(query), key=lambda r: (r[0], r[1], r[3], r[4]))
 
     def shown(s: _Sums | None) -> float | None:
         if s is None or (consortium and _small(definition, s)):
             return None
         return _value(definition, s)
 
-    series = []
-    for (provider, category), periods in sorted(cells.items()):
-        points = []
-        for period in shown_periods:
-            cell = periods.get(period)
-            if cell is None:
-                continue
-            sums = sums_of(cell)
-            total_rows = int(cell[9])
-            peers = None
-            if not medians and total_rows > sums.rows:
-                peers = _Sums(
-                    _minus(_int(cell[7]), sums.numerator),
-                    _minus(_int(cell[8]), sums.denominator),
-                    None,
-                    total_rows - sums.rows,
-                )
-            before = periods.get(before_of[period])
-            hidden = consortium and _small(definition, sums)
-            points.append(
-                schemas.ProviderPoint(
-                    period=period,
-                    value=None if hidden else _value(definition, sums),
-                    suppressed=hidden,
-                    previous_year=shown(sums_of(before) if before is not None else None),
-                    peers=shown(peers),
-                )
+    series: list[schemas.ProviderSeries] = []
+    for row in rows:
+        provider, category, period = row[0], row[1], row[2]
+        sums = _Sums(_int(row[5]), _int(row[6]), _int(row[7]), int(row[8]))
+        total_rows = int(row[11])
+        peers = None
+        if not medians and total_rows > sums.rows:
+            peers = _Sums(
+                _minus(_int(row[9]), sums.numerator),
+                _minus(_int(row[10]), sums.denominator),
+                None,
+                total_rows - sums.rows,
             )
-        if points:
+        before = (
+            None
+            if row[15] is None
+            else _Sums(_int(row[12]), _int(row[13]), _int(row[14]), int(row[15]))
+        )
+        hidden = consortium and _small(definition, sums)
+        point = schemas.ProviderPoint(
+            period=period,
+            value=None if hidden else _value(definition, sums),
+            suppressed=hidden,
+            previous_year=shown(before),
+            peers=shown(peers),
+        )
+        last = series[-1] if series else None
+        if last is not None and last.provider == provider and last.category == category:
+            last.points.append(point)
+        else:
             series.append(
-                schemas.ProviderSeries(provider=provider, category=category, points=points)
+                schemas.ProviderSeries(provider=provider, category=category, points=[point])
             )
     names = (
         [scope]
@@ -615,26 +601,49 @@ def provider_comparison(
 
 
 def _cells_query(scope: str | None, segment: str, kpi: str, median: bool, year: int) -> Any:
-    """Per provider, category and period of ``year`` and the year before: the sums and their
-    count, and beside them the same over every provider of that period and category (a window
-    over the groups), so the peers are the total less the provider, without a second pass."""
+    """Per provider, category and period of ``year``: the sums and their count; beside them
+    the same over every provider of that period and category (a window over the groups), so
+    the peers are the total less the provider without a second pass; and the provider's sums
+    of the same period a year before (a window too), so that only the year's rows return.
+
+    Columns: provider, category, period, start month, months; numerator, denominator, value,
+    rows; the period's numerator, denominator and rows; the year before's four."""
     rows = func.count()
     numerator = func.sum(col(KpiFigure.numerator))
     denominator = func.sum(col(KpiFigure.denominator))
     window = [col(KpiFigure.period), col(KpiFigure.category)]
-    query = (
-        select(
+    # Only a median reads its value, so a share is answered from the index alone.
+    value = case((rows == 1, func.max(col(KpiFigure.value_milli)))) if median else null()
+    series: dict[str, Any] = {
+        "partition_by": [
             col(KpiFigure.provider),
             col(KpiFigure.category),
-            col(KpiFigure.period),
-            numerator,
-            denominator,
-            # Only a median reads its value, so a share is answered from the index alone.
-            case((rows == 1, func.max(col(KpiFigure.value_milli)))) if median else null(),
-            rows,
-            func.sum(numerator).over(partition_by=window),
-            func.sum(denominator).over(partition_by=window),
-            func.sum(rows).over(partition_by=window),
+            col(KpiFigure.start_month),
+            col(KpiFigure.months),
+        ],
+        "order_by": col(KpiFigure.year),
+    }
+    grouped = (
+        select(
+            col(KpiFigure.provider).label("provider"),
+            col(KpiFigure.category).label("category"),
+            col(KpiFigure.period).label("period"),
+            col(KpiFigure.year).label("year"),
+            col(KpiFigure.start_month).label("start_month"),
+            col(KpiFigure.months).label("months"),
+            numerator.label("n"),
+            denominator.label("d"),
+            value.label("v"),
+            rows.label("rows"),
+            func.sum(numerator).over(partition_by=window).label("all_n"),
+            func.sum(denominator).over(partition_by=window).label("all_d"),
+            func.sum(rows).over(partition_by=window).label("all_rows"),
+            # The same period a year before: the row before in the provider's series of that
+            # period, as only the two years are read.
+            func.lag(numerator).over(**series).label("before_n"),
+            func.lag(denominator).over(**series).label("before_d"),
+            (func.lag(value).over(**series) if median else null()).label("before_v"),
+            func.lag(rows).over(**series).label("before_rows"),
         )
         .where(
             col(KpiFigure.kpi_code) == kpi,
@@ -642,11 +651,20 @@ def _cells_query(scope: str | None, segment: str, kpi: str, median: bool, year: 
             col(KpiFigure.provider) != "",
             col(KpiFigure.year).between(year - 1, year),
         )
-        .group_by(col(KpiFigure.provider), col(KpiFigure.category), col(KpiFigure.period))
+        .group_by(
+            col(KpiFigure.provider),
+            col(KpiFigure.category),
+            col(KpiFigure.start_month),
+            col(KpiFigure.months),
+            col(KpiFigure.year),
+            col(KpiFigure.period),
+        )
     )
     if scope is not None:
-        query = query.where(col(KpiFigure.partnership_name) == scope)
-    return query
+        grouped = grouped.where(col(KpiFigure.partnership_name) == scope)
+    cells = grouped.subquery("cells")
+    shown = [c for c in cells.c if c.name != "year"]
+    return select(*shown).where(cells.c.year == year)
 
 
 def _partnerships_of(session: Session, segment: str, kpi: str, years: tuple[int, int]) -> list[str]:
@@ -669,10 +687,6 @@ def _minus(a: int | None, b: int | None) -> int | None:
     if a is None:
         return None
     return a - (b or 0)
-
-
-def _year_before(period: str) -> str:
-    return f"{int(period[:4]) - 1}{period[4:]}"
 
 
 # --- register and export ---------------------------------------------------------------------

@@ -231,21 +231,31 @@ def _dropped(session: Session, year: int, to_month: int) -> list[StageRow]:
         .where(col(st.stage) == "dropout", col(st.booked_on) < end)
         .scalar_subquery()
     )
-    rows = session.execute(
-        select(st).where(col(st.assignment_reference).in_(dropouts), col(st.booked_on) < end)
-    ).scalars()
+    # Plain columns, not entities: thousands of rows, and an entity costs ten times a tuple.
+    rows = session.connection().execute(
+        select(
+            col(st.spending_id),
+            col(st.month_id),
+            col(st.assignment_reference),
+            col(st.stage),
+            col(st.booked_on),
+            col(st.product_code),
+            col(st.quantity_hundredths),
+            col(st.amount_cents),
+        ).where(col(st.assignment_reference).in_(dropouts), col(st.booked_on) < end)
+    )
     return [
         StageRow(
-            spending_id=r.spending_id,
-            month_id=r.month_id,
-            assignment_reference=r.assignment_reference,
-            stage=r.stage,
-            booked_on=r.booked_on,
-            product_code=r.product_code,
-            quantity_hundredths=r.quantity_hundredths,
-            amount_cents=r.amount_cents,
+            spending_id=int(spending_id),
+            month_id=int(month_id),
+            assignment_reference=reference,
+            stage=stage,
+            booked_on=booked_on,
+            product_code=product,
+            quantity_hundredths=None if quantity is None else int(quantity),
+            amount_cents=int(amount),
         )
-        for r in rows
+        for spending_id, month_id, reference, stage, booked_on, product, quantity, amount in rows
     ]
 
 
