@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from populatie.dutch_sheets import FUNDING_FORM_SHEETS
 from tests.e2e.conftest import Server
 from tests.e2e.world import AREAS_OF, KRACHT, RONDOMJOU, foreign_markers
 
@@ -174,7 +175,9 @@ def test_finance_sees_every_municipality_and_downloads_the_xlsx(
     download.value.save_as(target)
     assert target.name == "reconciliation-2025-12.xlsx"
     book = load_workbook(target)
-    assert book.sheetnames == ["Verantwoording", "Signaleringen", "Onderbouwing", "Toelichting"]
+    # the four sheets of the reconciliation, then one per funding form
+    assert book.sheetnames[:4] == ["Verantwoording", "Signaleringen", "Onderbouwing", "Toelichting"]
+    assert book.sheetnames[4:] == [nl for _, nl in FUNDING_FORM_SHEETS.values()]
     sheet = book["Verantwoording"]
     assert [c.value for c in sheet[1]][:4] == ["Contract", "Perceel", "Gebied", "Gemeente"]
     assert sheet.max_row > 10

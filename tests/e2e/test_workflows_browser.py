@@ -316,7 +316,7 @@ def test_finance_sets_budget_totals_on_the_page(
     # Back on the page at the totals of the year just set, not the reconciliation's year.
     assert finance.url.endswith(f"totaaljaar={year}#budgettotalen"), finance.url
     assert finance.get_by_role("heading", name=f"Budgettotalen {year}").is_visible()
-    table = finance.get_by_role("table", name=re.compile(f"de verdeling van {year}"))
+    table = finance.get_by_role("table", name=re.compile(f"Budgettotalen {year}:"))
     assert table.locator("tbody tr").count() == 1
     assert "1.234.567,89" in table.get_by_role("row", name=re.compile("GM0518")).inner_text()
 
