@@ -3,9 +3,12 @@ allows and what its OpenAPI document promises."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import msgspec
@@ -15,16 +18,14 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
+import populatie
 from populatie.allocations import service
 from populatie.allocations.models import AllocationRun
-from populatie.api import schemas
 from populatie.app import create_app
 from populatie.auth.tokens import issue_token
-from populatie.budget_totals import schemas as budget_schemas
 from populatie.configuration import RegionConfig
 from populatie.db import make_engine, migrate, session_scope
 from populatie.errors import ConfigurationError
-from populatie.providers import schemas as provider_schemas
 
 PROBLEMS = "https://populatie.example/problems/"
 
@@ -141,11 +142,20 @@ def _document(tmp_path: Path) -> dict[str, Any]:
     return document
 
 
+def _schema_modules() -> list[ModuleType]:
+    """Every feature's ``schemas`` module: each feature folder keeps its bodies there."""
+    return [
+        importlib.import_module(found.name)
+        for found in pkgutil.walk_packages(populatie.__path__, "populatie.")
+        if found.name.endswith(".schemas")
+    ]
+
+
 def test_the_document_closes_every_body_that_refuses_unknown_fields(tmp_path: Path) -> None:
     components = _document(tmp_path)["components"]["schemas"]
     strict = {
         name
-        for module in (schemas, provider_schemas, budget_schemas)
+        for module in _schema_modules()
         for name, value in vars(module).items()
         if isinstance(value, type)
         and issubclass(value, msgspec.Struct)
