@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, QueryParameter, RequestBody
+from litestar.params import PathParameter, QueryParameter, RequestBody
 from msgspec import Meta, Struct
 from sqlmodel import Session
 
@@ -31,6 +31,9 @@ MEDIA = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+# Ids are the database's integers: anything past them is refused as a bad path, not tried.
+ReportId = Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="The council report's id")]
 
 
 class CouncilReportCreate(Struct, kw_only=True):
@@ -125,7 +128,7 @@ class CouncilReportController(Controller):
         "stored snapshot: the same bytes whenever it is downloaded.",
         **access(READ),
     )
-    def pdf(self, session: DbSession, report_id: FromPath[int]) -> Response[bytes]:
+    def pdf(self, session: DbSession, report_id: ReportId) -> Response[bytes]:
         return _file(_stored(session, report_id), "pdf")
 
     @get(
@@ -137,7 +140,7 @@ class CouncilReportController(Controller):
         "same bytes whenever it is downloaded.",
         **access(READ),
     )
-    def xlsx(self, session: DbSession, report_id: FromPath[int]) -> Response[bytes]:
+    def xlsx(self, session: DbSession, report_id: ReportId) -> Response[bytes]:
         return _file(_stored(session, report_id), "xlsx")
 
 
