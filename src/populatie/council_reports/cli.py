@@ -34,7 +34,7 @@ def add_commands(sub: Any) -> None:
     create = actions.add_parser("create", help="freeze a municipality's figures for a period")
     create.add_argument("--municipality", required=True, metavar="GMnnnn")
     create.add_argument("--year", type=int, required=True)
-    create.add_argument("--to-month", type=int, default=12, help="up to this month (default 12)")
+    create.add_argument("--to-month", type=int, default=12, help="up to this month, 1 to 12")
     create.set_defaults(handler=_create)
     export = actions.add_parser("export", help="write a stored report as PDF or XLSX")
     export.add_argument("report_id", type=int)
