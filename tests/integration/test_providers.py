@@ -25,6 +25,7 @@ from populatie.providers.service import add_member, add_provider, end_member, li
 from populatie.reconciliation.service import reconcile_year
 from populatie.registry.service import sync_registry
 from populatie.spending.service import import_spending
+from tests.integration.api_support import REGIONAL
 from tests.integration.spending_support import (
     INCLUZIO,
     KRACHT,
@@ -82,7 +83,13 @@ def test_load_registers_every_member_of_the_award(loaded: Engine) -> None:
             assert views[0].role == "lead"
             assert list_members(session, partnership, date(2023, 12, 31)) == []
         providers = session.execute(select(Provider.name)).scalars().all()
-        assert sorted(providers) == sorted(n for m in AWARD.values() for n in m)
+        # the award's members, and the demo's regional partnership, labelled illustrative
+        award = sorted(n for m in AWARD.values() for n in m)
+        others = sorted(set(providers) - set(award))
+        assert sorted(set(providers) & set(award)) == award
+        assert others == sorted(v.provider for v in list_members(session, REGIONAL))
+        assert others
+        assert all(name.endswith("(illustratief)") for name in others)
 
 
 def test_reloading_the_configuration_keeps_what_finance_changed(
@@ -100,7 +107,9 @@ def test_reloading_the_configuration_keeps_what_finance_changed(
             (1, None),
             (2, date(2025, 6, 30)),
         ]
-        assert len(session.execute(select(Membership)).scalars().all()) == 10
+        # the award's nine members and the illustrative regional partnership's two, once each
+        memberships = session.execute(select(Membership)).scalars().all()
+        assert len(memberships) == 9 + len(list_members(session, REGIONAL)) + 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,7 +34,9 @@ def test_finance_edits_the_register_on_the_command_line(tmp_path: Path) -> None:
     assert {"name": "Nieuw B.V.", "kvk_number": "12345678", "agb_code": "01234567"}.items() <= (
         next(p for p in listed if p["name"] == "Nieuw B.V.").items()
     )
-    assert len(listed) == 10
+    # the award's nine, the illustrative regional partnership's two, and the one just added
+    assert len(listed) == 9 + 2 + 1
+    assert sum(p["name"].endswith("(illustratief)") for p in listed) == 2
     _ok(tmp_path, "members", "add", KRACHT, "Nieuw B.V.", "--role", "subcontractor",
         "--from", "2025-03-01")  # fmt: skip
     _ok(tmp_path, "members", "end", KRACHT, "Nieuw B.V.", "--on", "2025-10-31", "--reason", "ok")
