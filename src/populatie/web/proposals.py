@@ -15,7 +15,7 @@ from populatie.budget_totals.service import list_totals
 from populatie.configuration import DOMAINS
 from populatie.core.money import format_euro
 from populatie.proposals.service import ProposalView, list_proposals, proposal_of
-from populatie.web.formatting import DOMAIN_LABELS, RUN_STATUS_LABELS, date_time
+from populatie.web.formatting import DOMAIN_LABELS, RUN_STATUS_LABELS, date_time, scenario_name
 
 STATE_LABELS = {
     "none": "niet voorgesteld",
@@ -86,7 +86,7 @@ def _title(view: ProposalView) -> str:
     status = view.run_status
     for code, label in RUN_STATUS_LABELS.items():
         status = status.replace(code, label)
-    return f"{view.year} · {status} · {view.scenario}"
+    return f"{view.year} · {status} · {scenario_name(view.scenario)}"
 
 
 def _steps(view: ProposalView) -> list[StepLine]:
