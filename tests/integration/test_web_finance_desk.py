@@ -121,6 +121,13 @@ def test_a_bad_file_shows_its_errors_and_writes_nothing_a_good_one_its_rows(
     assert {("2", "booking_date"), ("3", "municipality"), ("3", "domain"), ("3", "amount")} <= set(
         cells
     )
+    # The reasons in Dutch (the API keeps the import's English), none of them marked English.
+    table = html[html.index("<tbody>") : html.index("</tbody>")]
+    assert "<td>deze datum bestaat niet</td>" in table
+    assert "<td>geen gemeente van de regio</td>" in table
+    assert "geen domein; de domeinen zijn prevention, access, specialist" in table
+    assert "is geen eurobedrag" in table
+    assert 'lang="en"' not in table
     assert _count(world.engine, Spending) == 0
     assert _audit(world.engine, "spending.import") == []
 
