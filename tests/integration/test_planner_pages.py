@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from populatie.allocations.models import AllocationRun, RunArea
 from populatie.allocations.service import list_runs, run_standing
 from populatie.app import create_app
+from populatie.auth.authors import author_name
 from populatie.auth.models import AuditEvent
 from populatie.configuration import DOMAINS
 from populatie.db import make_engine, migrate
@@ -428,9 +429,10 @@ def test_run_labels_name_year_status_scenario_date_and_author(world: World) -> N
                 str(run.year),
                 status,
                 "standaardinstellingen" if run.scenario == "config" else f"scenario {run.scenario}",
-                run.created_by,
+                author_name(session, run.created_by),
             )
             assert run.id[:8] not in labels[run.id]
+            assert "token:" not in labels[run.id]
 
 
 def test_a_year_without_totals_takes_the_totals_typed_for_its_run(

@@ -347,7 +347,8 @@ def test_a_handled_mark_is_audited_and_survives_a_new_reconciliation(
     handled = client.get("/finance?year=2025&afgehandeld=ja").text
     assert _keys(handled) == [key]
     assert "creditnota ontvangen" in handled
-    assert "Afgehandeld</strong> door token:" in handled
+    assert re.search(r"Afgehandeld</strong> door financiën \(sleutel \d+\) op ", handled)
+    assert "token:" not in handled
     assert key not in _keys(client.get("/finance?year=2025&afgehandeld=nee").text)
 
     unknown = client.post(
