@@ -57,6 +57,11 @@ def test_finance_uploads_a_bad_file_sees_the_errors_then_a_good_one(
         for i in range(table.locator("tbody tr").count())
     }
     assert {"booking_date", "domain", "amount"} <= columns
+    # The reasons in Dutch, none of them marked as English.
+    reasons = table.locator("tbody tr td:nth-child(4)").all_inner_texts()
+    assert "deze datum bestaat niet" in reasons
+    assert any(r.startswith("geen domein; de domeinen zijn") for r in reasons)
+    assert table.locator("[lang=en]").count() == 0
     assert _rows(server) == before
     page.screenshot(path=str(artifacts / "finance-upload-errors.png"), full_page=True)
 

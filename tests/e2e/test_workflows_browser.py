@@ -263,6 +263,8 @@ def test_finance_rejects_a_proposal_with_a_reason(
     row = decided.get_by_role("row", name=re.compile("voorstel afwijzen"))
     assert "afgewezen" in row.inner_text()
     assert reason in row.inner_text()
+    assert re.search(r"financiën \(sleutel \d+\)", row.inner_text())  # who, in words
+    assert "token:" not in row.inner_text()
     _accessible(finance, axe)
     with Session(server.world.engine) as session:
         view = proposal_of(session, run_id)

@@ -78,6 +78,14 @@ class World:
         return {"Authorization": f"Bearer {self.tokens[caller]}"}
 
 
+def issue_tokens(session: Session) -> dict[str, str]:
+    """A token for each of :data:`CALLERS`, labelled with its name."""
+    return {
+        name: issue_token(session, role, partnership, name, "test").token
+        for name, (role, partnership) in CALLERS.items()
+    }
+
+
 def build_world(engine: Engine, *, spending: bool = False) -> World:
     config = load_config(CONFIG)
     with session_scope(engine) as session:
@@ -88,10 +96,7 @@ def build_world(engine: Engine, *, spending: bool = False) -> World:
         adopted = service.create_run(session, config, 2025, None, "test")
         service.adopt(session, adopted.id, "test")
         draft = service.create_run(session, config, 2026, None, "test")
-        tokens = {
-            name: issue_token(session, role, partnership, name, "test").token
-            for name, (role, partnership) in CALLERS.items()
-        }
+        tokens = issue_tokens(session)
     if spending:
         with session_scope(engine) as session:
             register_demo_contracts(session, 2025, "test")

@@ -29,7 +29,7 @@ from populatie.web import year_on_year
 from populatie.web.formatting import euro
 from tests.e2e.world import AREAS_OF, KRACHT, RONDOMJOU, build_web_world, foreign_markers
 from tests.integration.api_support import CONTRACT_OF, World, build_world
-from tests.integration.web_support import sign_in
+from tests.integration.web_support import page_client, sign_in
 
 CALLERS = {"kracht": KRACHT, "rondomjou": RONDOMJOU}
 OTHER = {KRACHT: RONDOMJOU, RONDOMJOU: KRACHT}
@@ -56,10 +56,6 @@ def app(world: World) -> Litestar:
     return create_app(world.engine)
 
 
-def _client(app: Litestar) -> TestClient[Litestar]:
-    return TestClient(app, base_url="http://populatie.test")
-
-
 def _budgets(client: TestClient[Litestar], world: World, caller: str, year: int) -> dict:  # type: ignore[type-arg]
     headers = {"Authorization": f"Bearer {world.tokens[caller]}"}
     items = client.get("/api/budgets", params={"year": year}, headers=headers).json()["items"]
@@ -76,7 +72,7 @@ def test_this_year_against_last_year_per_area_and_domain(
     app: Litestar, world: World, caller: str
 ) -> None:
     partnership = CALLERS[caller]
-    with _client(app) as client:
+    with page_client(app) as client:
         last = _budgets(client, world, caller, 2025)
         this = _budgets(client, world, caller, 2026)
         sign_in(client, world.tokens[caller])
@@ -143,7 +139,7 @@ def test_the_parts_walked_again_are_the_parts_stored(world: World) -> None:
 
 
 def test_without_last_year_the_page_says_so(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["kracht"])
         html = client.get("/consortium", params={"year": 2025}).text
     part = _section(html, "jaar-op-jaar")
@@ -156,7 +152,7 @@ def test_spending_per_provider_is_its_own(app: Litestar, world: World, caller: s
     partnership = CALLERS[caller]
     headers = {"Authorization": f"Bearer {world.tokens[caller]}"}
     per_provider: dict[str, int] = defaultdict(int)
-    with _client(app) as client:
+    with page_client(app) as client:
         offset = 0
         while True:
             page = client.get(
@@ -186,7 +182,7 @@ def test_a_consortium_downloads_only_its_own_budgets(
     app: Litestar, world: World, caller: str
 ) -> None:
     partnership = CALLERS[caller]
-    with _client(app) as client:
+    with page_client(app) as client:
         this = _budgets(client, world, caller, 2026)
         sign_in(client, world.tokens[caller])
         assert (
@@ -222,7 +218,7 @@ def test_a_consortium_downloads_only_its_own_budgets(
 
 
 def test_the_download_is_for_a_signed_in_consortium_only(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         anonymous = client.get("/consortium/budgets.xlsx", follow_redirects=False)
         assert anonymous.status_code == 303
         assert anonymous.headers["location"].startswith("/sign-in?next=")
@@ -276,7 +272,7 @@ def test_no_page_a_consortium_can_open_shows_the_other(
     foreign = [*foreign_markers(partnership, world.engine), OTHER[partnership]]
     foreign += AREAS_OF[OTHER[partnership]]
     own_contract = {"contract": CONTRACT_OF[partnership]}
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens[caller])
         for path in paths:
             other: dict[str, Any] = {"partnership": OTHER[partnership], "scope": "all"}

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from populatie.app import create_app
+from populatie.dossiers.controllers import XLSX
 from tests.integration.api_support import CONTRACT_OF, KRACHT, RONDOMJOU, World, build_world
 from tests.integration.web_support import sign_in
 
@@ -139,5 +140,14 @@ def test_the_dossier_as_one_dutch_workbook_and_page(world: World) -> None:
         printable = client.get(f"/dossier.html?contract={OWN}&milestone=2025")
         assert printable.status_code == 200
         assert "@media print" in printable.text
+        assert printable.headers["content-disposition"] == (
+            'attachment; filename="go-no-go-dossier-DEMO-H10-GM0518-P1-2025.html"'
+        )
+        assert "content-disposition" not in page.headers
+        workbook = client.get(f"/dossier.xlsx?contract={OWN}&milestone=2025")
+        assert workbook.status_code == 200
+        assert workbook.headers["content-type"].startswith(XLSX)
+        assert workbook.headers["content-disposition"].endswith('-2025.xlsx"')
+        assert load_workbook(io.BytesIO(workbook.content))["Dossier"]["B2"].value == OWN
         other = client.get("/dossier?contract=NOPE")
         assert other.status_code == 404

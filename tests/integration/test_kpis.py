@@ -21,17 +21,15 @@ from sqlmodel import Session, col
 
 from populatie.app import create_app
 from populatie.auth.models import AuditEvent
-from populatie.auth.tokens import issue_token
 from populatie.core.funnel import funnel, limits
 from populatie.db import session_scope
 from populatie.kpis.models import KpiFigure, KpiImport
 from populatie.kpis.parsing import COLUMNS
 from populatie.kpis.service import FigureImportError, import_figures, register_of
 from tests.conftest import ROOT
-from tests.integration.web_support import sign_in
+from tests.integration.api_support import KRACHT, RONDOMJOU, issue_tokens
+from tests.integration.web_support import page_client, sign_in
 
-KRACHT = "Kracht voor Jeugd en Gezin"
-RONDOMJOU = "RondomJou"
 REGISTER = register_of(ROOT / "config")
 
 # Figures of Kracht in segment C and B. The small ones (a count under 10) must never reach
@@ -89,18 +87,8 @@ def figures(engine: Engine) -> int:
 
 @pytest.fixture
 def tokens(loaded: Engine) -> dict[str, str]:
-    callers = {
-        "finance": ("finance", None),
-        "planner": ("planner", None),
-        "auditor": ("auditor", None),
-        "kracht": ("consortium", KRACHT),
-        "rondomjou": ("consortium", RONDOMJOU),
-    }
     with session_scope(loaded) as session:
-        return {
-            name: issue_token(session, role, partnership, name, "test").token
-            for name, (role, partnership) in callers.items()
-        }
+        return issue_tokens(session)
 
 
 @pytest.fixture
@@ -480,7 +468,7 @@ def test_the_page_for_each_role(loaded: Engine, tokens: dict[str, str]) -> None:
     its own with small counts withheld."""
     load_all(loaded)
     app = create_app(loaded)
-    with TestClient(app, base_url="http://populatie.test") as client:
+    with page_client(app) as client:
         assert client.get("/kpis", follow_redirects=False).status_code == 303  # no session
         sign_in(client, tokens["finance"])
         page = client.get("/kpis")
@@ -496,7 +484,7 @@ def test_the_page_for_each_role(loaded: Engine, tokens: dict[str, str]) -> None:
         assert RONDOMJOU in page.text
         assert "Mentaal Cure B.V." in page.text
 
-    with TestClient(app, base_url="http://populatie.test") as client:
+    with page_client(app) as client:
         sign_in(client, tokens["kracht"])
         page = client.get("/kpis")
         assert page.status_code == 200

@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from populatie.allocations.models import AllocationRun, RunArea
 from populatie.allocations.service import list_runs, run_standing
 from populatie.app import create_app
+from populatie.auth.authors import author_name
 from populatie.auth.models import AuditEvent
 from populatie.configuration import DOMAINS
 from populatie.db import make_engine, migrate
@@ -29,7 +30,7 @@ from populatie.planning.pages.runs import _computed_changes, _stored_changes
 from populatie.web.formatting import RUN_STATUS_LABELS, euro
 from tests.e2e.world import build_web_world
 from tests.integration.api_support import World
-from tests.integration.web_support import form_token, sign_in
+from tests.integration.web_support import form_token, page_client, sign_in
 
 INPUT = re.compile(r'<input type="(?:text|hidden)"[^>]*?name="([^"]+)" value="([^"]*)"')
 YOUTH_CARE = "rate:gm0518:specialist:youth_care_users"
@@ -47,10 +48,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 @pytest.fixture(scope="module")
 def app(world: World) -> Litestar:
     return create_app(world.engine)
-
-
-def _client(app: Litestar) -> TestClient[Litestar]:
-    return TestClient(app, base_url="http://populatie.test")
 
 
 def _form(client: TestClient[Litestar], year: int = 2026) -> dict[str, str]:
@@ -84,7 +81,7 @@ def _recalculate(client: TestClient[Litestar], fields: dict[str, str]) -> str:
 def test_the_form_is_prefilled_from_the_configuration_and_the_stored_totals(
     app: Litestar, world: World
 ) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         fields = _form(client, 2026)
     assert fields["year"] == "2026"
@@ -104,7 +101,7 @@ def test_the_form_is_prefilled_from_the_configuration_and_the_stored_totals(
 
 
 def test_the_form_of_a_year_with_an_adopted_run_is_that_runs(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         html = client.get("/planner/scenario?year=2025").text
     assert "Ingevuld met de vastgestelde run van 2025" in html
@@ -114,7 +111,7 @@ def test_herbereken_stores_the_run_and_shows_it_beside_the_adopted_one(
     app: Litestar, world: World
 ) -> None:
     before_runs, before_events = _counts(world.engine)
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         fields = _form(client)
         fields["name"] = "jeugdzorg hoger"
@@ -155,7 +152,7 @@ def test_herbereken_stores_the_run_and_shows_it_beside_the_adopted_one(
 
 
 def test_the_budget_totals_a_planner_keeps_are_not_a_scenarios(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         new = _recalculate(client, _form(client))
     with Session(world.engine) as session:
@@ -175,7 +172,7 @@ def test_a_form_with_errors_names_every_field_and_stores_nothing(
     app: Litestar, world: World
 ) -> None:
     before = _counts(world.engine)
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         fields = _form(client)
         fields["name"] = ""
@@ -213,7 +210,7 @@ def test_a_scenario_the_allocation_refuses_stores_nothing_and_says_why(
     app: Litestar, world: World
 ) -> None:
     before = _counts(world.engine)
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         fields = _form(client)
         for domain in DOMAINS:  # every rate of the default model 0: no need to share by
@@ -226,7 +223,7 @@ def test_a_scenario_the_allocation_refuses_stores_nothing_and_says_why(
 
 def test_a_form_without_its_csrf_token_is_refused(app: Litestar, world: World) -> None:
     before = _counts(world.engine)
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         fields = _form(client)
         del fields["_csrf_token"]
@@ -237,7 +234,7 @@ def test_a_form_without_its_csrf_token_is_refused(app: Litestar, world: World) -
 def test_runs_side_by_side_show_each_amount_and_distance_from_target(
     app: Litestar, world: World
 ) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         fields = _form(client)
         fields["name"] = "gedempt"
@@ -269,7 +266,7 @@ def test_runs_side_by_side_show_each_amount_and_distance_from_target(
 
 
 def test_each_areas_change_is_a_waterfall_whose_parts_add_up(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         fields = _form(client)
         fields["name"] = "waterval"
@@ -304,7 +301,7 @@ def _cents(text: str) -> int:
 
 
 def test_estimation_and_its_ranges_are_drawn_on_the_page(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         html = client.get(
             f"/planner/estimate?year=2025&domain=specialist&municipality=GM0518"
@@ -345,7 +342,7 @@ def test_only_planners_and_finance_reach_the_planner_pages(
     app: Litestar, world: World, caller: str, status: int
 ) -> None:
     before = _counts(world.engine)
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         fields = _form(client)
         client.cookies.clear()
@@ -358,7 +355,7 @@ def test_only_planners_and_finance_reach_the_planner_pages(
 
 
 def test_finance_may_recalculate_too(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["finance"])
         new = _recalculate(client, _form(client))
     with Session(world.engine) as session:
@@ -368,7 +365,7 @@ def test_finance_may_recalculate_too(app: Litestar, world: World) -> None:
 
 
 def test_the_progress_script_is_served_and_allowed(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         page = client.get("/planner/scenario")
         script = client.get("/static/planner.js")
@@ -428,15 +425,16 @@ def test_run_labels_name_year_status_scenario_date_and_author(world: World) -> N
                 str(run.year),
                 status,
                 "standaardinstellingen" if run.scenario == "config" else f"scenario {run.scenario}",
-                run.created_by,
+                author_name(session, run.created_by),
             )
             assert run.id[:8] not in labels[run.id]
+            assert "token:" not in labels[run.id]
 
 
 def test_a_year_without_totals_takes_the_totals_typed_for_its_run(
     app: Litestar, world: World
 ) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         html = client.get("/planner/scenario?year=2027").text
         assert "zijn voor 2027 nog geen budgettotalen vastgelegd" in html

@@ -99,6 +99,8 @@ def test_a_planner_proposes_on_the_page_and_finance_approves_there(
     assert _state(world.engine, world.draft_2026) == "proposed"
     shown = planner.get(_planner_path(world)).text
     assert "voorgesteld ter vaststelling" in shown
+    assert re.search(r"door planner \(sleutel \d+\): past binnen de kaders", shown)
+    assert "token:" not in shown
     assert "past binnen de kaders" in shown
     assert 'action="/planner/proposal"' not in shown  # proposed once, not twice
 
@@ -106,6 +108,8 @@ def test_a_planner_proposes_on_the_page_and_finance_approves_there(
     assert finance_page.status_code == 200, finance_page.text
     assert f"/finance/proposals/{world.draft_2026}/approval" in finance_page.text
     assert "Goedkeuren" in finance_page.text
+    assert re.search(r"Voorgesteld door planner \(sleutel \d+\), ", finance_page.text)
+    assert "token:" not in finance_page.text
     assert "Afwijzen" in finance_page.text
     approved = finance.post(
         f"/finance/proposals/{world.draft_2026}/approval",
@@ -127,6 +131,8 @@ def test_a_planner_proposes_on_the_page_and_finance_approves_there(
         )
     assert actions == ["run.propose", "run.approve", "run.adopt"]
     after = finance.get("/finance").text
+    assert "token:" not in after
+    assert re.search(r"financiën \(sleutel \d+\), \d\d-\d\d-\d{4}", after)  # who decided
     assert f"/finance/proposals/{world.draft_2026}/approval" not in after
     assert "goedgekeurd" in after
 

@@ -16,6 +16,7 @@ from populatie.auth.tokens import issue_token
 from populatie.db import session_scope
 from populatie.web.sessions import COOKIE
 from tests.integration.spending_support import seed_registry
+from tests.integration.web_support import page_client
 
 FORM_TOKEN = re.compile(r'<input type="hidden" name="_csrf_token" value="([^"]+)" />')
 
@@ -27,10 +28,6 @@ def tokens(engine: Engine) -> dict[str, str]:
         return {role: issue_token(session, role, None, role, "test").token for role in ("finance",)}
 
 
-def _client(app: Litestar) -> TestClient[Litestar]:
-    return TestClient(app, base_url="http://populatie.test")
-
-
 def _form_token(client: TestClient[Litestar], path: str = "/sign-in") -> str:
     page = client.get(path)
     assert page.status_code == 200, page.text
@@ -40,7 +37,7 @@ def _form_token(client: TestClient[Litestar], path: str = "/sign-in") -> str:
 
 
 def test_sign_in_needs_the_form_token(engine: Engine, tokens: dict[str, str]) -> None:
-    with _client(create_app(engine)) as client:
+    with page_client(create_app(engine)) as client:
         form = {"token": tokens["finance"]}
         for headers in ({}, {"Origin": "http://populatie.test"}):
             refused = client.post("/sign-in", data=form, headers=headers, follow_redirects=False)
@@ -61,10 +58,10 @@ def test_sign_in_needs_the_form_token(engine: Engine, tokens: dict[str, str]) ->
 def test_a_token_without_its_cookie_or_from_another_server_is_refused(
     engine: Engine, tokens: dict[str, str]
 ) -> None:
-    with _client(create_app(engine)) as first:
+    with page_client(create_app(engine)) as first:
         csrf = _form_token(first)
     form = {"token": tokens["finance"], "_csrf_token": csrf}
-    with _client(create_app(engine)) as other:
+    with page_client(create_app(engine)) as other:
         # no cookie at all: a forged form on another site has only the token it saw
         assert other.post("/sign-in", data=form, follow_redirects=False).status_code == 403
         # its own cookie, the token of another browser's cookie
@@ -73,7 +70,7 @@ def test_a_token_without_its_cookie_or_from_another_server_is_refused(
 
 
 def test_sign_out_needs_the_form_token(engine: Engine, tokens: dict[str, str]) -> None:
-    with _client(create_app(engine)) as client:
+    with page_client(create_app(engine)) as client:
         csrf = _form_token(client)
         client.post("/sign-in", data={"token": tokens["finance"], "_csrf_token": csrf})
         session_id = client.cookies[COOKIE]
@@ -87,7 +84,7 @@ def test_sign_out_needs_the_form_token(engine: Engine, tokens: dict[str, str]) -
 
 
 def test_the_api_needs_no_csrf_token(engine: Engine, tokens: dict[str, str]) -> None:
-    with _client(create_app(engine)) as client:
+    with page_client(create_app(engine)) as client:
         _form_token(client)  # even with the page's cookie in the jar
         created = client.post(
             "/api/contracts",

@@ -121,6 +121,13 @@ def test_a_bad_file_shows_its_errors_and_writes_nothing_a_good_one_its_rows(
     assert {("2", "booking_date"), ("3", "municipality"), ("3", "domain"), ("3", "amount")} <= set(
         cells
     )
+    # The reasons in Dutch (the API keeps the import's English), none of them marked English.
+    table = html[html.index("<tbody>") : html.index("</tbody>")]
+    assert "<td>deze datum bestaat niet</td>" in table
+    assert "<td>geen gemeente van de regio</td>" in table
+    assert "geen domein; de domeinen zijn prevention, access, specialist" in table
+    assert "is geen eurobedrag" in table
+    assert 'lang="en"' not in table
     assert _count(world.engine, Spending) == 0
     assert _audit(world.engine, "spending.import") == []
 
@@ -340,7 +347,8 @@ def test_a_handled_mark_is_audited_and_survives_a_new_reconciliation(
     handled = client.get("/finance?year=2025&afgehandeld=ja").text
     assert _keys(handled) == [key]
     assert "creditnota ontvangen" in handled
-    assert "Afgehandeld</strong> door token:" in handled
+    assert re.search(r"Afgehandeld</strong> door financiën \(sleutel \d+\) op ", handled)
+    assert "token:" not in handled
     assert key not in _keys(client.get("/finance?year=2025&afgehandeld=nee").text)
 
     unknown = client.post(

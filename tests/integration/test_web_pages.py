@@ -34,7 +34,7 @@ from tests.e2e.world import (
     foreign_markers,
 )
 from tests.integration.api_support import World
-from tests.integration.web_support import form_token, sign_in
+from tests.integration.web_support import form_token, page_client, sign_in
 
 PAGES = ("/consortium", "/planner", "/finance", "/finance/reconciliation.xlsx")
 # caller → the status of each page in PAGES
@@ -62,10 +62,6 @@ def app(world: World) -> Litestar:
     return create_app(world.engine)
 
 
-def _client(app: Litestar) -> TestClient[Litestar]:
-    return TestClient(app, base_url="http://populatie.test")
-
-
 def _token_id(engine: Engine, token: str) -> int | None:
     with Session(engine) as session:
         return session.execute(
@@ -74,7 +70,7 @@ def _token_id(engine: Engine, token: str) -> int | None:
 
 
 def test_a_page_sends_a_visitor_without_a_session_tosign_in(app: Litestar) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         for path in PAGES:
             response = client.get(path + "?year=2025", follow_redirects=False)
             assert response.status_code == 303
@@ -91,7 +87,7 @@ def test_signing_in_keeps_only_a_random_session_id_in_a_strict_httponly_cookie(
     app: Litestar, world: World
 ) -> None:
     token = world.tokens["kracht"]
-    with _client(app) as client:
+    with page_client(app) as client:
         response = client.post(
             "/sign-in",
             data={
@@ -131,7 +127,7 @@ def test_signing_in_keeps_only_a_random_session_id_in_a_strict_httponly_cookie(
 
 
 def test_a_wrong_token_is_refused_without_echoing_it(app: Litestar) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         response = client.post(
             "/sign-in", data={"token": "pop_not-a-token", "_csrf_token": form_token(client)}
         )
@@ -143,7 +139,7 @@ def test_a_wrong_token_is_refused_without_echoing_it(app: Litestar) -> None:
 
 
 def test_a_sign_in_posted_from_another_site_is_refused(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         response = client.post(
             "/sign-in",
             data={"token": world.tokens["finance"], "_csrf_token": form_token(client)},
@@ -158,7 +154,7 @@ def test_a_sign_in_posted_from_another_site_is_refused(app: Litestar, world: Wor
 def test_each_role_sees_its_pages_and_is_refused_the_others(
     app: Litestar, world: World, caller: str
 ) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens[caller])
         home = client.get("/", follow_redirects=False).headers["location"]
         assert home == {
@@ -177,7 +173,7 @@ def test_each_role_sees_its_pages_and_is_refused_the_others(
 
 
 def test_pages_load_nothing_from_elsewhere_and_say_so(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["finance"])
         for path in ("/finance", "/planner", "/sign-in"):
             response = client.get(path)
@@ -200,7 +196,7 @@ def test_a_consortium_page_shows_its_own_areas_and_nothing_of_the_other(
     app: Litestar, world: World, caller: str
 ) -> None:
     partnership = KRACHT if caller == "kracht" else RONDOMJOU
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens[caller])
         html = client.get("/consortium").text
     _check_consortium_page(html, partnership, world.engine)
@@ -257,7 +253,7 @@ def _planner_page(client: TestClient[Litestar], world: World) -> str:
 
 
 def test_the_planner_page_explains_each_areas_change(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["planner"])
         html = _planner_page(client, world)
         assert client.get("/planner?base=no-such-run").status_code == 404
@@ -290,7 +286,7 @@ def _finance_pages(client: TestClient[Litestar], world: World) -> tuple[str, str
 
 
 def test_the_finance_page_lists_every_municipality_and_lot(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         html, auditor_html = _finance_pages(client, world)
     _check_finance_page(html, auditor_html)
 
@@ -312,7 +308,7 @@ def _check_finance_page(html: str, auditor_html: str) -> None:
 
 
 def test_the_downloads_are_the_reconciliation_exports(app: Litestar, world: World) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["auditor"])
         xlsx = client.get("/finance/reconciliation.xlsx?year=2025&to=6")
         csv_ = client.get("/finance/reconciliation.csv?year=2025")
@@ -335,7 +331,7 @@ def test_the_downloads_are_the_reconciliation_exports(app: Litestar, world: Worl
 def test_a_revoked_token_ends_its_sessions_and_sign_out_ends_one(
     app: Litestar, world: World
 ) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, world.tokens["kracht"])
         out = client.post(
             "/sign-out", data={"_csrf_token": form_token(client)}, follow_redirects=False
@@ -349,7 +345,7 @@ def test_a_revoked_token_ends_its_sessions_and_sign_out_ends_one(
     with session_scope(world.engine) as session:
         issued = issue_token(session, "consortium", RONDOMJOU, "short-lived", "test")
         token, token_id = issued.token, int(issued.record.id or 0)
-    with _client(app) as client:
+    with page_client(app) as client:
         sign_in(client, token)
         assert client.get("/consortium").status_code == 200
         with session_scope(world.engine) as session:
@@ -358,7 +354,7 @@ def test_a_revoked_token_ends_its_sessions_and_sign_out_ends_one(
 
 
 def test_the_api_keeps_answering_with_problem_details(app: Litestar) -> None:
-    with _client(app) as client:
+    with page_client(app) as client:
         assert client.get("/api/health").status_code == 200
         response = client.get("/api/areas")
         assert response.status_code == 401

@@ -25,7 +25,7 @@ from populatie.settings import Settings
 from populatie.web import sessions
 from populatie.web.server_secrets import server_secret
 from populatie.web.session_stores import DatabaseSessionStore, open_session_store
-from tests.integration.web_support import form_token, sign_in
+from tests.integration.web_support import form_token, page_client, sign_in
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -75,10 +75,6 @@ def token(engine: Engine) -> tuple[str, int]:
         return issued.token, int(issued.record.id or 0)
 
 
-def _client(app: Litestar) -> TestClient[Litestar]:
-    return TestClient(app, base_url="http://populatie.test")
-
-
 def _signed_in(client: TestClient[Litestar]) -> bool:
     """Whether ``/`` sends the client to its role's page (signed in) or to sign in."""
     location = client.get("/", follow_redirects=False).headers["location"]
@@ -92,11 +88,11 @@ def _session_rows(engine: Engine) -> int:
 
 
 def test_a_restart_signs_nobody_out(make_app: AppFactory, token: tuple[str, int]) -> None:
-    with _client(make_app()) as before:
+    with page_client(make_app()) as before:
         sign_in(before, token[0])
         assert _signed_in(before)
         cookies = dict(before.cookies)
-    with _client(make_app()) as after:  # the same browser, a new process
+    with page_client(make_app()) as after:  # the same browser, a new process
         after.cookies.update(cookies)
         assert _signed_in(after)
         signed_in_page = form_token(after)  # the CSRF cookie of before still signs forms
@@ -109,7 +105,7 @@ def test_two_workers_share_sessions_and_form_tokens(
     make_app: AppFactory, token: tuple[str, int]
 ) -> None:
     first, second = make_app(), make_app()
-    with _client(first) as one, _client(second) as other:
+    with page_client(first) as one, page_client(second) as other:
         csrf = form_token(one)  # the sign-in form from one worker …
         other.cookies.update(dict(one.cookies))
         signed = other.post(  # … posted to the other
@@ -128,7 +124,7 @@ def test_a_session_expires(
     make_app: AppFactory, token: tuple[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sessions, "SESSION_SECONDS", 1)
-    with _client(make_app()) as client:
+    with page_client(make_app()) as client:
         sign_in(client, token[0])
         assert _signed_in(client)
         time.sleep(1.2)
@@ -139,7 +135,7 @@ def test_a_revoked_token_ends_its_sessions_at_once(
     make_app: AppFactory, token: tuple[str, int], engine: Engine
 ) -> None:
     app = make_app()
-    with _client(app) as one, _client(make_app()) as other:
+    with page_client(app) as one, page_client(make_app()) as other:
         sign_in(one, token[0])
         sign_in(other, token[0])
         assert _signed_in(one)
@@ -158,8 +154,8 @@ def test_the_database_keeps_only_hashes_and_clears_what_ended(
 ) -> None:
     settings = Settings(secret_key="", session_url="")
     with (
-        _client(create_app(engine, settings)) as first,
-        _client(create_app(engine, settings)) as second,
+        page_client(create_app(engine, settings)) as first,
+        page_client(create_app(engine, settings)) as second,
     ):
         sign_in(first, token[0])
         sign_in(second, token[0])
@@ -199,7 +195,7 @@ def test_the_csrf_secret_is_kept_once_or_taken_from_the_setting(
     unset = Settings(secret_key="", session_url="")
     cookie_names = set()
     for _ in range(2):
-        with _client(create_app(engine, unset)) as client:
+        with page_client(create_app(engine, unset)) as client:
             form_token(client)
             cookie_names |= {n for n in client.cookies if n.startswith("populatie_csrf")}
     assert len(cookie_names) == 1, "one cookie name over restarts"
@@ -209,12 +205,12 @@ def test_the_csrf_secret_is_kept_once_or_taken_from_the_setting(
     assert kept[0].value not in str(cookie_names)
 
     configured = Settings(secret_key="a key set by the operator", session_url="")
-    with _client(create_app(engine, configured)) as one:
+    with page_client(create_app(engine, configured)) as one:
         csrf = form_token(one)
         configured_names = {n for n in one.cookies if n.startswith("populatie_csrf")}
         cookies = dict(one.cookies)
     assert configured_names.isdisjoint(cookie_names), "another secret, another cookie"
-    with _client(create_app(engine, configured)) as other:
+    with page_client(create_app(engine, configured)) as other:
         other.cookies.update(cookies)
         signed = other.post(
             "/sign-in", data={"token": token[0], "_csrf_token": csrf}, follow_redirects=False

@@ -23,7 +23,7 @@ from populatie.web import service
 from populatie.web.formatting import euro
 from tests.e2e.world import build_web_world
 from tests.integration.api_support import World
-from tests.integration.web_support import sign_in
+from tests.integration.web_support import page_client, sign_in
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 # Words only an English sentence has (not "is" or "of": Dutch has those too).
@@ -64,7 +64,7 @@ def app(world: World) -> Litestar:
 
 
 def _client(app: Litestar) -> TestClient[Litestar]:
-    return TestClient(app, base_url="http://populatie.test", raise_server_exceptions=False)
+    return page_client(app, raise_server_exceptions=False)
 
 
 def _visible(page: str) -> str:

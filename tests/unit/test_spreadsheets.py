@@ -10,9 +10,10 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from rich.console import Console
 
 from populatie.errors import SpendingImportError
-from populatie.spending.cli import _show_errors
+from populatie.import_errors import show_import_errors
 from populatie.spreadsheets import FORMULA_TRIGGERS, append_row, csv_cell, csv_row
 
 
@@ -51,7 +52,8 @@ def test_a_workbook_holds_formula_like_text_and_control_characters_as_text() -> 
 def test_the_errors_file_of_a_rejected_import_is_neutralised(tmp_path: Path) -> None:
     error = {"line": 2, "column": "provider", "value": "=HYPERLINK(1)", "reason": "-bad"}
     path = tmp_path / "errors.csv"
-    _show_errors(SpendingImportError("rejected", details=[error]), path)
+    shown = Console(file=io.StringIO())
+    show_import_errors(SpendingImportError("rejected", details=[error]), path, shown)
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert rows == [
         {"line": "2", "column": "provider", "value": "'=HYPERLINK(1)", "reason": "'-bad"}

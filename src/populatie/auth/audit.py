@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from populatie.auth.models import AuditEvent
+
+if TYPE_CHECKING:
+    from populatie.auth.tokens import Principal  # which records events with this module
+
+#: How a service that writes versions records each in the audit log: ``(action, target,
+#: detail)``, with the who already bound (:func:`caller_audit`, :func:`cli_audit`).
+Audit = Callable[[str, str, dict[str, Any]], None]
 
 
 def record_event(
@@ -57,6 +65,32 @@ def record_cli_event(
         target=target,
         detail=detail,
     )
+
+
+def caller_audit(session: Session, principal: Principal) -> Audit:
+    """The audit of a write over HTTP: the token's actor, role and partnership."""
+
+    def write(action: str, target: str, detail: dict[str, Any]) -> None:
+        record_event(
+            session,
+            actor=principal.actor,
+            role=principal.role.value,
+            partnership=principal.partnership,
+            action=action,
+            target=target,
+            detail=detail,
+        )
+
+    return write
+
+
+def cli_audit(session: Session, user: str) -> Audit:
+    """The audit of a write on the command line (:func:`record_cli_event`)."""
+
+    def write(action: str, target: str, detail: dict[str, Any]) -> None:
+        record_cli_event(session, user, action, target, detail)
+
+    return write
 
 
 def list_events(

@@ -16,14 +16,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
-from sqlmodel import Session
 
-from populatie.auth.audit import record_cli_event
+from populatie.auth.audit import cli_audit
 from populatie.configuration import load_config
 from populatie.core.cost_sharing import KINDS
 from populatie.core.money import format_euro
 from populatie.cost_sharing.service import (
-    Audit,
     CostSharingKey,
     key_history,
     parse_percentage,
@@ -74,13 +72,6 @@ def add_contract_commands(commands: Any) -> None:
     shares.set_defaults(handler=_shares)
 
 
-def _audit(session: Session, user: str) -> Audit:
-    def write(action: str, target: str, detail: dict[str, Any]) -> None:
-        record_cli_event(session, user, action, target, detail)
-
-    return write
-
-
 def _basis_points(values: list[str] | None) -> dict[str, int]:
     points: dict[str, int] = {}
     for value in values or []:
@@ -111,7 +102,7 @@ def _cost_sharing(args: argparse.Namespace, engine: Engine, settings: Settings) 
             basis_points=_basis_points(args.share) or None,
             municipalities=args.municipality,
             actor=settings.user,
-            audit=_audit(session, settings.user),
+            audit=cli_audit(session, settings.user),
             reason=args.reason,
         )
     console.print(

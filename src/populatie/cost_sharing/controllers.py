@@ -12,37 +12,20 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, put
 from litestar.params import FromPath, QueryParameter, RequestBody
-from sqlmodel import Session
 
 from populatie.api.deps import Caller, DbSession
 from populatie.api.spending import get_contract_in_scope
 from populatie.auth.access import FINANCE, READ_SCOPED, access
-from populatie.auth.audit import record_event
-from populatie.auth.tokens import Principal
+from populatie.auth.audit import caller_audit
 from populatie.configuration import load_config
 from populatie.cost_sharing import schemas, service, shares
-from populatie.cost_sharing.service import Audit, CostSharingKey
+from populatie.cost_sharing.service import CostSharingKey
 
 Year = Annotated[int, QueryParameter(ge=2000, le=2099, description="Budget year")]
 ToMonth = Annotated[
     int | None,
     QueryParameter(ge=1, le=12, description="Up to and including this month (default: last)"),
 ]
-
-
-def _audit(session: Session, principal: Principal) -> Audit:
-    def write(action: str, target: str, detail: dict[str, Any]) -> None:
-        record_event(
-            session,
-            actor=principal.actor,
-            role=principal.role.value,
-            partnership=principal.partnership,
-            action=action,
-            target=target,
-            detail=detail,
-        )
-
-    return write
 
 
 def _key(view: CostSharingKey) -> schemas.CostSharingKey:
@@ -154,7 +137,7 @@ class CostSharingController(Controller):
             basis_points=data.basis_points,
             municipalities=data.municipalities,
             actor=principal.actor,
-            audit=_audit(session, principal),
+            audit=caller_audit(session, principal),
             reason=data.reason,
         )
         return _key(view)

@@ -8,7 +8,7 @@ it is :mod:`populatie.cost_sharing.shares`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from populatie.auth.audit import Audit
 from populatie.contracts.models import Contract
 from populatie.contracts.service import get_contract
 from populatie.core.cost_sharing import KINDS, CostSharingError, check_fixed_key
@@ -33,10 +34,6 @@ __all__ = [
     "parse_percentage",
     "set_cost_sharing",
 ]
-
-#: ``audit(action, target, detail)``: how the caller records a write (API: the token's
-#: principal; CLI: ``POPULATIE_USER``), in the same unit of work.
-Audit = Callable[[str, str, dict[str, Any]], None]
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,20 @@ middleware, headers and error pages (:func:`populatie.web.controllers.page_route
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, Router, get
 from litestar.params import QueryParameter
+from sqlmodel import Session
 
 from populatie.api.deps import Caller, DbSession
 from populatie.auth.access import READ_SCOPED
 from populatie.dossiers.controllers import XLSX, MilestoneYear, build, file_name, who_of
 from populatie.dossiers.render import dossier_html, dossier_xlsx
+from populatie.dossiers.schemas import Dossier
 from populatie.web.controllers import page, page_router
 
 __all__ = ["dossier_page_router"]
@@ -25,6 +29,45 @@ Reference = Annotated[str, QueryParameter(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{
 _PAGE = page(READ_SCOPED)
 
 
+@dataclass(frozen=True)
+class _Form:
+    """One form of the dossier: how it is written, its media type, and whether it comes as a
+    file to download (under the dossier's file name with the path's suffix)."""
+
+    write: Callable[[Dossier, Caller], str | bytes]
+    media_type: str
+    download: bool = True
+
+
+#: The forms by the suffix of the path asked for: the page, the page to print, the workbook.
+_FORMS = {
+    "": _Form(lambda d, p: dossier_html(d, who=who_of(p), standalone=False), "text/html", False),
+    ".html": _Form(lambda d, p: dossier_html(d, who=who_of(p), standalone=True), "text/html"),
+    ".xlsx": _Form(lambda d, _: dossier_xlsx(d, datetime.now(UTC)), XLSX),
+}
+
+
+def _answer(
+    suffix: str,
+    request: Request[Any, Any, Any],
+    session: Session,
+    principal: Caller,
+    contract: str,
+    milestone: int | None,
+) -> Response[Any]:
+    """The dossier of ``contract`` at ``milestone``, read in the caller's scope, in the form of
+    the path's ``suffix``."""
+    form = _FORMS[suffix]
+    dossier = build(request, session, principal, contract, milestone)
+    headers = {}
+    if form.download:
+        name = file_name(dossier, suffix.removeprefix("."))
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return Response(form.write(dossier, principal), media_type=form.media_type, headers=headers)
+
+
+# One handler per path: given several paths, Litestar 2.25 hands the coroutine of a
+# ``sync_to_thread`` handler on unawaited.
 class DossierPage(Controller):
     path = "/"
     include_in_schema = False
@@ -38,9 +81,7 @@ class DossierPage(Controller):
         contract: Reference,
         milestone: MilestoneYear = None,
     ) -> Response[str]:
-        dossier = build(request, session, principal, contract, milestone)
-        html = dossier_html(dossier, who=who_of(principal), standalone=False)
-        return Response(html, media_type="text/html")
+        return _answer("", request, session, principal, contract, milestone)
 
     @get("/dossier.html", sync_to_thread=True, **_PAGE)
     def printable(
@@ -51,13 +92,7 @@ class DossierPage(Controller):
         contract: Reference,
         milestone: MilestoneYear = None,
     ) -> Response[str]:
-        dossier = build(request, session, principal, contract, milestone)
-        html = dossier_html(dossier, who=who_of(principal), standalone=True)
-        return Response(
-            html,
-            media_type="text/html",
-            headers={"Content-Disposition": f'attachment; filename="{file_name(dossier, "html")}"'},
-        )
+        return _answer(".html", request, session, principal, contract, milestone)
 
     @get("/dossier.xlsx", sync_to_thread=True, **_PAGE)
     def workbook(
@@ -68,12 +103,7 @@ class DossierPage(Controller):
         contract: Reference,
         milestone: MilestoneYear = None,
     ) -> Response[bytes]:
-        dossier = build(request, session, principal, contract, milestone)
-        return Response(
-            dossier_xlsx(dossier, datetime.now(UTC)),
-            media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{file_name(dossier, "xlsx")}"'},
-        )
+        return _answer(".xlsx", request, session, principal, contract, milestone)
 
 
 def dossier_page_router() -> Router:

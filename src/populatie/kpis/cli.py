@@ -8,7 +8,6 @@ the pages.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from pathlib import Path
@@ -20,15 +19,14 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from populatie.db import session_scope
+from populatie.import_errors import show_import_errors
 from populatie.kpis import views
 from populatie.kpis.demo import DEMO_LABEL, write_demo_figures
 from populatie.kpis.service import FigureImportError, import_figures, register_of
 from populatie.settings import Settings
-from populatie.spreadsheets import csv_record
 
 console = Console(width=max(Console().width, 150), soft_wrap=True)
 err_console = Console(stderr=True)
-SHOWN_ERRORS = 100
 
 
 def add_commands(sub: Any) -> None:
@@ -95,27 +93,10 @@ def _import(args: argparse.Namespace, engine: Engine, settings: Settings) -> int
             role="cli",
         )
     except FigureImportError as exc:
-        _show_errors(exc, args.errors)
+        show_import_errors(exc, args.errors, err_console)
         raise
     console.print(outcome.summary(), highlight=False)
     return 0
-
-
-def _show_errors(exc: FigureImportError, errors_file: Path | None) -> None:
-    table = Table(title="Errors (nothing was imported)", title_justify="left")
-    for name in ("line", "column", "value", "reason"):
-        table.add_column(name, overflow="fold")
-    for error in exc.details[:SHOWN_ERRORS]:
-        table.add_row(
-            str(error["line"]), str(error["column"]), str(error["value"])[:60], str(error["reason"])
-        )
-    err_console.print(table)
-    if errors_file is not None:
-        with errors_file.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["line", "column", "value", "reason"])
-            writer.writeheader()
-            writer.writerows(csv_record(e) for e in exc.details)
-        err_console.print(f"all {len(exc.details)} errors written to {errors_file}")
 
 
 def _register(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:

@@ -8,18 +8,15 @@ import argparse
 import json
 import sys
 from datetime import date
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
-from sqlmodel import Session
 
-from populatie.auth.audit import record_cli_event
+from populatie.auth.audit import cli_audit
 from populatie.db import session_scope
 from populatie.providers.models import ROLES
 from populatie.providers.service import (
-    Audit,
     add_member,
     add_provider,
     end_member,
@@ -77,13 +74,6 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     mlist.set_defaults(handler=_list_members)
 
 
-def _audit(session: Session, user: str) -> Audit:
-    def write(action: str, target: str, detail: dict[str, Any]) -> None:
-        record_cli_event(session, user, action, target, detail)
-
-    return write
-
-
 def _add_provider(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
     with session_scope(engine) as session:
         view = add_provider(
@@ -92,7 +82,7 @@ def _add_provider(args: argparse.Namespace, engine: Engine, settings: Settings) 
             args.kvk,
             args.agb,
             settings.user,
-            _audit(session, settings.user),
+            cli_audit(session, settings.user),
             args.reason,
         )
     console.print(f"provider {view.name} registered (version {view.version})", highlight=False)
@@ -131,7 +121,7 @@ def _add_member(args: argparse.Namespace, engine: Engine, settings: Settings) ->
             args.valid_from,
             args.valid_to,
             settings.user,
-            _audit(session, settings.user),
+            cli_audit(session, settings.user),
             args.reason,
         )
     console.print(
@@ -150,7 +140,7 @@ def _end_member(args: argparse.Namespace, engine: Engine, settings: Settings) ->
             args.provider,
             args.ends_on,
             settings.user,
-            _audit(session, settings.user),
+            cli_audit(session, settings.user),
             args.reason,
         )
     console.print(

@@ -8,34 +8,17 @@ partnership's members; a consortium reads only its own partnership's (another's:
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.params import FromPath, QueryParameter, RequestBody
-from sqlmodel import Session
 
 from populatie.api.deps import Caller, DbSession, Paging
 from populatie.auth.access import FINANCE, READ, READ_SCOPED, access
-from populatie.auth.audit import record_event
-from populatie.auth.tokens import Principal
+from populatie.auth.audit import caller_audit
 from populatie.errors import NotFoundError
 from populatie.providers import schemas, service
-from populatie.providers.service import Audit, MembershipView, ProviderView
-
-
-def _audit(session: Session, principal: Principal) -> Audit:
-    def write(action: str, target: str, detail: dict[str, Any]) -> None:
-        record_event(
-            session,
-            actor=principal.actor,
-            role=principal.role.value,
-            partnership=principal.partnership,
-            action=action,
-            target=target,
-            detail=detail,
-        )
-
-    return write
+from populatie.providers.service import MembershipView, ProviderView
 
 
 def _provider(v: ProviderView) -> schemas.Provider:
@@ -92,7 +75,7 @@ class ProviderController(Controller):
             data.kvk_number,
             data.agb_code,
             principal.actor,
-            _audit(session, principal),
+            caller_audit(session, principal),
             data.reason,
         )
         return _provider(view)
@@ -157,7 +140,7 @@ class MembershipController(Controller):
             data.valid_from,
             data.valid_to,
             principal.actor,
-            _audit(session, principal),
+            caller_audit(session, principal),
             data.reason,
         )
         return _membership(view)
@@ -183,7 +166,7 @@ class MembershipController(Controller):
             data.provider,
             data.ends_on,
             principal.actor,
-            _audit(session, principal),
+            caller_audit(session, principal),
             data.reason,
         )
         return _membership(view)

@@ -12,7 +12,7 @@ of a partnership on a booking date: a provider that was, is no exception.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from populatie.auth.audit import Audit
 from populatie.configuration import PartnershipConfig
 from populatie.errors import ConflictError, DataError, NotFoundError
 from populatie.providers.models import ROLES, Membership, Provider
@@ -39,9 +40,6 @@ __all__ = [
     "memberships_by_partnership",
     "seed_memberships",
 ]
-
-#: Records one audit event in the caller's transaction: (action, target, detail).
-Audit = Callable[[str, str, dict[str, Any]], None]
 
 EIGHT_DIGITS = re.compile(r"^\d{8}$")
 CONFIG_ACTOR = "config"

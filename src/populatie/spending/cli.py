@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -18,15 +17,14 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 from sqlalchemy import Engine
 
 from populatie.db import session_scope
 from populatie.errors import SpendingImportError
+from populatie.import_errors import show_import_errors
 from populatie.settings import Settings
 from populatie.spending.demo import register_demo_contracts, write_demo_spending
 from populatie.spending.service import import_spending
-from populatie.spreadsheets import csv_record
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True)
@@ -34,7 +32,6 @@ err_console = Console(stderr=True)
 #: Files larger than this get a progress bar (about 5,000 rows).
 PROGRESS_BYTES = 500_000
 #: Errors printed on the terminal; ``--errors FILE`` writes all of them.
-SHOWN_ERRORS = 100
 
 
 class _Bar:
@@ -123,32 +120,10 @@ def _import(args: argparse.Namespace, engine: Engine, settings: Settings) -> int
                 engine, path, decimal_comma=args.decimal_comma, user=settings.user
             )
     except SpendingImportError as exc:
-        _show_errors(exc, args.errors)
+        show_import_errors(exc, args.errors, err_console)
         raise
     console.print(outcome.summary(), highlight=False)
     return 0
-
-
-def _show_errors(exc: SpendingImportError, errors_file: Path | None) -> None:
-    table = Table(title="Errors (nothing was imported)", title_justify="left")
-    for name in ("line", "column", "value", "reason"):
-        table.add_column(name, overflow="fold")
-    for error in exc.details[:SHOWN_ERRORS]:
-        table.add_row(
-            str(error["line"]), str(error["column"]), str(error["value"])[:60], str(error["reason"])
-        )
-    err_console.print(table)
-    if errors_file is not None:
-        with errors_file.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["line", "column", "value", "reason"])
-            writer.writeheader()
-            writer.writerows(csv_record(e) for e in exc.details)
-        err_console.print(f"all {len(exc.details)} errors written to {errors_file}")
-    elif len(exc.details) > SHOWN_ERRORS:
-        err_console.print(
-            f"… and {len(exc.details) - SHOWN_ERRORS} more: add --errors FILE to get all "
-            f"{len(exc.details)}"
-        )
 
 
 def _demo(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:

@@ -35,6 +35,7 @@ from populatie.web.controllers import _context, finance_context, page
 from populatie.web.finance_desk import UploadError, contract_choices
 from populatie.web.finance_exceptions import ExceptionFilter
 from populatie.web.formatting import count, euro
+from populatie.web.import_reasons_nl import dutch_reason
 
 __all__ = ["FinanceDeskController"]
 
@@ -86,19 +87,19 @@ class FinanceDeskController(Controller):
                 principal,
             )
         except ValidationException as exc:
-            errors = [UploadError("—", "bestand", data.file.filename or "", str(exc.detail))]
+            errors = [_file_error(data.file.filename, str(exc.detail))]
         except SpendingImportError as exc:
             errors = [
                 UploadError(
                     line=str(d.get("line", "—")),
                     column=str(d.get("column", "")),
                     value=str(d.get("value", "")),
-                    reason=str(d.get("reason", "")),
+                    reason=dutch_reason(str(d.get("reason", ""))),
                 )
                 for d in exc.details
-            ] or [UploadError("—", "bestand", data.file.filename or "", str(exc))]
+            ] or [_file_error(data.file.filename, exc.message)]
         except PopulatieError as exc:
-            errors = [UploadError("—", "bestand", data.file.filename or "", str(exc))]
+            errors = [_file_error(data.file.filename, exc.message)]
         summary = None
         if outcome is not None:
             summary = {
@@ -185,6 +186,11 @@ class FinanceDeskController(Controller):
             return Template(template_name="finance.html", context=context, status_code=422)
         target = f"/finance?{_filter_query(data, year)}#signalering-{key}"
         return Redirect(path=target, status_code=HTTP_303_SEE_OTHER)
+
+
+def _file_error(file_name: str | None, reason: str) -> UploadError:
+    """An error of the whole file (its name, the import as such): a row of the table too."""
+    return UploadError("—", "bestand", file_name or "", dutch_reason(reason))
 
 
 def _finance_contract_context(

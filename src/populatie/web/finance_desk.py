@@ -23,6 +23,7 @@ from populatie.web.contract_form import FUNDING_LABELS
 from populatie.web.finance_charts import CeilingBar, ceiling_chart, domain_trend_chart
 from populatie.web.finance_exceptions import ExceptionFilter, ExceptionList, exception_list
 from populatie.web.formatting import DOMAIN_LABELS, MONTHS, euro
+from populatie.web.import_reasons_nl import DutchReason
 
 __all__ = ["ContractChoices", "FinanceDesk", "UploadError", "contract_choices", "finance_desk"]
 
@@ -34,7 +35,7 @@ class UploadError:
     line: str
     column: str
     value: str
-    reason: str
+    reason: DutchReason  # the import's reasons are English; the page's Dutch
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from populatie.auth.authors import author_name
 from populatie.contracts.models import Contract
 from populatie.core.exception_identity import (
     exception_key,
@@ -111,7 +112,12 @@ def _month_municipalities(session: Session, result: Reconciliation) -> dict[int,
 
 
 def _row(
-    key: str, kind: str, municipalities: frozenset[str], lot: str, mark: HandlingMark | None
+    key: str,
+    kind: str,
+    municipalities: frozenset[str],
+    lot: str,
+    mark: HandlingMark | None,
+    handled_by: str,
 ) -> ExceptionRow:
     return ExceptionRow(
         key=key,
@@ -119,7 +125,7 @@ def _row(
         municipalities=municipalities,
         lot=lot,
         handled=mark is not None,
-        handled_by=mark.handled_by if mark else "",
+        handled_by=handled_by,
         handled_at=date_time(mark.handled_at) if mark else "",
         note=mark.note if mark else "",
     )
@@ -152,12 +158,14 @@ def exception_list(
             if named
             else frozenset(month_municipality[m] for m in exc.month_ids if m in month_municipality)
         )
+        mark = marks.get(key)
         rows[i] = _row(
             key,
             exc.kind,
             municipalities,
             exception_lot(exc, lots_of) or "",
-            marks.get(key),
+            mark,
+            author_name(session, mark.handled_by) if mark else "",
         )
     shown = [i for i, row in rows.items() if _keep(row, chosen)]
     codes = sorted({m for r in rows.values() for m in r.municipalities})

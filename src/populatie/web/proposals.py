@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from populatie.auth.authors import author_name
 from populatie.budget_totals.service import list_totals
 from populatie.configuration import DOMAINS
 from populatie.core.money import format_euro
@@ -89,9 +90,11 @@ def _title(view: ProposalView) -> str:
     return f"{view.year} · {status} · {scenario_name(view.scenario)}"
 
 
-def _steps(view: ProposalView) -> list[StepLine]:
+def _steps(session: Session, view: ProposalView) -> list[StepLine]:
     return [
-        StepLine(date_time(s.at), STEP_LABELS.get(s.step, s.step), s.actor, s.text)
+        StepLine(
+            date_time(s.at), STEP_LABELS.get(s.step, s.step), author_name(session, s.actor), s.text
+        )
         for s in view.history
     ]
 
@@ -107,14 +110,17 @@ def planner_panel(session: Session, run_id: str) -> ProposalPanel:
         state_label=STATE_LABELS[view.state],
         note=view.note,
         reason=view.reason,
-        steps=_steps(view),
+        steps=_steps(session, view),
         can_propose=view.state != "proposed" and not in_force,
     )
 
 
-def _row(view: ProposalView) -> ProposalRow:
-    proposed = f"{view.proposed_by}, {date_time(view.proposed_at)}" if view.proposed_at else ""
-    decided = f"{view.decided_by}, {date_time(view.decided_at)}" if view.decided_at else ""
+def _row(session: Session, view: ProposalView) -> ProposalRow:
+    proposed, decided = "", ""
+    if view.proposed_at:
+        proposed = f"{author_name(session, view.proposed_by or '')}, {date_time(view.proposed_at)}"
+    if view.decided_at:
+        decided = f"{author_name(session, view.decided_by or '')}, {date_time(view.decided_at)}"
     return ProposalRow(
         run_id=view.run_id,
         title=_title(view),
@@ -129,10 +135,10 @@ def _row(view: ProposalView) -> ProposalRow:
 
 def finance_proposals(session: Session) -> tuple[list[ProposalRow], list[ProposalRow]]:
     """The proposals that wait for a decision, and the latest decided ones."""
-    waiting = [_row(v) for v in list_proposals(session, "proposed")]
-    decided = [_row(v) for v in list_proposals(session) if v.state in ("approved", "rejected")][
-        :RECENT
-    ]
+    waiting = [_row(session, v) for v in list_proposals(session, "proposed")]
+    decided = [
+        _row(session, v) for v in list_proposals(session) if v.state in ("approved", "rejected")
+    ][:RECENT]
     return waiting, decided
 
 

@@ -34,6 +34,7 @@ from populatie.allocations.service import (
     run_standing,
 )
 from populatie.api.registry import district_features
+from populatie.auth.authors import author_name
 from populatie.configuration import DOMAINS
 from populatie.contracts.milestones import milestones_for, milestones_of_record
 from populatie.contracts.models import Contract
@@ -716,17 +717,17 @@ def _standing_label(standing: RunStanding) -> str:
     return label
 
 
-def run_name(run: AllocationRun, status: str) -> str:
+def run_name(session: Session, run: AllocationRun, status: str) -> str:
     """A run as people name it: year, status, scenario, when and by whom, never its id:
-    ``2026 · concept · standaardinstellingen · 23-11-2026 17:51 · door planner``."""
+    ``2026 · concept · standaardinstellingen · 23-11-2026 17:51 · door planner (sleutel 2)``."""
     return (
         f"{run.year} · {status} · {scenario_name(run.scenario)} · "
-        f"{date_time(run.created_at)} · door {run.created_by}"
+        f"{date_time(run.created_at)} · door {author_name(session, run.created_by)}"
     )
 
 
-def _run_label(run: AllocationRun, standing: RunStanding) -> str:
-    return run_name(run, _standing_label(standing))
+def _run_label(session: Session, run: AllocationRun, standing: RunStanding) -> str:
+    return run_name(session, run, _standing_label(standing))
 
 
 def _distinct(labels: list[str]) -> list[str]:
@@ -819,7 +820,7 @@ def planner_page(
     if domain is not None and domain not in DOMAINS:
         raise NotFoundError(f"domain {domain} does not exist")
     domains = [domain] if domain else list(DOMAINS)
-    labels = _distinct([_run_label(r, standings[r.id]) for r in runs])
+    labels = _distinct([_run_label(session, r, standings[r.id]) for r in runs])
     run_choices = [Choice(r.id, label) for r, label in zip(runs, labels, strict=True)]
     damping_of = {r.id: _rules(r.config_snapshot.get("damping")) for r in runs}
     base_choice = next((c for c in run_choices if c.value == base_id), None)
@@ -1122,7 +1123,7 @@ def finance_page(
         ).scalars()
     }
     adopted_names = {
-        code: run_name(adopted_runs[run_id], RUN_STATUS_LABELS["adopted"])
+        code: run_name(session, adopted_runs[run_id], RUN_STATUS_LABELS["adopted"])
         for code, run_id in adoptions.items()
         if run_id in adopted_runs
     }

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from populatie.allocations.models import Adoption, AllocationRun
+from populatie.auth.authors import author_name
 from populatie.errors import (
     AllocationError,
     ConfigurationError,
@@ -86,8 +87,9 @@ class Option:
 
 
 def run_labels(session: Session, runs: Sequence[AllocationRun]) -> dict[str, str]:
-    """``2026 · concept · scenario hoog · 02-12-2026 10:15 · planner`` per run, never an id
-    (a run of the configuration's own settings: ``standaardinstellingen``, never "config").
+    """``2026 · concept · scenario hoog · 02-12-2026 10:15 · planner (sleutel 2)`` per run, never
+    an id or a raw token (a run of the configuration's own settings: ``standaardinstellingen``,
+    never "config").
 
     The status is :func:`~populatie.allocations.service.run_standing`'s, read for all runs
     with one query (a page lists every run)."""
@@ -104,6 +106,6 @@ def run_labels(session: Session, runs: Sequence[AllocationRun]) -> dict[str, str
             status = "superseded" if run.adopted_at is not None else "draft"
         labels[run.id] = (
             f"{run.year} · {RUN_STATUS_LABELS[status]} · {scenario_name(run.scenario)} · "
-            f"{date_time(run.created_at)} · {run.created_by}"
+            f"{date_time(run.created_at)} · {author_name(session, run.created_by)}"
         )
     return labels
