@@ -48,6 +48,7 @@ from populatie.db import make_engine, migrate, session_scope
 from populatie.districts.service import load_districts
 from populatie.kpis import views
 from populatie.kpis.models import KpiFigure, KpiImport
+from populatie.kpis.provider_cells import refresh_provider_cells
 from populatie.kpis.service import register_of
 from populatie.registry.service import sync_registry
 
@@ -124,6 +125,8 @@ def _fill(engine: Engine) -> int:
         rows = _rows(record.id) + _partnership_rows(record.id)
         for start in range(0, len(rows), 20_000):
             session.execute(insert(KpiFigure), rows[start : start + 20_000])
+        # Written past the import, so the provider cells are made as an import makes them.
+        refresh_provider_cells(session)
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     return len(rows)
