@@ -73,7 +73,10 @@ def provider_comparison(
                 col(_CELL.months),
             )
         )
-        cells = sorted(session.connection().execute(query).all(), key=lambda r: (r[0], r[1]))
+        # Plain tuples, each row let go as read: the garbage collector drops them from its
+        # lists, so a full pass of it is not brought on by the rows of a view.
+        result = session.connection().execute(query)
+        cells = sorted((tuple(r) for r in result), key=lambda r: (r[0], r[1]))
     # The peers are not a median's: a median of medians is no one's median.
     totals = _period_totals(cells) if definition.measure != "median" else {}
 
