@@ -83,9 +83,10 @@ def provider_comparison(
     reading = Reading(definition)
     value, small = reading.value, reading.small
 
-    def shown(n: int | None, d: int | None, v: int | None) -> float | None:
-        return None if consortium and small(n, d) else value(n, d, v)
+    def withheld(n: int | None, d: int | None, v: int | None) -> float | None:
+        return None if small(n, d) else value(n, d, v)
 
+    shown = withheld if consortium else value
     series: list[schemas.ProviderSeries] = []
     points: list[schemas.ProviderPoint] = []
     unit: tuple[str, str] | None = None
@@ -93,7 +94,12 @@ def provider_comparison(
         peers = None
         total = totals.get((category, period))
         if total is not None and total[2] > rows:
-            peers = shown(_minus(total[0], n), _minus(total[1], d), None)
+            others_n, others_d = total[0], total[1]
+            peers = shown(
+                None if others_n is None else others_n - (n or 0),
+                None if others_d is None else others_d - (d or 0),
+                None,
+            )
         hidden = consortium and small(n, d)
         point = schemas.ProviderPoint(
             period=period,
@@ -140,12 +146,6 @@ def _period_totals(cells: Sequence[Sequence[Any]]) -> dict[tuple[str, str], list
             total[1] = plus(total[1], cell[4])
             total[2] += cell[6]
     return totals
-
-
-def _minus(a: int | None, b: int | None) -> int | None:
-    if a is None:
-        return None
-    return a - (b or 0)
 
 
 def _partnerships_of(session: Session, segment: str, kpi: str, years: tuple[int, int]) -> list[str]:

@@ -67,7 +67,8 @@ class Reading:
 
     def __init__(self, kpi: Kpi) -> None:
         self._measure = kpi.measure
-        self._top, self._bottom = kpi.scale.as_integer_ratio()
+        top, self._bottom = kpi.scale.as_integer_ratio()
+        self._top = top * 1000  # in thousandths
         self._counts_numerator = kpi.measure in ("rate", "count")
         self._counts_denominator = kpi.measure in ("rate", "mean", "median")
 
@@ -90,7 +91,7 @@ class Reading:
         if measure == "rate" or measure == "mean":
             if numerator is None or not denominator:
                 return None
-            return _milli_half_even(numerator * self._top * 1000, denominator * self._bottom) / 1000
+            return _milli_half_even(numerator * self._top, denominator * self._bottom) / 1000
         if measure == "count":
             return None if numerator is None else float(numerator)
         if measure == "median" and value_milli is not None:
