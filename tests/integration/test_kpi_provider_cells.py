@@ -53,7 +53,7 @@ def test_the_migration_fills_the_cells_as_the_import_would(engine: Engine) -> No
         refresh_provider_cells(session)
     assert _cells(engine) == filled
     with session_scope(engine) as session:
-        written = ((r["kpi_code"], r["segment_code"], r["provider"], r["year"]) for r in rows)
+        written = ((r["kpi_code"], r["segment_code"], r["provider"], r["period"]) for r in rows)
         refresh_provider_cells(session, slices_of(written))
     assert _cells(engine) == filled
 

@@ -115,7 +115,7 @@ def _write(engine: Engine, rows: list[dict[str, Any]]) -> None:
         part = [r for r in rows if r["year"] == year]
         with session_scope(engine) as session:
             insert_figures(session, part, f"oracle-{year}")
-            written = ((r["kpi_code"], r["segment_code"], r["provider"], year) for r in part)
+            written = ((r["kpi_code"], r["segment_code"], r["provider"], r["period"]) for r in part)
             refresh_provider_cells(session, slices_of(written))
 
 

@@ -1,12 +1,13 @@
 """Keep the provider cells (:class:`KpiProviderCell`) equal to the figures they add up.
 
-A cell is derived from the figures of its year and of the year before, so an import that brings
-figures of year Y recomputes the cells of Y and of Y + 1, from every figure stored, in the
-import's own transaction: the cells are never ahead of or behind the figures. Recomputing a
-whole year of one KPI and segment, rather than patching cells, keeps one definition of a cell:
-the query below, which the migration that made the table ran over every figure.
+A cell is derived from the figures of its period and of the same period a year before, so an
+import that brings figures of a period recomputes the cells of that period and of the same
+period a year later, from every figure stored, in the import's own transaction: the cells are
+never ahead of or behind the figures. Recomputing whole periods of one KPI and segment, rather
+than patching cells, keeps one definition of a cell: the query below, which the migration that
+made the table ran over every figure.
 
-On PostgreSQL the table is locked first, so two imports of the same years recompute one after
+On PostgreSQL the table is locked first, so two imports of the same periods recompute one after
 the other, the second seeing the first's figures; SQLite has one writer at a time anyway.
 """
 
@@ -23,18 +24,24 @@ from populatie.kpis.models import KpiFigure, KpiProviderCell
 
 __all__ = ["refresh_provider_cells", "slices_of"]
 
-Slices = dict[tuple[str, str], set[int]]
+Slices = dict[tuple[str, str], set[str]]
 
 
-def slices_of(figures: Iterable[tuple[str, str, str, int]]) -> Slices:
-    """The years to recompute per KPI and segment, for ``(kpi, segment, provider, year)`` of
-    the figures written: a provider figure's year, and the year after, whose cells hold it as
-    their year before."""
-    years: Slices = defaultdict(set)
-    for kpi, segment, provider, year in figures:
+def slices_of(figures: Iterable[tuple[str, str, str, str]]) -> Slices:
+    """The periods to recompute per KPI and segment, for ``(kpi, segment, provider, period)``
+    of the figures written: a provider figure's period, and the same period a year later, whose
+    cells hold it as their year before."""
+    periods: Slices = defaultdict(set)
+    for kpi, segment, provider, period in figures:
         if provider:
-            years[(kpi, segment)] |= {year, year + 1}
-    return dict(years)
+            periods[(kpi, segment)] |= {period, _shifted(period, 1)}
+    return dict(periods)
+
+
+def _shifted(period: str, years: int) -> str:
+    """The same month or quarter ``years`` later: ``2025-03`` → ``2026-03``, ``2025-Q1`` →
+    ``2026-Q1``."""
+    return f"{int(period[:4]) + years:04d}{period[4:]}"
 
 
 def refresh_provider_cells(session: Session, slices: Slices | None = None) -> None:
@@ -46,16 +53,17 @@ def refresh_provider_cells(session: Session, slices: Slices | None = None) -> No
         for scoped in (False, True):
             session.execute(_insert(_cells(scoped, None, None, None)))
         return
-    for (kpi, segment), years in sorted(slices.items()):
+    for (kpi, segment), periods in sorted(slices.items()):
         session.execute(
             delete(KpiProviderCell).where(
                 col(KpiProviderCell.kpi_code) == kpi,
                 col(KpiProviderCell.segment_code) == segment,
-                col(KpiProviderCell.year).in_(sorted(years)),
+                col(KpiProviderCell.year).in_(sorted({int(p[:4]) for p in periods})),
+                col(KpiProviderCell.period).in_(sorted(periods)),
             )
         )
         for scoped in (False, True):
-            session.execute(_insert(_cells(scoped, kpi, segment, years)))
+            session.execute(_insert(_cells(scoped, kpi, segment, periods)))
 
 
 _COLUMNS = (
@@ -83,9 +91,9 @@ def _insert(query: Select[Any]) -> Any:
     return insert(KpiProviderCell).from_select(list(_COLUMNS), query)
 
 
-def _cells(scoped: bool, kpi: str | None, segment: str | None, years: set[int] | None) -> Any:
+def _cells(scoped: bool, kpi: str | None, segment: str | None, periods: set[str] | None) -> Any:
     """The cells of every viewer (``scoped`` False: all provider figures, scope ``""``) or of
-    each partnership (its own figures, scope its name), for ``years`` of one KPI and segment
+    each partnership (its own figures, scope its name), for ``periods`` of one KPI and segment
     or for everything; the year before is the row before in the series of the same provider,
     category and period of the year, when it is that year's."""
     figures = func.count()
@@ -121,11 +129,11 @@ def _cells(scoped: bool, kpi: str | None, segment: str | None, years: set[int] |
     )
     if scoped:
         grouped = grouped.where(col(KpiFigure.partnership_name) != "")
-    if kpi is not None and segment is not None and years is not None:
+    if kpi is not None and segment is not None and periods is not None:
         grouped = grouped.where(
             col(KpiFigure.kpi_code) == kpi,
             col(KpiFigure.segment_code) == segment,
-            col(KpiFigure.year).between(min(years) - 1, max(years)),
+            col(KpiFigure.period).in_(sorted(periods | {_shifted(p, -1) for p in periods})),
         )
     cells = grouped.subquery("cells")
     series: dict[str, Any] = {
@@ -153,6 +161,6 @@ def _cells(scoped: bool, kpi: str | None, segment: str | None, years: set[int] |
         before(cells.c.figures).label("before_figures"),
     ).subquery("chained")
     query = select(*(chained.c[name] for name in _COLUMNS))
-    if years is not None:
-        query = query.where(chained.c.year.in_(sorted(years)))
+    if periods is not None:
+        query = query.where(chained.c.period.in_(sorted(periods)))
     return query

@@ -136,7 +136,7 @@ def import_figures(
             )
             refresh_provider_cells(
                 session,
-                slices_of((r.kpi_code, r.segment_code, r.provider, r.year) for r in rows),
+                slices_of((r.kpi_code, r.segment_code, r.provider, r.period) for r in rows),
             )
             record_event(
                 session,
