@@ -74,3 +74,41 @@ class KpiFigure(SQLModel, table=True):
     numerator: int | None = Field(default=None, sa_type=BigInteger)
     denominator: int | None = Field(default=None, sa_type=BigInteger)
     value_milli: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class KpiProviderCell(SQLModel, table=True):
+    """The provider figures of one period added up, as one viewer scope sees them, beside the
+    same period a year before: what the provider view reads, so that it reads one row per point
+    it shows instead of summing and windowing two years of figures on every request.
+
+    ``scope`` is ``""`` for the viewers who see every partnership (every provider figure is
+    added up) or one partnership's name (only the figures it reported, as its consortium sees
+    them). Kept by :mod:`populatie.kpis.provider_cells` in the transaction of each import.
+    """
+
+    __tablename__ = "kpi_provider_cell"
+    # The key is the table's order (SQLite stores it without a rowid), so a view's cells lie
+    # together on disk and are read in one range, not looked up one by one.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    kpi_code: str = Field(max_length=40, primary_key=True)
+    segment_code: str = Field(max_length=40, primary_key=True)
+    scope: str = Field(max_length=200, primary_key=True)
+    year: int = Field(primary_key=True)
+    provider: str = Field(max_length=200, primary_key=True)
+    category: str = Field(max_length=2, primary_key=True)
+    start_month: int = Field(primary_key=True)
+    months: int = Field(primary_key=True)
+    period: str = Field(max_length=7)
+    numerator: int | None = Field(default=None, sa_type=BigInteger)
+    denominator: int | None = Field(default=None, sa_type=BigInteger)
+    value_milli: int | None = Field(
+        default=None, sa_type=BigInteger, description="the figure's median when there is one"
+    )
+    figures: int = Field(description="how many figures were added up")
+    before_numerator: int | None = Field(default=None, sa_type=BigInteger)
+    before_denominator: int | None = Field(default=None, sa_type=BigInteger)
+    before_value_milli: int | None = Field(default=None, sa_type=BigInteger)
+    before_figures: int | None = Field(
+        default=None, description="None when the provider had no figure a year before"
+    )

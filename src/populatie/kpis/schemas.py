@@ -97,7 +97,9 @@ class Funnel(Struct, kw_only=True):
     curve: list[FunnelLimits]
 
 
-class ProviderPoint(Struct, kw_only=True):
+# A provider view answers thousands of points, each only scalars, so in no reference cycle: not
+# tracked by the garbage collector, whose full passes over them were the view's slowest calls.
+class ProviderPoint(Struct, kw_only=True, gc=False):
     period: str
     value: float | None
     suppressed: bool

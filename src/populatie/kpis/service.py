@@ -1,8 +1,9 @@
 """Import a file of aggregated figures: validated whole, written in one transaction, or not at all.
 
 The unit of work is the file: the ``kpi_import`` row (its unique content hash makes the same
-file a second time a no-op that says so, also when two arrive at once), every figure, and the
-audit event, in one transaction. A figure already imported from another file (the same KPI,
+file a second time a no-op that says so, also when two arrive at once), every figure, the
+provider cells its figures change (:mod:`populatie.kpis.provider_cells`) and the audit event, in
+one transaction. A figure already imported from another file (the same KPI,
 period, unit, segment, area and category) is an error naming that file and line: figures are
 not silently replaced.
 """
@@ -30,6 +31,7 @@ from populatie.kpis.parsing import (
     content_hash,
     parse_figures,
 )
+from populatie.kpis.provider_cells import refresh_provider_cells, slices_of
 from populatie.kpis.register import Register, load_register
 from populatie.registry.models import Area, Partnership
 from populatie.segments.models import Segment
@@ -131,6 +133,10 @@ def import_figures(
             session.execute(
                 insert(KpiFigure),
                 [_values(record.id, r) for r in rows],
+            )
+            refresh_provider_cells(
+                session,
+                slices_of((r.kpi_code, r.segment_code, r.provider, r.period) for r in rows),
             )
             record_event(
                 session,
