@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from populatie.allocations import service
-from populatie.auth.tokens import issue_token
+from populatie.auth.tokens import find_principal, issue_token
 from populatie.budget_totals.service import seed_totals
 from populatie.configuration import load_config
 from populatie.core.exception_identity import exception_key
@@ -130,6 +130,18 @@ def propose(engine: Engine, *run_ids: str, who: str = "test planner") -> None:
             proposals.propose(
                 session, run_id, proposals.Actor.on_command_line(who), "proposed in a test"
             )
+
+
+def adopt_as(world: World, label: str) -> tuple[str, str]:
+    """Adopt the 2025 run again, by a new finance token labelled ``label``: its actor as the
+    audit log keeps it (``token:N (label)``), and the words a person should read instead."""
+    with session_scope(world.engine) as session:
+        token = issue_token(session, "finance", None, label, "test").token
+    with session_scope(world.engine) as session:
+        principal = find_principal(session, token)
+        assert principal is not None
+        service.adopt(session, world.adopted_2025, principal.actor)
+    return principal.actor, f"{label} (financiën, sleutel {principal.token_id})"
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import shutil
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +28,17 @@ from populatie.auth.models import AuditEvent
 from populatie.configuration import load_config
 from populatie.council_reports.models import CouncilReport
 from populatie.council_reports.service import create_report, export_report, get_report
-from populatie.council_reports.snapshot import build_snapshot
+from populatie.council_reports.snapshot import build_snapshot, canonical_json, content_hash
+from populatie.db import session_scope
 from populatie.kpis.service import register_of
-from tests.integration.api_support import CONFIG, KRACHT, RONDOMJOU, World, build_world
+from tests.integration.api_support import (
+    CONFIG,
+    KRACHT,
+    RONDOMJOU,
+    World,
+    adopt_as,
+    build_world,
+)
 
 REGISTER = register_of(CONFIG)
 
@@ -42,6 +52,10 @@ def _create(engine: Engine, to_month: int = 12) -> Any:
     return create_report(
         engine, "GM0518", 2025, to_month, REGISTER, load_config(CONFIG), actor="t", role="finance"
     )
+
+
+def _cells(book: Any) -> list[str]:
+    return [str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row]
 
 
 def _stored(engine: Engine, report_id: int) -> CouncilReport:
@@ -138,6 +152,7 @@ def test_a_changed_snapshot_is_refused_rather_than_printed(world: World) -> None
 def test_the_pdf_is_printed_read_back_and_the_same_bytes_later(world: World) -> None:
     from pypdf import PdfReader
 
+    _, name = adopt_as(world, "Team Den Haag")
     report = _stored(world.engine, _create(world.engine).report.id)
     first = export_report(report, "pdf")
     time.sleep(1.1)  # Chromium dates its output to the second
@@ -150,6 +165,8 @@ def test_the_pdf_is_printed_read_back_and_the_same_bytes_later(world: World) -> 
     assert "'s-Gravenhage" in text or "Gravenhage" in text
     assert report.content_hash in text.replace("\n", "")
     assert "Resultaten" in text
+    assert name in " ".join(text.split())  # the author in words, wherever the line broke
+    assert "token:" not in text
     stamp = report.created_at.strftime("D:%Y%m%d%H%M%S")
     assert pdf.metadata is not None
     assert str(pdf.metadata.get("/CreationDate", "")).startswith(stamp)
@@ -230,3 +247,130 @@ def test_the_command_line_creates_lists_and_exports(
             select(AuditEvent).where(col(AuditEvent.target) == f"council_report/{report_id}")
         ).scalar_one()
     assert (event.actor, event.role) == ("raadsgriffie", "cli")
+
+
+def test_the_report_names_the_runs_author_in_words_and_keeps_the_token_for_the_audit(
+    world: World,
+) -> None:
+    actor, name = adopt_as(world, "Team Den Haag")
+    report = _stored(world.engine, _create(world.engine).report.id)
+    snapshot = json.loads(report.snapshot)
+    assert snapshot["format"] == 2
+    assert snapshot["run"]["adopted_by"] == actor
+    assert actor.startswith("token:")
+    assert snapshot["run"]["adopted_by_name"] == name
+    book = load_workbook(io.BytesIO(export_report(report, "xlsx")))
+    about = {r[0]: r[1] for r in book["Toelichting"].iter_rows(min_row=2, values_only=True)}
+    assert about["Vastgesteld door"] == name
+    assert not [cell for cell in _cells(book) if "token:" in cell]
+    html = export_report(report, "html").decode("utf-8")
+    assert f"door {name}." in html
+    assert "token:" not in html
+
+
+# A snapshot as reports were frozen before they named the run's author in words (format 1).
+FORMAT_1: dict[str, Any] = {
+    "format": 1,
+    "municipality": {"code": "GM0518", "name": "'s-Gravenhage"},
+    "year": 2025,
+    "to_month": 6,
+    "run": {
+        "run_id": "run-2025-a",
+        "scenario": None,
+        "adopted_at": "2025-01-15T09:30:00",
+        "adopted_by": "token:3 (finance)",
+        "content_hash": "ab" * 32,
+        "areas": [
+            {
+                "area": "GM0518-A1",
+                "name": "Centrum",
+                "partnership": "Kracht voor Jeugd en Gezin",
+                "amounts_cents": {"access": 250_000_00, "prevention": 100_000_00,
+                                  "specialist": 650_000_01},
+                "total_cents": 1_000_000_01,
+            },
+        ],
+        "total_cents": 1_000_000_01,
+    },
+    "reconciliation": {
+        "to": "2025-06",
+        "forecast_method": "run-rate",
+        "lines": [
+            {
+                "contract": "GM0518/P1", "lot": "GM0518/P1", "area": "GM0518-A1",
+                "partnership": "Kracht voor Jeugd en Gezin", "domain": "total",
+                "allocated_cents": 1_000_000_01, "ceiling_cents": 900_000_00,
+                "spent_cents": 480_000_00, "forecast_cents": 960_000_00,
+                "remaining_cents": 420_000_00, "status": "forecast over ceiling",
+            },
+        ],
+        "exceptions": [
+            {
+                "kind": "duplicate-invoice", "description": "duplicate invoices",
+                "subject": "invoice F-1", "subject_nl": "factuur F-1",
+                "amount_cents": 1_234_56, "rows": 2, "detail_nl": "twee keer geboekt",
+                "partnership": "Kracht voor Jeugd en Gezin",
+            },
+        ],
+    },
+    "kpis": [
+        {
+            "partnership": "Kracht voor Jeugd en Gezin",
+            "series": [
+                {
+                    "segment": "B", "kpi": "wait", "name_nl": "Wachttijd", "unit": "weken",
+                    "direction": "lower", "category": "",
+                    "points": [
+                        {"period": "2025-Q1", "value": 6.5, "suppressed": False, "norm": 4.0,
+                         "norm_illustrative": True, "outside_norm": True},
+                        {"period": "2025-Q2", "value": None, "suppressed": True, "norm": 4.0,
+                         "norm_illustrative": True, "outside_norm": None},
+                    ],
+                    "signals": 1,
+                },
+            ],
+        },
+    ],
+    "suppressed_below": 10,
+}  # fmt: skip
+#: SHA-256 of its workbook, and of its HTML without the inlined style sheets, as they were
+#: rendered before the name was frozen (report 7, made 2025-07-01 12:00 UTC). Should they
+#: differ, stored reports no longer reproduce their files: mend the rendering, not these.
+FORMAT_1_XLSX = "e173ab0a44e3f7c5fc3ac2a003d2b37cb965fee5e8b97f6d47b378e972bc3cab"
+FORMAT_1_HTML = "400de21f3733712130e182a5d7e08c4a8a8e183cb134a52dd9bfcf1773f37f28"
+
+
+def _without_styles(html: str) -> bytes:
+    return re.sub(r"<style>.*?</style>", "", html, flags=re.DOTALL).encode("utf-8")
+
+
+def test_a_report_made_before_the_author_was_named_renders_as_it_was(engine: Engine) -> None:
+    text = canonical_json(FORMAT_1)
+    with session_scope(engine) as session:
+        session.add(
+            CouncilReport(
+                id=7,
+                municipality_code="GM0518",
+                year=2025,
+                to_month=6,
+                content_hash=content_hash(text),
+                snapshot=text,
+                created_at=datetime(2025, 7, 1, 12, 0, tzinfo=UTC),
+                created_by="token:3 (finance)",
+            )
+        )
+    report = _stored(engine, 7)
+    assert report.snapshot == text
+    assert report.content_hash == content_hash(text)
+    xlsx = export_report(report, "xlsx")
+    html = export_report(report, "html").decode("utf-8")
+    assert hashlib.sha256(xlsx).hexdigest() == FORMAT_1_XLSX, "the old report's workbook changed"
+    assert hashlib.sha256(_without_styles(html)).hexdigest() == FORMAT_1_HTML, (
+        "the old report's page changed"
+    )
+    # what that means for a reader: the author as stored, and no row the workbook had not
+    assert "vastgesteld op 2025-01-15 door token:3 (finance)." in html
+    labels = [r[0] for r in load_workbook(io.BytesIO(xlsx))["Toelichting"].iter_rows(
+        min_row=2, values_only=True)]  # fmt: skip
+    assert "Vastgestelde run" in labels
+    assert "Vastgesteld door" not in labels

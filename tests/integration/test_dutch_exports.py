@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from populatie.app import create_app
 from populatie.configuration import DOMAINS
 from populatie.dutch_sheets import DATE_FORMAT, EURO_FORMAT
-from tests.integration.api_support import AREAS_OF, KRACHT, World, build_world
+from tests.integration.api_support import AREAS_OF, KRACHT, World, adopt_as, build_world
 
 BUDGET_HEADERS = [
     "Jaar", "Gebiedscode", "Naam", "Gemeente", "Samenwerkingsverband", "Preventie",
@@ -126,6 +126,28 @@ def test_budgets_xlsx_and_csv_are_dutch(world: World) -> None:
             client.get("/api/exports/budgets.csv", headers=world.headers("kracht")).content
         )
         assert [r["Gebiedscode"] for r in own] == AREAS_OF[KRACHT]
+
+
+def test_the_dutch_budgets_name_who_adopted_in_words_the_json_as_the_audit_log(
+    world: World,
+) -> None:
+    actor, name = adopt_as(world, "Team Den Haag")
+    with TestClient(app=create_app(world.engine)) as client:
+        finance = world.headers("finance")
+        items = client.get("/api/budgets", params={"limit": 100}, headers=finance).json()["items"]
+        assert {b["adopted_by"] for b in items} == {actor}
+        xlsx = client.get("/api/exports/budgets.xlsx", headers=finance).content
+        rows = _rows(load_workbook(io.BytesIO(xlsx))["Budgetten"])
+        assert len(rows) == len(items)
+        assert {r["Vastgesteld door"] for r in rows} == {name}
+        assert not [v for r in rows for v in r.values() if "token:" in str(v)]
+        table = _dutch_csv(client.get("/api/exports/budgets.csv", headers=finance).content)
+        assert {r["Vastgesteld door"] for r in table} == {name}
+        own = _dutch_csv(
+            client.get("/api/exports/budgets.csv", headers=world.headers("kracht")).content
+        )
+        assert [r["Vastgesteld door"] for r in own] == [name] * len(AREAS_OF[KRACHT])
+        assert b"token:" not in client.get("/api/exports/budgets.csv", headers=finance).content
 
 
 def test_budgets_in_english_are_the_machine_format_of_before(world: World) -> None:

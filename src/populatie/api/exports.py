@@ -2,7 +2,9 @@
 XLSX), each scoped to the caller's partnership exactly as the JSON resources are.
 
 The spreadsheets are Dutch by default (:mod:`populatie.dutch_sheets`); ``lang="en"`` writes
-the English machine format (cents, ``,``-separated) as it has always been."""
+the English machine format (cents, ``,``-separated) as it has always been. The Dutch budgets
+name who adopted a run in words, as the pages do (:func:`populatie.auth.authors.author_name`),
+not as the audit log and the JSON do."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import csv
 import io
 import json
 import tempfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from sqlmodel import Session, col
 from populatie.api import schemas
 from populatie.api.budgets import list_budgets
 from populatie.api.pagination import Window
+from populatie.auth.authors import author_name
 from populatie.configuration import DOMAINS
 from populatie.core.reconciliation import Reconciliation
 from populatie.districts.models import District, DistrictShape
@@ -55,16 +59,18 @@ def _row(b: schemas.AreaBudget) -> list[Any]:
     ]  # fmt: skip
 
 
-def _row_nl(b: schemas.AreaBudget) -> list[Any]:
-    return [
-        b.year, b.area, b.name, b.municipality, b.partnership, *(b.domains[d] for d in DOMAINS),
-        b.total_cents, b.adopted_at, b.adopted_by, b.run_id,
-    ]  # fmt: skip
+def _rows_nl(session: Session, scope: str | None, year: int | None) -> Iterator[list[Any]]:
+    for b in _budgets(session, scope, year):
+        yield [
+            b.year, b.area, b.name, b.municipality, b.partnership,
+            *(b.domains[d] for d in DOMAINS), b.total_cents, b.adopted_at,
+            author_name(session, b.adopted_by), b.run_id,
+        ]  # fmt: skip
 
 
 def budgets_csv(session: Session, scope: str | None, year: int | None, lang: Lang = "nl") -> str:
     if lang == "nl":
-        return csv_text(BUDGET_COLUMNS_NL, (_row_nl(b) for b in _budgets(session, scope, year)))
+        return csv_text(BUDGET_COLUMNS_NL, _rows_nl(session, scope, year))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(BUDGET_COLUMNS)
@@ -78,7 +84,7 @@ def budgets_xlsx(session: Session, scope: str | None, year: int | None, lang: La
     assert sheet is not None
     if lang == "nl":
         sheet.title = SHEETS["Budgets"]
-        fill_sheet(sheet, BUDGET_COLUMNS_NL, (_row_nl(b) for b in _budgets(session, scope, year)))
+        fill_sheet(sheet, BUDGET_COLUMNS_NL, _rows_nl(session, scope, year))
         return _save(book)
     sheet.title = "Budgets"
     append_row(sheet, [c.removesuffix("_cents") for c in BUDGET_COLUMNS])

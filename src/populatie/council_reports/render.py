@@ -1,7 +1,9 @@
 """The council report in Dutch, from its snapshot alone: HTML printed to PDF, and a workbook.
 
 Nothing here reads the database or the clock: the snapshot and the report's own id, hash and
-creation time are all a file is made of, so the same report always gives the same bytes.
+creation time are all a file is made of, so the same report always gives the same bytes. That
+holds for reports made before the snapshot named the run's author in words, too: they print
+the author as it was stored, and their workbook has no row for it, as it had none.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ def _period(snapshot: dict[str, Any]) -> str:
     return f"januari t/m {MONTHS[snapshot['to_month'] - 1]} {snapshot['year']}"
 
 
+def _author(run: dict[str, Any]) -> str:
+    """The run's author in words; a snapshot of format 1 only knows the audit log's name."""
+    return str(run.get("adopted_by_name", run["adopted_by"]))
+
+
 def report_html(snapshot: dict[str, Any], meta: dict[str, Any]) -> str:
     return (
         _env()
@@ -46,6 +53,7 @@ def report_html(snapshot: dict[str, Any], meta: dict[str, Any]) -> str:
             s=snapshot,
             meta=meta,
             period=_period(snapshot),
+            author=_author(snapshot["run"]) if snapshot["run"] else None,
             created=meta["created_at"].strftime("%d-%m-%Y %H:%M"),
             domains=DOMAINS,
             styles=inline_styles(),
@@ -67,6 +75,10 @@ def report_xlsx(snapshot: dict[str, Any], meta: dict[str, Any]) -> bytes:
     assert about is not None
     about.title = SHEETS["About"]
     run = snapshot["run"]
+    # a report made before the name was frozen gets no row: its workbook stays as it was
+    author = (
+        [["Vastgesteld door", run["adopted_by_name"]]] if run and "adopted_by_name" in run else []
+    )
     fill_sheet(
         about,
         (Column("label"), Column("value")),
@@ -80,6 +92,7 @@ def report_xlsx(snapshot: dict[str, Any], meta: dict[str, Any]) -> bytes:
             ["Vastgelegd op (UTC)", meta["created_at"].strftime("%d-%m-%Y %H:%M")],
             ["Inhoudshash (SHA-256)", meta["content_hash"]],
             ["Vastgestelde run", run["run_id"] if run else "geen vastgestelde verdeling"],
+            *author,
             ["Prognose", snapshot["reconciliation"]["forecast_method"]],
             [
                 "Kleine aantallen",

@@ -7,6 +7,11 @@ under 10 withheld (a council report is public, so it is suppressed as a consorti
 Nothing in it depends on when it was made: the same data give the same snapshot and hash.
 
 The canonical JSON is sorted by key, without spaces, UTF-8; its SHA-256 is the content hash.
+
+The run's author is frozen twice: ``adopted_by`` as the audit log names it (``token:3
+(finance)``), and ``adopted_by_name`` as a reader is told (``financiën (sleutel 3)``). The
+words are fixed when the report is made, since a file is rendered from the snapshot alone.
+Snapshots of format 1 have no ``adopted_by_name``; they are still rendered as they were made.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from populatie.allocations.models import Adoption, AllocationRun, RunArea
+from populatie.auth.authors import author_name
 from populatie.configuration import RegionConfig
 from populatie.contracts.service import list_contracts
 from populatie.core.reconciliation import EXCEPTION_KINDS, ReconciliationException
@@ -31,7 +37,8 @@ from populatie.registry.models import Area
 
 __all__ = ["FORMAT", "build_snapshot", "canonical_json", "content_hash"]
 
-FORMAT = 1
+#: 2: the run names its author in words too (``adopted_by_name``).
+FORMAT = 2
 
 
 def canonical_json(snapshot: dict[str, Any]) -> str:
@@ -123,6 +130,7 @@ def _run(
         "scenario": run.scenario,
         "adopted_at": adoption.adopted_at.strftime("%Y-%m-%dT%H:%M:%S"),
         "adopted_by": adoption.adopted_by,
+        "adopted_by_name": author_name(session, adoption.adopted_by),
         "content_hash": run.content_hash,
         "areas": [
             {
