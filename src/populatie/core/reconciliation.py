@@ -75,6 +75,7 @@ __all__ = [
     "ceiling_for_year",
     "contracts_of_totals",
     "district_coverage",
+    "exception_order",
     "last_months",
     "line_status",
     "member_months",
@@ -754,8 +755,7 @@ def reconcile(
                 },
             )
         )
-    kind_order = list(EXCEPTION_KINDS)
-    found.sort(key=lambda e: (kind_order.index(e.kind), e.subject, e.partnership or ""))
+    found.sort(key=exception_order)
 
     notes = []
     unattributed = {
@@ -781,6 +781,15 @@ def reconcile(
         unattributed_in=tuple(sorted(unattributed)),
         unallocated_in=tuple(missing),
     )
+
+
+_KIND_RANK = {kind: rank for rank, kind in enumerate(EXCEPTION_KINDS)}
+
+
+def exception_order(exc: ReconciliationException) -> tuple[int, str, str]:
+    """The order exceptions are listed in: by kind (as :data:`EXCEPTION_KINDS` lists them),
+    subject and partnership."""
+    return (_KIND_RANK[exc.kind], exc.subject, exc.partnership or "")
 
 
 def _contract_of(ctx: _Context, t: MonthTotal) -> tuple[ContractTerms | None, LotTerms | None]:

@@ -44,6 +44,7 @@ from populatie.core.reconciliation import (
     ceiling_for_year,
     contracts_of_totals,
     district_coverage,
+    exception_order,
     last_months,
     months_in_force,
     owner_on,
@@ -54,6 +55,7 @@ from populatie.core.reconciliation import (
 from populatie.districts.models import District
 from populatie.errors import DataError
 from populatie.providers.service import memberships_by_partnership
+from populatie.reconciliation.cycles import without_cycle_collection
 from populatie.reconciliation.detail_reads import suspect_details
 from populatie.registry.models import Area, AreaDistrict, Lot, Partnership
 from populatie.spending.models import (
@@ -86,6 +88,17 @@ def reconcile_year(
     With ``config``, the district coverage check reads the areas as configured (which may hold
     a gap or an overlap the registry tables cannot); without it, the registry tables.
     """
+    with without_cycle_collection():
+        return _reconcile_year(session, year, to_month, config, partnership)
+
+
+def _reconcile_year(
+    session: Session,
+    year: int,
+    to_month: int | None,
+    config: RegionConfig | None,
+    partnership: str | None,
+) -> Reconciliation:
     if not 2000 <= year <= 2099:
         raise DataError(f"year {year} is not a budget year")
     if to_month is None and partnership is None:
@@ -170,11 +183,7 @@ def _with_funding_checks(
     if not found:
         return result
     found = _with_rows(session, found)
-    order = list(EXCEPTION_KINDS)
-    exceptions = sorted(
-        [*result.exceptions, *found],
-        key=lambda e: (order.index(e.kind), e.subject, e.partnership or ""),
-    )
+    exceptions = sorted([*result.exceptions, *found], key=exception_order)
     return replace(result, exceptions=exceptions)
 
 
