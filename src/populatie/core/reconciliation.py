@@ -52,6 +52,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from populatie.core.money import format_euro, split_cents
 
@@ -74,6 +75,7 @@ __all__ = [
     "ceiling_for_year",
     "contracts_of_totals",
     "district_coverage",
+    "exception_order",
     "last_months",
     "line_status",
     "member_months",
@@ -537,14 +539,53 @@ class _Context:
     holdings: dict[str, _Holding]  # by key
     holdings_of: dict[str, list[_Holding]]  # by contract reference, in order
     owners: dict[str, list[OwnerPeriod]]
+    # Answers that depend on a reference, contract or provider and a month only, not on the
+    # total asking: a year has tens of thousands of totals over a few hundred such keys.
+    memo: dict[tuple[object, ...], Any] = field(default_factory=dict)
 
     def holding(self, contract: ContractTerms, month: int) -> _Holding:
         """Who holds ``contract`` in ``month`` (takeovers start on the first of a month)."""
-        day = date(self.year, month, 1)
-        return [h for h in self.holdings_of[contract.reference] if h.since <= day][-1]
+        key = ("holding", contract.reference, month)
+        if key not in self.memo:
+            day = date(self.year, month, 1)
+            self.memo[key] = [h for h in self.holdings_of[contract.reference] if h.since <= day][-1]
+        held: _Holding = self.memo[key]
+        return held
 
     def owner(self, reference: str, day: date) -> str | None:
         return owner_on(self.owners, reference, day)
+
+    def owner_in(self, reference: str, month: int) -> str | None:
+        """Whose rows ``reference``'s are in ``month`` (owners change on a month's first)."""
+        key = ("owner", reference, month)
+        if key not in self.memo:
+            self.memo[key] = owner_on(self.owners, reference, date(self.year, month, 1))
+        owner: str | None = self.memo[key]
+        return owner
+
+    def membership(self, holding: _Holding, provider: str, month: int) -> str:
+        """:func:`member_months` of ``provider`` in ``holding``'s dated memberships."""
+        key = ("member", holding.key, provider, month)
+        if key not in self.memo:
+            assert holding.memberships is not None
+            self.memo[key] = member_months(holding.memberships, provider, self.year, month)
+        answer: str = self.memo[key]
+        return answer
+
+    def members_in(self, holding: _Holding, month: int) -> frozenset[str]:
+        """The providers with a dated membership of ``holding`` on some day of ``month``."""
+        key = ("members", holding.key, month)
+        if key not in self.memo:
+            assert holding.memberships is not None
+            first = date(self.year, month, 1)
+            last = date(self.year, month, calendar.monthrange(self.year, month)[1])
+            self.memo[key] = frozenset(
+                m.provider
+                for m in holding.memberships
+                if m.valid_from <= last and (m.valid_to is None or m.valid_to >= first)
+            )
+        members: frozenset[str] = self.memo[key]
+        return members
 
 
 def _context(
@@ -714,8 +755,7 @@ def reconcile(
                 },
             )
         )
-    kind_order = list(EXCEPTION_KINDS)
-    found.sort(key=lambda e: (kind_order.index(e.kind), e.subject, e.partnership or ""))
+    found.sort(key=exception_order)
 
     notes = []
     unattributed = {
@@ -743,9 +783,22 @@ def reconcile(
     )
 
 
+_KIND_RANK = {kind: rank for rank, kind in enumerate(EXCEPTION_KINDS)}
+
+
+def exception_order(exc: ReconciliationException) -> tuple[int, str, str]:
+    """The order exceptions are listed in: by kind (as :data:`EXCEPTION_KINDS` lists them),
+    subject and partnership."""
+    return (_KIND_RANK[exc.kind], exc.subject, exc.partnership or "")
+
+
 def _contract_of(ctx: _Context, t: MonthTotal) -> tuple[ContractTerms | None, LotTerms | None]:
     """The contract a total is booked on (its reference, or the lot's contract in force that
     month: the earliest-starting) and its lot."""
+    key = ("contract", t.reference, t.month)
+    if key in ctx.memo:
+        found: tuple[ContractTerms | None, LotTerms | None] = ctx.memo[key]
+        return found
     contract = ctx.by_contract.get(t.reference)
     lot = contract.lot if contract is not None else ctx.by_lot.get(t.reference)
     if contract is None and lot is not None:
@@ -755,6 +808,7 @@ def _contract_of(ctx: _Context, t: MonthTotal) -> tuple[ContractTerms | None, Lo
             if t.month in ctx.in_force.get(c.reference, [])
         ]
         contract = current[0] if current else None
+    ctx.memo[key] = (contract, lot)
     return contract, lot
 
 
@@ -795,8 +849,9 @@ def partial_memberships(
         contract, _ = _contract_of(ctx, t)
         if contract is None:
             continue
-        dated = ctx.holding(contract, t.month).memberships
-        if dated is not None and member_months(dated, t.provider, t.year, t.month) == "part":
+        holding = ctx.holding(contract, t.month)
+        dated = holding.memberships
+        if dated is not None and ctx.membership(holding, t.provider, t.month) == "part":
             result[t.id] = tuple(m for m in dated if m.provider == t.provider)
     return result
 
@@ -810,7 +865,7 @@ def _classify(
 ) -> _Target:
     """Flag what is wrong with one monthly total and say where its money counts; a flag is
     kept per partnership whose rows these are, so each is shown its own."""
-    owner = ctx.owner(t.reference, date(t.year, t.month, 1))
+    owner = ctx.owner_in(t.reference, t.month)
 
     def flag(
         kind: str,
@@ -893,14 +948,8 @@ def _classify(
         membership = "all" if t.provider in holding.members else "none"
         members = holding.members
     else:
-        membership = member_months(holding.memberships, t.provider, t.year, t.month)
-        first = date(t.year, t.month, 1)
-        last = date(t.year, t.month, calendar.monthrange(t.year, t.month)[1])
-        members = frozenset(
-            m.provider
-            for m in holding.memberships
-            if m.valid_from <= last and (m.valid_to is None or m.valid_to >= first)
-        )
+        membership = ctx.membership(holding, t.provider, t.month)
+        members = ctx.members_in(holding, t.month)
     if membership == "none" or (membership == "part" and not_member and not_member[1]):
         flag(
             "provider-not-member",
@@ -1134,22 +1183,33 @@ def _contract_exceptions(
 def _duplicate_exceptions(
     ctx: _Context, duplicates: Sequence[DuplicateInvoice]
 ) -> list[ReconciliationException]:
-    """One finding per repeated row, about the partnership whose row the repeat is."""
+    """One finding per repeated row, about the partnership whose row the repeat is.
+
+    A year may hold tens of thousands of repeats: whose row one is depends only on its
+    reference and day, so that is looked up once per pair."""
+    owners: dict[tuple[str, date], str | None] = {}
     found = []
     for dup in duplicates:
-        if dup.booked_on.year != ctx.year or dup.booked_on.month > ctx.to_month:
+        booked_on = dup.booked_on
+        if booked_on.year != ctx.year or booked_on.month > ctx.to_month:
             continue
+        key = (dup.reference, booked_on)
+        if key in owners:
+            owner = owners[key]
+        else:
+            owner = owners[key] = ctx.owner(dup.reference, booked_on)
+        day = booked_on.isoformat()
         found.append(
             ReconciliationException(
                 kind="duplicate-invoice",
                 subject=f"invoice {dup.invoice_reference}",
                 amount_cents=dup.amount_cents,
                 rows=1,
-                partnership=ctx.owner(dup.reference, dup.booked_on),
+                partnership=owner,
                 detail=(
                     f"repeats invoice {dup.original_invoice_reference}: {dup.provider}, "
                     f"{dup.reference or 'no reference'}, {dup.domain}, "
-                    f"{dup.district or 'no district'}, {dup.booked_on}, "
+                    f"{dup.district or 'no district'}, {booked_on}, "
                     f"{format_euro(dup.amount_cents)}"
                 ),
                 facts={
@@ -1159,21 +1219,24 @@ def _duplicate_exceptions(
                     "reference": dup.reference,
                     "domain": dup.domain,
                     "district": dup.district,
-                    "booked_on": dup.booked_on,
+                    "booked_on": booked_on,
                     "amount_cents": dup.amount_cents,
                 },
-                evidence=tuple(
+                evidence=(
                     {
-                        "invoice_reference": invoice,
-                        "file": file_name,
-                        "line": line,
-                        "booked_on": dup.booked_on.isoformat(),
+                        "invoice_reference": dup.invoice_reference,
+                        "file": dup.file_name,
+                        "line": dup.line,
+                        "booked_on": day,
                         "amount_cents": dup.amount_cents,
-                    }
-                    for invoice, file_name, line in (
-                        (dup.invoice_reference, dup.file_name, dup.line),
-                        (dup.original_invoice_reference, dup.original_file_name, dup.original_line),
-                    )
+                    },
+                    {
+                        "invoice_reference": dup.original_invoice_reference,
+                        "file": dup.original_file_name,
+                        "line": dup.original_line,
+                        "booked_on": day,
+                        "amount_cents": dup.amount_cents,
+                    },
                 ),
             )
         )

@@ -26,7 +26,7 @@ from populatie.contracts.service import contract_holdings, lot_reference
 from populatie.contracts.tariffs import contract_tariffs
 from populatie.core.exception_identity import exception_key
 from populatie.core.funding import instalment_schedule
-from populatie.core.funding_checks import DetailTotal, StageRow, funding_exceptions
+from populatie.core.funding_checks import StageRow, funding_exceptions
 from populatie.core.reconciliation import (
     EXCEPTION_KINDS,
     AreaTerms,
@@ -44,6 +44,7 @@ from populatie.core.reconciliation import (
     ceiling_for_year,
     contracts_of_totals,
     district_coverage,
+    exception_order,
     last_months,
     months_in_force,
     owner_on,
@@ -54,10 +55,11 @@ from populatie.core.reconciliation import (
 from populatie.districts.models import District
 from populatie.errors import DataError
 from populatie.providers.service import memberships_by_partnership
+from populatie.reconciliation.cycles import without_cycle_collection
+from populatie.reconciliation.detail_reads import suspect_details
 from populatie.registry.models import Area, AreaDistrict, Lot, Partnership
 from populatie.spending.models import (
     Spending,
-    SpendingDetailMonth,
     SpendingDuplicate,
     SpendingImport,
     SpendingImportMonth,
@@ -86,6 +88,17 @@ def reconcile_year(
     With ``config``, the district coverage check reads the areas as configured (which may hold
     a gap or an overlap the registry tables cannot); without it, the registry tables.
     """
+    with without_cycle_collection():
+        return _reconcile_year(session, year, to_month, config, partnership)
+
+
+def _reconcile_year(
+    session: Session,
+    year: int,
+    to_month: int | None,
+    config: RegionConfig | None,
+    partnership: str | None,
+) -> Reconciliation:
     if not 2000 <= year <= 2099:
         raise DataError(f"year {year} is not a budget year")
     if to_month is None and partnership is None:
@@ -151,14 +164,14 @@ def _with_funding_checks(
     lots: Sequence[LotTerms],
 ) -> Reconciliation:
     """Add the findings of the funding forms (:mod:`populatie.core.funding_checks`): read from
-    the grouped detail of the year's totals and the rows of dropped-out assignments, never by a
-    scan of the spending rows."""
-    details = _detail_totals(session, year, to_month)
-    dropped = _dropped(session, year, to_month)
-    if not details and not dropped and all(c.funding_form != "task-based" for c in contracts):
-        return result  # nothing a funding form could say: no detail, no schedule
+    the grouped detail of the year's totals that a check may flag and the rows of dropped-out
+    assignments, never by a scan of the spending rows."""
     by_id = {t.id: t for t in totals if t.month <= to_month}
     contract_of = contracts_of_totals(year, list(by_id.values()), contracts, lots)
+    details = suspect_details(session, year, to_month, by_id, contract_of)
+    dropped = _dropped(session, year, to_month)
+    if not details and not dropped and all(c.funding_form != "task-based" for c in contracts):
+        return result  # nothing a funding form could say: no suspect detail, no schedule
     owners = reference_owners(contracts, lots)
 
     def owner(t: MonthTotal) -> str | None:
@@ -170,55 +183,8 @@ def _with_funding_checks(
     if not found:
         return result
     found = _with_rows(session, found)
-    order = list(EXCEPTION_KINDS)
-    exceptions = sorted(
-        [*result.exceptions, *found],
-        key=lambda e: (order.index(e.kind), e.subject, e.partnership or ""),
-    )
+    exceptions = sorted([*result.exceptions, *found], key=exception_order)
     return replace(result, exceptions=exceptions)
-
-
-def _detail_totals(session: Session, year: int, to_month: int) -> list[DetailTotal]:
-    """The grouped detail of the year's totals, summed over the files that hold it."""
-    d = SpendingDetailMonth
-    rows = session.execute(
-        select(
-            col(d.month_id),
-            col(d.segment),
-            col(d.product_code),
-            col(d.stage),
-            col(d.unit),
-            col(d.quantity_hundredths),
-            col(d.amount_cents),
-            func.sum(d.rows),
-            func.min(d.first_spending_id),
-        )
-        .join(SpendingMonth, col(SpendingMonth.id) == col(d.month_id))
-        .where(col(SpendingMonth.year) == year, col(SpendingMonth.month) <= to_month)
-        .group_by(
-            col(d.month_id),
-            col(d.segment),
-            col(d.product_code),
-            col(d.stage),
-            col(d.unit),
-            col(d.quantity_hundredths),
-            col(d.amount_cents),
-        )
-    )
-    return [
-        DetailTotal(
-            month_id=int(r[0]),
-            segment=r[1],
-            product_code=r[2],
-            stage=r[3],
-            unit=r[4],
-            quantity_hundredths=None if r[5] is None else int(r[5]),
-            amount_cents=int(r[6]),
-            rows=int(r[7]),
-            first_spending_id=int(r[8]),
-        )
-        for r in rows
-    ]
 
 
 def _dropped(session: Session, year: int, to_month: int) -> list[StageRow]:
@@ -405,7 +371,8 @@ def _allocated(session: Session, year: int) -> tuple[dict[tuple[str, str], int],
 
 
 def _month_totals(session: Session, year: int, to_month: int) -> list[MonthTotal]:
-    rows = session.execute(
+    # Plain tuples, not ORM rows: tens of thousands of totals in a year of a million rows.
+    rows: Iterable[Any] = session.connection().execute(
         select(
             col(SpendingMonth.id),
             col(SpendingMonth.year),
@@ -421,18 +388,18 @@ def _month_totals(session: Session, year: int, to_month: int) -> list[MonthTotal
     )
     return [
         MonthTotal(
-            id=int(r[0]),
-            year=int(r[1]),
-            month=int(r[2]),
-            municipality=r[3],
-            district=r[4],
-            reference=r[5],
-            domain=r[6],
-            provider=r[7],
-            amount_cents=int(r[8]),
-            rows=int(r[9]),
+            int(i),
+            int(y),
+            int(m),
+            municipality,
+            district,
+            reference,
+            domain,
+            provider,
+            int(amount),
+            int(count),
         )
-        for r in rows
+        for i, y, m, municipality, district, reference, domain, provider, amount, count in rows
     ]
 
 
@@ -572,8 +539,6 @@ def _duplicates(session: Session, year: int, to_month: int) -> list[DuplicateInv
     """
     copy = aliased(Spending)
     original = aliased(Spending)
-    copy_file = aliased(SpendingImport)
-    original_file = aliased(SpendingImport)
     last = date(year + 1, 1, 1) if to_month == 12 else date(year, to_month + 1, 1)
     ranges = _merged(
         (int(first), int(last_id))
@@ -588,45 +553,68 @@ def _duplicates(session: Session, year: int, to_month: int) -> list[DuplicateInv
     in_ranges = or_(
         *(col(SpendingDuplicate.spending_id).between(first, last_id) for first, last_id in ranges)
     )
-    rows = session.execute(
-        select(
-            col(copy.invoice_reference),
-            col(original.invoice_reference),
-            col(copy.booked_on),
-            col(copy.provider),
-            col(copy.reference),
-            col(copy.domain),
-            col(copy.district_code),
-            col(copy.amount_cents),
-            col(copy_file.file_name),
-            col(copy.line),
-            col(original_file.file_name),
-            col(original.line),
+    # The files by id from their own small table, not joined twice per row; plain tuples, not
+    # ORM rows: a year may hold tens of thousands of repeats, each its own finding.
+    imports: Iterable[Any] = session.connection().execute(
+        select(col(SpendingImport.id), col(SpendingImport.file_name))
+    )
+    files = {int(i): str(name) for i, name in imports}
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                col(copy.invoice_reference),
+                col(original.invoice_reference),
+                col(copy.booked_on),
+                col(copy.provider),
+                col(copy.reference),
+                col(copy.domain),
+                col(copy.district_code),
+                col(copy.amount_cents),
+                col(copy.import_id),
+                col(copy.line),
+                col(original.import_id),
+                col(original.line),
+            )
+            .select_from(SpendingDuplicate)
+            # "+ 0": SQLite would carry the id ranges over to the copies' primary key and walk
+            # every row of the year from there; this way it walks the flags and looks rows up.
+            .join(copy, col(copy.id) == col(SpendingDuplicate.spending_id) + 0)
+            .join(original, col(original.id) == col(SpendingDuplicate.original_id))
+            .where(in_ranges, col(copy.booked_on) >= date(year, 1, 1), col(copy.booked_on) < last)
+            .order_by(col(copy.booked_on), col(copy.invoice_reference))
         )
-        .select_from(SpendingDuplicate)
-        .join(copy, col(copy.id) == col(SpendingDuplicate.spending_id))
-        .join(original, col(original.id) == col(SpendingDuplicate.original_id))
-        .join(copy_file, col(copy_file.id) == col(copy.import_id))
-        .join(original_file, col(original_file.id) == col(original.import_id))
-        .where(in_ranges, col(copy.booked_on) >= date(year, 1, 1), col(copy.booked_on) < last)
-        .order_by(col(copy.booked_on), col(copy.invoice_reference))
+        .all()
     )
     return [
         DuplicateInvoice(
-            invoice_reference=r[0],
-            original_invoice_reference=r[1],
-            booked_on=r[2],
-            provider=r[3],
-            reference=r[4],
-            domain=r[5],
-            district=r[6] or "",
-            amount_cents=int(r[7]),
-            file_name=r[8],
-            line=int(r[9]),
-            original_file_name=r[10],
-            original_line=int(r[11]),
+            invoice,
+            original_invoice,
+            booked_on,
+            provider,
+            reference,
+            domain,
+            district or "",
+            int(amount),
+            files[copy_file],
+            int(line),
+            files[original_file],
+            int(original_line),
         )
-        for r in rows
+        for (
+            invoice,
+            original_invoice,
+            booked_on,
+            provider,
+            reference,
+            domain,
+            district,
+            amount,
+            copy_file,
+            line,
+            original_file,
+            original_line,
+        ) in rows
     ]
 
 
