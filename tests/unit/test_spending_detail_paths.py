@@ -16,10 +16,10 @@ from populatie.spending.detail import (
     DETAIL_COLUMNS,
     STAGES,
     UNITS,
-    _assignment_reason,
-    _segment_reason,
+    assignment_reason,
     check_detail,
     parse_quantity,
+    segment_reason,
 )
 from populatie.spending.parsing import ALL_COLUMNS, SpendingFileError, parse_spending
 
@@ -42,7 +42,7 @@ def per_row(
         segment, product, quantity, unit, stage, assignment = (
             columns[name][i] for name in DETAIL_COLUMNS
         )
-        if segment and (reason := _segment_reason(segment, day[:4], segments)):
+        if segment and (reason := segment_reason(segment, day[:4], segments)):
             problems.append((i, "segment", reason))
         if product and not re.fullmatch(r"\d{2}[0-9A-Z]{3}", product):
             problems.append((i, "product_code", PRODUCT_REASON))
@@ -57,7 +57,7 @@ def per_row(
             problems.append((i, "unit", f"not a unit; units are {', '.join(UNITS)}"))
         if stage and stage not in STAGES:
             problems.append((i, "stage", f"not a stage; stages are {', '.join(STAGES)}"))
-        if assignment and (reason := _assignment_reason(assignment)):
+        if assignment and (reason := assignment_reason(assignment)):
             problems.append((i, "assignment_reference", reason))
         if quantity and not product:
             problems.append((i, "product_code", "a quantity needs the product it counts"))

@@ -297,11 +297,15 @@ def _group(parsed: ParsedSpending) -> _Groups:
 
 
 def _assignment_codes(parsed: ParsedSpending) -> npt.NDArray[np.int64] | None:
-    """Each row's assignment as a number; None when no row names one."""
-    if parsed.detail is None or not any(parsed.detail.assignment_reference):
+    """Each row's assignment as a number (equal numbers: the same assignment); None when no
+    row names one."""
+    detail = parsed.detail
+    if detail is None:
         return None
-    _, codes = np.unique(np.asarray(parsed.detail.assignment_reference), return_inverse=True)
-    return codes.astype(np.int64).reshape(-1)
+    coded = detail.coded.get("assignment_reference") or Coded.of(detail.assignment_reference)
+    if not any(coded.values):
+        return None
+    return coded.codes.astype(np.int64)
 
 
 def _duplicates_in_file(parsed: ParsedSpending, groups: _Groups) -> list[tuple[int, int]]:
