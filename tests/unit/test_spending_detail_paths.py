@@ -1,6 +1,7 @@
 """The detail columns are checked per distinct value (fast) with the same verdicts as a plain
 check of every row, and a whole file is accepted or rejected alike by the vectorised reader
-and by the csv module's reader, with the same errors in the same order."""
+(pyarrow's, or the row-wise one of numpy) and by the csv module's reader, with the same errors
+in the same order."""
 
 from __future__ import annotations
 
@@ -149,5 +150,6 @@ def test_the_vectorised_reader_and_the_csv_reader_agree_on_every_file(
     fast = _outcome(data)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parsing, "_fast_table", lambda _text, _delimiter: None)
+        patch.setattr(parsing, "read_valid", lambda *_args, **_kwargs: None)
         slow = _outcome(data)
     assert fast == slow
