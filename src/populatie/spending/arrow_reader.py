@@ -73,9 +73,11 @@ def read_valid(
     municipalities: Collection[str],
     segments: Mapping[str, tuple[int, int | None]] | None,
     comma_hint: str,
+    digest: str | None = None,
 ) -> ParsedSpending | None:
     """The file as validated columns, exactly as ``parse_spending`` returns them; None when
-    the file is not of the common form or has any problem (see the module docstring)."""
+    the file is not of the common form or has any problem (see the module docstring).
+    ``digest`` is the file's :func:`content_hash` where the caller has it already."""
     body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
     header_end = body.find(b"\n")
     if header_end <= 0 or b'"' in body[:header_end]:
@@ -100,7 +102,7 @@ def read_valid(
         return None  # a blank line somewhere: its line numbers are the row-wise reader's
     arrays = {name: table.column(k) for k, name in enumerate(names)}
     return _checked(
-        data,
+        digest or content_hash(data),
         arrays,
         n,
         decimal_comma=decimal_comma,
@@ -222,7 +224,7 @@ def _longest(array: pa.ChunkedArray | None) -> int:
 
 
 def _checked(
-    data: bytes,
+    digest: str,
     arrays: dict[str, pa.ChunkedArray],
     n: int,
     *,
@@ -283,7 +285,7 @@ def _checked(
     day = ordinals[dates.codes]
     year, month = year_and_month(day)
     return ParsedSpending(
-        content_hash=content_hash(data),
+        content_hash=digest,
         lines=np.arange(2, n + 2, dtype=np.int64),
         booked_on=_rows(dates),
         day=day,

@@ -230,6 +230,7 @@ def parse_spending(
     on_step: Callable[[str], None] | None = None,
     comma_hint: str = COMMA_HINT,
     segments: Mapping[str, tuple[int, int | None]] | None = None,
+    digest: str | None = None,
 ) -> ParsedSpending:
     """Parse and validate the bytes of a spending file; raise :class:`SpendingFileError`
     listing every problem, or return the file as validated columns.
@@ -237,9 +238,11 @@ def parse_spending(
     ``municipalities`` are the codes of record (the region's); the check that no invoice
     reference was imported before needs the database and is the caller's. ``segments`` are
     the segments of record with their years (:func:`populatie.spending.detail.check_detail`).
+    ``digest`` is the file's :func:`content_hash` where the caller has it already.
     """
     step = on_step or (lambda _name: None)
     known = set(municipalities)
+    digest = digest or content_hash(data)
     # The common, valid file is read column-wise by pyarrow; any other, row-wise below.
     parsed = read_valid(
         data,
@@ -247,6 +250,7 @@ def parse_spending(
         municipalities=known,
         segments=segments,
         comma_hint=comma_hint,
+        digest=digest,
     )
     if parsed is not None:
         for name in ("read", "checked", "amounts"):
@@ -438,7 +442,7 @@ def parse_spending(
     day = ordinals[dates.codes]
     year, month = year_and_month(day)
     return ParsedSpending(
-        content_hash=content_hash(data),
+        content_hash=digest,
         lines=line_of,
         booked_on=columns["booking_date"],
         day=day,

@@ -164,6 +164,7 @@ def _import(
             on_step=lambda _: None,
             comma_hint=comma_hint,
             segments=segments,
+            digest=digest,
         )
     except SpendingFileError as exc:
         errors = exc.errors + _already_imported(engine, exc.invoices, exc.lines)
@@ -312,8 +313,9 @@ def _duplicates_in_file(parsed: ParsedSpending, groups: _Groups) -> list[tuple[i
     """(row, earlier row) for every row equal to an earlier one in key, day and amount."""
     n = len(parsed)
     assignment = _assignment_codes(parsed)
-    keys = (np.arange(n), parsed.amount_cents, parsed.day, groups.group)
-    order = np.lexsort(keys if assignment is None else (np.arange(n), assignment, *keys[1:]))
+    # lexsort is stable: alike rows stay in file order, the first of each run the earliest.
+    keys = (parsed.amount_cents, parsed.day, groups.group)
+    order = np.lexsort(keys if assignment is None else (assignment, *keys))
     g, d, a = groups.group[order], parsed.day[order], parsed.amount_cents[order]
     same = np.zeros(n, dtype=bool)
     same[1:] = (g[1:] == g[:-1]) & (d[1:] == d[:-1]) & (a[1:] == a[:-1])
@@ -807,7 +809,7 @@ def _detail_groups(
         *(k[index].astype(np.int64) for k in keys),
         row_month[index],
     ]
-    order = np.lexsort([index, *columns])  # stable: each run of alike rows in file order
+    order = np.lexsort(columns)  # stable: each run of alike rows in file order
     sorted_columns = [c[order] for c in columns]
     starts = np.ones(index.size, dtype=bool)
     for c in sorted_columns:
