@@ -302,6 +302,7 @@ def _checked(
         copy_safe=copy_safe,
         coded={name: coded[name] for name in CODED},
         detail=detail,
+        arrow=arrays,
     )
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Container, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -101,6 +102,10 @@ class ParsedSpending:
     copy_safe: bool = False  # no value holds a tab, backslash or line break
     coded: dict[str, Coded] = field(default_factory=dict)  # the columns in CODED
     detail: Detail | None = None  # the optional detail columns; None: no row has any
+    #: The file's columns as pyarrow read them (by column name; a column the file lacks is
+    #: absent), where the column-wise reader read the file: the rows can then go to
+    #: PostgreSQL without a Python string per field (:mod:`populatie.spending.arrow_copy`).
+    arrow: Mapping[str, Any] | None = None
 
     def __len__(self) -> int:
         return int(self.lines.size)

@@ -40,6 +40,7 @@ from populatie.auth.models import AuditEvent
 from populatie.districts.models import Municipality
 from populatie.errors import DataError, SpendingImportError
 from populatie.segments.models import Segment
+from populatie.spending.arrow_copy import copy_rows
 from populatie.spending.detail import DETAIL_COLUMNS
 from populatie.spending.models import (
     Spending,
@@ -659,13 +660,17 @@ def _copy_rows(
 ) -> None:
     """PostgreSQL: ``COPY … FROM STDIN`` on the transaction's own connection.
 
-    When no value needs escaping in COPY's text format (no tab, backslash or line break in the
+    A file that pyarrow read goes as CSV that pyarrow writes (:mod:`.arrow_copy`). Otherwise,
+    when no value needs escaping in COPY's text format (no tab, backslash or line break in the
     file), each chunk is written as one block of text joined column-wise; otherwise row by
     row, letting psycopg escape.
     """
     names = [c.name for c in Spending.__table__.columns]  # type: ignore[attr-defined]
     driver = conn.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
+    if parsed.arrow is not None:
+        copy_rows(driver, names, parsed, import_id, base, row_month, CHUNK_ROWS, progress.advance)
+        return
     statement = f"COPY spending ({', '.join(names)}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         if not parsed.copy_safe:
