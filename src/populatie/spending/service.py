@@ -44,7 +44,6 @@ from populatie.spending.arrow_copy import copy_rows
 from populatie.spending.detail import DETAIL_COLUMNS
 from populatie.spending.models import (
     Spending,
-    SpendingDuplicate,
     SpendingImport,
     SpendingImportMonth,
     SpendingMonth,
@@ -387,10 +386,7 @@ def _write(
         for i, j in _duplicates_in_file(parsed, groups):
             original.setdefault(base + i, base + j)
         if original:
-            conn.execute(
-                insert(SpendingDuplicate),
-                [{"spending_id": s, "original_id": o} for s, o in sorted(original.items())],
-            )
+            _record_duplicates(conn, sorted(original.items()))
         conn.execute(
             insert(AuditEvent).values(
                 at=now,
@@ -420,6 +416,22 @@ def _write(
         duplicates=len(original),
         imported_at=now,
     )
+
+
+def _record_duplicates(conn: Connection, pairs: list[tuple[int, int]]) -> None:
+    """The likely double invoices, (row, the row it repeats), in one statement on PostgreSQL
+    (a statement per row was a round trip each) and one prepared insert on SQLite."""
+    if conn.dialect.name == "postgresql":
+        rows, originals = (list(c) for c in zip(*pairs, strict=True))
+        conn.exec_driver_sql(
+            "INSERT INTO spending_duplicate (spending_id, original_id) "
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+            (rows, originals),
+        )
+    else:
+        conn.exec_driver_sql(
+            "INSERT INTO spending_duplicate (spending_id, original_id) VALUES (?, ?)", pairs
+        )
 
 
 def _month_key_values(parsed: ParsedSpending, groups: _Groups) -> list[tuple[Any, ...]]:
