@@ -1,6 +1,7 @@
-"""Write the rows of a file that pyarrow read to PostgreSQL: ``COPY … (FORMAT csv)`` of text
-that pyarrow writes in C++ from the columns it read, so no field becomes a Python string on
-the way (joining a million rows' text in Python took as long as the database's COPY).
+"""Write the rows of a file that pyarrow read to PostgreSQL, and its two detail tables:
+``COPY … (FORMAT csv)`` of text that pyarrow writes in C++ from the columns it read, so no
+field becomes a Python string on the way (joining a million rows' text in Python took as long
+as the database's COPY, and reading the detail back from the rows just written longer still).
 
 In COPY's CSV format a quoted empty field is the empty string and an unquoted one is NULL;
 pyarrow quotes every string and leaves a null unquoted, so the columns that are NULL where a
@@ -22,7 +23,7 @@ import pyarrow.csv as pa_csv
 
 from populatie.spending.rules import ParsedSpending
 
-__all__ = ["copy_rows"]
+__all__ = ["copy_detail", "copy_rows"]
 
 #: The file's column of each text column of ``spending``, and whether "" is written as NULL.
 _TEXT = {
@@ -92,3 +93,69 @@ def copy_rows(
             pa_csv.write_csv(table.slice(start, chunk_rows), sink, write_options=options)
             copy.write(memoryview(sink.getvalue()))
             advance(min(chunk_rows, n - start))
+
+
+def _copy(driver: psycopg.Connection[Any], table_name: str, table: Any) -> None:
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(table, sink, write_options=options)
+    statement = f"COPY {table_name} ({', '.join(table.column_names)}) FROM STDIN (FORMAT csv)"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(memoryview(sink.getvalue()))
+
+
+def copy_detail(
+    driver: psycopg.Connection[Any],
+    parsed: ParsedSpending,
+    import_id: int,
+    base: int,
+    row_month: npt.NDArray[np.int64],
+    groups: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> None:
+    """``spending_detail_month`` (a row per group: its first row and size in ``groups``, in
+    file order) and ``spending_stage`` (a row per row naming a stage), from the columns: the
+    values the database would read back from the rows just written, "" where they hold NULL."""
+    arrow, detail = parsed.arrow, parsed.detail
+    assert arrow is not None
+    assert detail is not None
+    n = len(parsed)
+    quantity = pa.array(detail.quantity_hundredths, type=pa.int64())
+    empty = pc.fill_null(pa.nulls(n, pa.string()), "")
+    text = {name: arrow.get(name, empty) for name in ("segment", "product_code", "stage", "unit")}
+    first, size = groups
+    if first.size:
+        at = pa.array(first)
+        _copy(
+            driver,
+            "spending_detail_month",
+            pa.table(
+                {
+                    "import_id": pa.array(np.full(first.size, import_id, dtype=np.int64)),
+                    "month_id": pa.array(row_month[first].astype(np.int64)),
+                    **{name: pc.take(column, at) for name, column in text.items()},
+                    "quantity_hundredths": pc.take(quantity, at),
+                    "amount_cents": pa.array(parsed.amount_cents[first].astype(np.int64)),
+                    "rows": pa.array(size.astype(np.int64)),
+                    "first_spending_id": pa.array((first + base).astype(np.int64)),
+                }
+            ),
+        )
+    staged = pc.indices_nonzero(pc.not_equal(text["stage"], ""))
+    if len(staged):
+        rows = staged.to_numpy(zero_copy_only=False).astype(np.int64)
+        _copy(
+            driver,
+            "spending_stage",
+            pa.table(
+                {
+                    "spending_id": pa.array(rows + base),
+                    "month_id": pa.array(row_month[rows].astype(np.int64)),
+                    "assignment_reference": pc.take(arrow["assignment_reference"], staged),
+                    "stage": pc.take(text["stage"], staged),
+                    "booked_on": pc.take(arrow["booking_date"], staged),
+                    "product_code": pc.take(text["product_code"], staged),
+                    "quantity_hundredths": pc.take(quantity, staged),
+                    "amount_cents": pa.array(parsed.amount_cents[rows].astype(np.int64)),
+                }
+            ),
+        )

@@ -40,7 +40,7 @@ from populatie.auth.models import AuditEvent
 from populatie.districts.models import Municipality
 from populatie.errors import DataError, SpendingImportError
 from populatie.segments.models import Segment
-from populatie.spending.arrow_copy import copy_rows
+from populatie.spending.arrow_copy import copy_detail, copy_rows
 from populatie.spending.detail import DETAIL_COLUMNS
 from populatie.spending.models import (
     Spending,
@@ -743,7 +743,9 @@ def _record_detail(
     """The rows with detail, grouped for the tariff checks (``spending_detail_month``), and the
     rows naming a stage with their assignment (``spending_stage``).
 
-    Both are copied by the database from the rows just written (their ids are the block
+    On PostgreSQL, for a file that pyarrow read, both are copied from its columns
+    (:func:`.arrow_copy.copy_detail`). Otherwise both are copied by the database from the rows
+    just written (their ids are the block
     ``base`` to ``base + n - 1``), so no value passes through Python twice; only the grouping
     is found here, in numpy. When every group is a single row (amounts mostly differ) the
     copy needs nothing more; otherwise the first row and size of each group go to a temporary
@@ -753,6 +755,10 @@ def _record_detail(
     assert detail is not None
     n = len(parsed)
     first, rows = _detail_groups(parsed, row_month)
+    driver = conn.connection.driver_connection
+    if parsed.arrow is not None and isinstance(driver, psycopg.Connection):
+        copy_detail(driver, parsed, import_id, base, row_month, (first, rows))
+        return
     last = base + n - 1
     columns = (
         "import_id, month_id, segment, product_code, stage, unit, quantity_hundredths, "
