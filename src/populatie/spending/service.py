@@ -419,15 +419,13 @@ def _write(
 
 
 def _record_duplicates(conn: Connection, pairs: list[tuple[int, int]]) -> None:
-    """The likely double invoices, (row, the row it repeats), in one statement on PostgreSQL
-    (a statement per row was a round trip each) and one prepared insert on SQLite."""
-    if conn.dialect.name == "postgresql":
-        rows, originals = (list(c) for c in zip(*pairs, strict=True))
-        conn.exec_driver_sql(
-            "INSERT INTO spending_duplicate (spending_id, original_id) "
-            "SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
-            (rows, originals),
-        )
+    """The likely double invoices, (row, the row it repeats): COPY on PostgreSQL (a statement
+    per row was a round trip each), one prepared insert on SQLite."""
+    driver = conn.connection.driver_connection
+    if isinstance(driver, psycopg.Connection):
+        statement = "COPY spending_duplicate (spending_id, original_id) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write("".join(f"{s}\t{o}\n" for s, o in pairs))
     else:
         conn.exec_driver_sql(
             "INSERT INTO spending_duplicate (spending_id, original_id) VALUES (?, ?)", pairs
@@ -453,12 +451,10 @@ _UPSERT_MONTH = (
 )
 
 
-_UPSERT_MONTH_ARRAYS = (
+_UPSERT_MONTH_COPIED = (
     "INSERT INTO spending_month (year, month, municipality_code, district_code, reference, "
     "domain, provider, amount_cents, rows, first_spending_id) "
-    "SELECT y, m, mc, dc, r, d, p, a, n, f FROM unnest(%s::int[], %s::int[], %s::text[], "
-    "%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::int[], %s::bigint[]) "
-    "WITH ORDINALITY AS u(y, m, mc, dc, r, d, p, a, n, f, k) ORDER BY k "
+    "SELECT y, m, mc, dc, r, d, p, a, n, f FROM month_total ORDER BY k "
     "ON CONFLICT (year, month, municipality_code, district_code, reference, domain, provider) "
     "DO UPDATE SET amount_cents = spending_month.amount_cents + excluded.amount_cents, "
     "rows = spending_month.rows + excluded.rows"
@@ -485,9 +481,19 @@ def _upsert_month_totals(
     ]
     # One order for every import, so two imports touching the same totals cannot deadlock.
     params.sort(key=lambda p: p[:7])
-    if conn.dialect.name == "postgresql":
-        # One statement over arrays: a statement per total was a round trip each.
-        conn.exec_driver_sql(_UPSERT_MONTH_ARRAYS, tuple(map(list, zip(*params, strict=True))))
+    driver = conn.connection.driver_connection
+    if isinstance(driver, psycopg.Connection):
+        # COPY to a temporary table, then one upsert: a statement per total was a round trip
+        # each, and arrays as parameters cost as much in dumping them.
+        conn.exec_driver_sql(
+            "CREATE TEMPORARY TABLE month_total (k integer, y integer, m integer, mc text, "
+            "dc text, r text, d text, p text, a bigint, n integer, f bigint) ON COMMIT DROP"
+        )
+        with driver.cursor() as cursor, cursor.copy("COPY month_total FROM STDIN") as copy:
+            for k, total in enumerate(params):
+                copy.write_row((k, *total))
+        conn.exec_driver_sql(_UPSERT_MONTH_COPIED)
+        conn.exec_driver_sql("DROP TABLE month_total")
     else:
         conn.exec_driver_sql(_UPSERT_MONTH.format(marks=", ".join(["?"] * 10)), params)
     after = _month_ids(conn, periods)
