@@ -29,11 +29,14 @@ from populatie.spending.personal_data import elf_proof
 
 __all__ = [
     "DETAIL_COLUMNS",
+    "PRODUCT",
     "STAGES",
     "UNITS",
     "Detail",
+    "assignment_reason",
     "check_detail",
     "parse_quantity",
+    "segment_reason",
 ]
 
 DETAIL_COLUMNS: tuple[str, ...] = (
@@ -49,7 +52,7 @@ UNITS: tuple[str, ...] = ("hour", "day", "week", "month", "trajectory", "minute"
 #: At most ten million units in one booking: beyond it a quantity is surely a mistake.
 MAX_QUANTITY_HUNDREDTHS = 1_000_000_000
 
-_PRODUCT = re.compile(r"\d{2}[0-9A-Z]{3}")
+PRODUCT = re.compile(r"\d{2}[0-9A-Z]{3}")
 _ASSIGNMENT = re.compile(r"[0-9A-Za-z]{1,20}")
 _QUANTITY = re.compile(r"(\d{1,8})(?:[.,](\d{1,2}))?")
 _BSN_SHAPE = re.compile(r"\d{9}")
@@ -114,7 +117,7 @@ def _given(values: Coded) -> npt.NDArray[np.bool_]:
     return given
 
 
-def _assignment_reason(value: str) -> str | None:
+def assignment_reason(value: str) -> str | None:
     if not _ASSIGNMENT.fullmatch(value):
         return "not an assignment reference: 1 to 20 letters or digits"
     if _BSN_SHAPE.fullmatch(value) and elf_proof(value):
@@ -159,7 +162,7 @@ def check_detail(
         distinct, first = np.unique(pair, return_index=True)
         failing = {}
         for p, i in zip(distinct.tolist(), first.tolist(), strict=True):
-            if segment[i] and (reason := _segment_reason(segment[i], booked_on[i][:4], segments)):
+            if segment[i] and (reason := segment_reason(segment[i], booked_on[i][:4], segments)):
                 failing[p] = reason
         if failing:
             for i in np.flatnonzero(np.isin(pair, list(failing))).tolist():
@@ -169,7 +172,7 @@ def check_detail(
         coded["product_code"],
         lambda v: (
             None
-            if _PRODUCT.fullmatch(v)
+            if PRODUCT.fullmatch(v)
             else "not an iJw product code: 2 digits of the category and 3 letters or digits, "
             "e.g. 45A12"
         ),
@@ -198,7 +201,7 @@ def check_detail(
         lambda v: None if v in STAGES else f"not a stage; stages are {', '.join(STAGES)}",
         problems,
     )
-    _per_value("assignment_reference", coded["assignment_reference"], _assignment_reason, problems)
+    _per_value("assignment_reference", coded["assignment_reference"], assignment_reason, problems)
     product, quantity, unit = (_given(coded[n]) for n in ("product_code", "quantity", "unit"))
     stage, assignment = _given(coded["stage"]), _given(coded["assignment_reference"])
     # In this order, so that a row's two problems with its product read as they always did.
@@ -224,7 +227,7 @@ def check_detail(
     )
 
 
-def _segment_reason(
+def segment_reason(
     code: str, year_text: str, segments: Mapping[str, tuple[int, int | None]]
 ) -> str | None:
     if code not in segments:

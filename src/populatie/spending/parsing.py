@@ -22,75 +22,60 @@ spreadsheet cannot hold most of them, so one such row would break every export a
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import numpy.typing as npt
 
-from populatie.configuration import DOMAINS
-from populatie.core.money import parse_cents
 from populatie.spending import personal_data
+from populatie.spending.arrow_reader import read_valid
 from populatie.spending.coded import Coded
-from populatie.spending.detail import DETAIL_COLUMNS, Detail, check_detail
+from populatie.spending.detail import check_detail
+from populatie.spending.rules import (
+    ALL_COLUMNS,
+    CODED,
+    COLUMNS,
+    COMMA_HINT,
+    FREE_TEXT,
+    MAX_LENGTH,
+    MAX_ROW_CENTS,
+    OPTIONAL_COLUMNS,
+    ParsedSpending,
+    content_hash,
+    date_reason,
+    district_elsewhere,
+    district_reason,
+    domain_reason,
+    municipality_reason,
+    parse_amounts,
+    provider_reason,
+    year_and_month,
+)
 
 __all__ = [
     "ALL_COLUMNS",
     "COLUMNS",
+    "COMMA_HINT",
     "MAX_ROW_CENTS",
     "OPTIONAL_COLUMNS",
     "Coded",
     "ParsedSpending",
     "RowError",
+    "SpendingFileError",
     "content_hash",
     "parse_amounts",
     "parse_spending",
 ]
 
-COLUMNS: tuple[str, ...] = (
-    "booking_date",
-    "municipality",
-    "district",
-    "reference",
-    "domain",
-    "provider",
-    "amount",
-    "invoice_reference",
-    "description",
-)
-#: Every column a file may have: the nine above, then the optional detail of a regional
-#: contract's booking (:mod:`populatie.spending.detail`).
-ALL_COLUMNS: tuple[str, ...] = (*COLUMNS, *DETAIL_COLUMNS)
-OPTIONAL_COLUMNS = frozenset({"district", "reference", "description", *DETAIL_COLUMNS})
-MAX_LENGTH = {
-    "reference": 64,
-    "provider": 200,
-    "invoice_reference": 64,
-    "description": 500,
-}
-#: No single booking is more than a billion euro; beyond it a row is surely a mistake, and the
-#: bound keeps every sum of a file far inside 64-bit cents.
-MAX_ROW_CENTS = 100_000_000_000
-
-#: Free-text columns, checked for personal data by value (references only by column name).
-FREE_TEXT = ("provider", "description")
-#: How the import's caller names the option for Dutch amounts (the API names its own field).
-COMMA_HINT = "import with --decimal-comma"
-
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_MUNICIPALITY = re.compile(r"GM\d{4}")
-_DISTRICT = re.compile(r"WK\d{6}")
 # C0 control characters but tab, line feed and carriage return: refused in every field. Those
 # three are layout, accepted in the description and refused in every other field.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _LAYOUT = re.compile(r"[\t\n\r]")
-_GROUPED_COMMA = re.compile(r"-?\d{1,3}(?:\.\d{3})+,\d\d")
-_UNIX_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 @dataclass(frozen=True)
@@ -107,36 +92,6 @@ class RowError:
             "value": self.value,
             "reason": self.reason,
         }
-
-
-#: Columns with few distinct values: checked once per value, and grouped by their codes.
-CODED = ("booking_date", "municipality", "district", "reference", "domain", "provider")
-
-
-@dataclass
-class ParsedSpending:
-    """A valid file as columns (row ``i`` of every column belongs to file line ``lines[i]``)."""
-
-    content_hash: str
-    lines: npt.NDArray[np.int64]
-    booked_on: Sequence[str]  # ISO dates, as the databases take them
-    day: npt.NDArray[np.int32]  # proleptic ordinal of the booking date
-    year: npt.NDArray[np.int32]
-    month: npt.NDArray[np.int32]
-    municipality: Sequence[str]
-    district: Sequence[str]  # "" = none
-    reference: Sequence[str]  # "" = none
-    domain: Sequence[str]
-    provider: Sequence[str]
-    amount_cents: npt.NDArray[np.int64]
-    invoice_reference: Sequence[str]
-    description: Sequence[str]
-    copy_safe: bool = False  # no value holds a tab, backslash or line break
-    coded: dict[str, Coded] = field(default_factory=dict)  # the columns in CODED
-    detail: Detail | None = None  # the optional detail columns; None: no row has any
-
-    def __len__(self) -> int:
-        return int(self.lines.size)
 
 
 class SpendingFileError(Exception):
@@ -156,72 +111,9 @@ class SpendingFileError(Exception):
         self.lines = lines
 
 
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def visible(value: str) -> str:
     """``value`` with its control characters written as ``\\xNN``, fit to show in an error."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
-
-
-def parse_amounts(
-    values: Sequence[str], *, decimal_comma: bool, comma_hint: str = COMMA_HINT
-) -> tuple[npt.NDArray[np.int64], dict[int, str]]:
-    """Cents for every amount, and the reason for every index that is not a valid amount.
-
-    The common form (optional minus, digits, the decimal separator and exactly two decimals,
-    no thousands separators) is recognised and converted by numpy; anything else goes through
-    :func:`~populatie.core.money.parse_cents`, so the result is always what that function says.
-    """
-    n = len(values)
-    cents = np.zeros(n, dtype=np.int64)
-    errors: dict[int, str] = {}
-    if n == 0:
-        return cents, errors
-    arr = np.asarray(values, dtype=np.str_)
-    sep = "," if decimal_comma else "."
-    length = np.strings.str_len(arr)
-    negative = np.strings.startswith(arr, "-")
-    body = np.where(negative, np.strings.slice(arr, 1, None), arr)
-    body_length = length - negative
-    digits = np.strings.replace(body, sep, "", 1)
-    fast = (
-        (np.strings.find(body, sep) == body_length - 3)
-        & (body_length >= 4)
-        & (body_length <= 14)
-        & np.strings.isdigit(digits)
-        & (np.strings.str_len(digits) == body_length - 1)
-    )
-    if fast.any():
-        magnitude = digits[fast].astype(np.int64)
-        cents[fast] = np.where(negative[fast], -magnitude, magnitude)
-    for i in np.flatnonzero(~fast).tolist():
-        value = values[i]
-        if decimal_comma and _GROUPED_COMMA.fullmatch(value) and len(value) <= 20:
-            cents[i] = int(value.replace(".", "").replace(",", ""))  # "1.234,56", the usual form
-            continue
-        try:
-            parsed = parse_cents(value, decimal_comma=decimal_comma)
-        except ValueError as exc:
-            reason = str(exc)
-            if not decimal_comma and "," in value:
-                reason += f"; for Dutch amounts (1.234,56) {comma_hint}"
-            errors[i] = reason
-            continue
-        if abs(parsed) > MAX_ROW_CENTS:  # also keeps it inside 64-bit cents
-            errors[i] = "more than € 1.000.000.000 in one booking"
-            continue
-        cents[i] = parsed
-    bad = np.flatnonzero((np.abs(cents) > MAX_ROW_CENTS) | (cents == 0)).tolist()
-    for i in bad:
-        if i not in errors:
-            errors[i] = (
-                "an amount of zero books nothing"
-                if cents[i] == 0
-                else "more than € 1.000.000.000 in one booking"
-            )
-    return cents, errors
 
 
 @dataclass
@@ -338,6 +230,7 @@ def parse_spending(
     on_step: Callable[[str], None] | None = None,
     comma_hint: str = COMMA_HINT,
     segments: Mapping[str, tuple[int, int | None]] | None = None,
+    digest: str | None = None,
 ) -> ParsedSpending:
     """Parse and validate the bytes of a spending file; raise :class:`SpendingFileError`
     listing every problem, or return the file as validated columns.
@@ -345,9 +238,24 @@ def parse_spending(
     ``municipalities`` are the codes of record (the region's); the check that no invoice
     reference was imported before needs the database and is the caller's. ``segments`` are
     the segments of record with their years (:func:`populatie.spending.detail.check_detail`).
+    ``digest`` is the file's :func:`content_hash` where the caller has it already.
     """
     step = on_step or (lambda _name: None)
     known = set(municipalities)
+    digest = digest or content_hash(data)
+    # The common, valid file is read column-wise by pyarrow; any other, row-wise below.
+    parsed = read_valid(
+        data,
+        decimal_comma=decimal_comma,
+        municipalities=known,
+        segments=segments,
+        comma_hint=comma_hint,
+        digest=digest,
+    )
+    if parsed is not None:
+        for name in ("read", "checked", "amounts"):
+            step(name)
+        return parsed
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -419,35 +327,11 @@ def parse_spending(
             codes = coded[column].codes
             bad_rows.extend((int(i), column, reasons[int(codes[i])]) for i in rows)
 
-    def check_date(value: str) -> str | None:
-        if not _DATE.fullmatch(value):
-            return "not a date written YYYY-MM-DD"
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            return "no such date"
-        if not 2000 <= day.year <= 2099:
-            return "a booking date must lie in 2000–2099"
-        return None
-
-    def check_municipality(value: str) -> str | None:
-        if value in known:
-            return None
-        if not _MUNICIPALITY.fullmatch(value):
-            return "not a CBS municipality code (GMnnnn)"
-        return "not a municipality of the region"
-
-    report("booking_date", check_date)
-    report("municipality", check_municipality)
-    report(
-        "district",
-        lambda v: None if not v or _DISTRICT.fullmatch(v) else "not a CBS district code (WKnnnnnn)",
-    )
-    report(
-        "domain",
-        lambda v: None if v in DOMAINS else f"not a domain; domains are {', '.join(DOMAINS)}",
-    )
-    report("provider", lambda v: None if v.strip() else "provider is empty")
+    report("booking_date", date_reason)
+    report("municipality", lambda v: municipality_reason(v, known))
+    report("district", district_reason)
+    report("domain", domain_reason)
+    report("provider", provider_reason)
     # A district of another municipality than the row's: checked per distinct pair.
     of_municipality, of_district = coded["municipality"], coded["district"]
     pair = of_municipality.codes.astype(np.int64) * len(of_district.values) + of_district.codes
@@ -455,10 +339,7 @@ def parse_spending(
     mismatched = [
         int(p)
         for p, i in zip(pairs.tolist(), first_of_pair.tolist(), strict=True)
-        if (m := columns["municipality"][i]) in known
-        and (d := columns["district"][i])
-        and _DISTRICT.fullmatch(d)
-        and d[2:6] != m[2:]
+        if district_elsewhere(columns["municipality"][i], columns["district"][i], known)
     ]
     if mismatched:
         for i in np.flatnonzero(np.isin(pair, mismatched)).tolist():
@@ -559,15 +440,14 @@ def parse_spending(
     dates = coded["booking_date"]
     ordinals = np.array([date.fromisoformat(v).toordinal() for v in dates.values], dtype=np.int32)
     day = ordinals[dates.codes]
-    calendar_day = (day - _UNIX_EPOCH_ORDINAL).astype("datetime64[D]")
-    months_since_1970 = calendar_day.astype("datetime64[M]").astype(np.int64)
+    year, month = year_and_month(day)
     return ParsedSpending(
-        content_hash=content_hash(data),
+        content_hash=digest,
         lines=line_of,
         booked_on=columns["booking_date"],
         day=day,
-        year=(months_since_1970 // 12 + 1970).astype(np.int32),
-        month=(months_since_1970 % 12 + 1).astype(np.int32),
+        year=year,
+        month=month,
         municipality=columns["municipality"],
         district=columns["district"],
         reference=columns["reference"],

@@ -40,10 +40,10 @@ from populatie.auth.models import AuditEvent
 from populatie.districts.models import Municipality
 from populatie.errors import DataError, SpendingImportError
 from populatie.segments.models import Segment
+from populatie.spending.arrow_copy import copy_detail, copy_rows
 from populatie.spending.detail import DETAIL_COLUMNS
 from populatie.spending.models import (
     Spending,
-    SpendingDuplicate,
     SpendingImport,
     SpendingImportMonth,
     SpendingMonth,
@@ -164,6 +164,7 @@ def _import(
             on_step=lambda _: None,
             comma_hint=comma_hint,
             segments=segments,
+            digest=digest,
         )
     except SpendingFileError as exc:
         errors = exc.errors + _already_imported(engine, exc.invoices, exc.lines)
@@ -297,19 +298,24 @@ def _group(parsed: ParsedSpending) -> _Groups:
 
 
 def _assignment_codes(parsed: ParsedSpending) -> npt.NDArray[np.int64] | None:
-    """Each row's assignment as a number; None when no row names one."""
-    if parsed.detail is None or not any(parsed.detail.assignment_reference):
+    """Each row's assignment as a number (equal numbers: the same assignment); None when no
+    row names one."""
+    detail = parsed.detail
+    if detail is None:
         return None
-    _, codes = np.unique(np.asarray(parsed.detail.assignment_reference), return_inverse=True)
-    return codes.astype(np.int64).reshape(-1)
+    coded = detail.coded.get("assignment_reference") or Coded.of(detail.assignment_reference)
+    if not any(coded.values):
+        return None
+    return coded.codes.astype(np.int64)
 
 
 def _duplicates_in_file(parsed: ParsedSpending, groups: _Groups) -> list[tuple[int, int]]:
     """(row, earlier row) for every row equal to an earlier one in key, day and amount."""
     n = len(parsed)
     assignment = _assignment_codes(parsed)
-    keys = (np.arange(n), parsed.amount_cents, parsed.day, groups.group)
-    order = np.lexsort(keys if assignment is None else (np.arange(n), assignment, *keys[1:]))
+    # lexsort is stable: alike rows stay in file order, the first of each run the earliest.
+    keys = (parsed.amount_cents, parsed.day, groups.group)
+    order = np.lexsort(keys if assignment is None else (assignment, *keys))
     g, d, a = groups.group[order], parsed.day[order], parsed.amount_cents[order]
     same = np.zeros(n, dtype=bool)
     same[1:] = (g[1:] == g[:-1]) & (d[1:] == d[:-1]) & (a[1:] == a[:-1])
@@ -380,10 +386,7 @@ def _write(
         for i, j in _duplicates_in_file(parsed, groups):
             original.setdefault(base + i, base + j)
         if original:
-            conn.execute(
-                insert(SpendingDuplicate),
-                [{"spending_id": s, "original_id": o} for s, o in sorted(original.items())],
-            )
+            _record_duplicates(conn, sorted(original.items()))
         conn.execute(
             insert(AuditEvent).values(
                 at=now,
@@ -415,6 +418,20 @@ def _write(
     )
 
 
+def _record_duplicates(conn: Connection, pairs: list[tuple[int, int]]) -> None:
+    """The likely double invoices, (row, the row it repeats): COPY on PostgreSQL (a statement
+    per row was a round trip each), one prepared insert on SQLite."""
+    driver = conn.connection.driver_connection
+    if isinstance(driver, psycopg.Connection):
+        statement = "COPY spending_duplicate (spending_id, original_id) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write("".join(f"{s}\t{o}\n" for s, o in pairs))
+    else:
+        conn.exec_driver_sql(
+            "INSERT INTO spending_duplicate (spending_id, original_id) VALUES (?, ?)", pairs
+        )
+
+
 def _month_key_values(parsed: ParsedSpending, groups: _Groups) -> list[tuple[Any, ...]]:
     first = groups.first
     columns = [
@@ -428,6 +445,16 @@ def _month_key_values(parsed: ParsedSpending, groups: _Groups) -> list[tuple[Any
 _UPSERT_MONTH = (
     "INSERT INTO spending_month (year, month, municipality_code, district_code, reference, "
     "domain, provider, amount_cents, rows, first_spending_id) VALUES ({marks}) "
+    "ON CONFLICT (year, month, municipality_code, district_code, reference, domain, provider) "
+    "DO UPDATE SET amount_cents = spending_month.amount_cents + excluded.amount_cents, "
+    "rows = spending_month.rows + excluded.rows"
+)
+
+
+_UPSERT_MONTH_COPIED = (
+    "INSERT INTO spending_month (year, month, municipality_code, district_code, reference, "
+    "domain, provider, amount_cents, rows, first_spending_id) "
+    "SELECT y, m, mc, dc, r, d, p, a, n, f FROM month_total ORDER BY k "
     "ON CONFLICT (year, month, municipality_code, district_code, reference, domain, provider) "
     "DO UPDATE SET amount_cents = spending_month.amount_cents + excluded.amount_cents, "
     "rows = spending_month.rows + excluded.rows"
@@ -454,8 +481,21 @@ def _upsert_month_totals(
     ]
     # One order for every import, so two imports touching the same totals cannot deadlock.
     params.sort(key=lambda p: p[:7])
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    conn.exec_driver_sql(_UPSERT_MONTH.format(marks=", ".join([mark] * 10)), params)
+    driver = conn.connection.driver_connection
+    if isinstance(driver, psycopg.Connection):
+        # COPY to a temporary table, then one upsert: a statement per total was a round trip
+        # each, and arrays as parameters cost as much in dumping them.
+        conn.exec_driver_sql(
+            "CREATE TEMPORARY TABLE month_total (k integer, y integer, m integer, mc text, "
+            "dc text, r text, d text, p text, a bigint, n integer, f bigint) ON COMMIT DROP"
+        )
+        with driver.cursor() as cursor, cursor.copy("COPY month_total FROM STDIN") as copy:
+            for k, total in enumerate(params):
+                copy.write_row((k, *total))
+        conn.exec_driver_sql(_UPSERT_MONTH_COPIED)
+        conn.exec_driver_sql("DROP TABLE month_total")
+    else:
+        conn.exec_driver_sql(_UPSERT_MONTH.format(marks=", ".join(["?"] * 10)), params)
     after = _month_ids(conn, periods)
     ids = np.fromiter((after[k] for k in keys), dtype=np.int64, count=len(keys))
     existed = np.fromiter((k in before for k in keys), dtype=bool, count=len(keys))
@@ -638,13 +678,17 @@ def _copy_rows(
 ) -> None:
     """PostgreSQL: ``COPY … FROM STDIN`` on the transaction's own connection.
 
-    When no value needs escaping in COPY's text format (no tab, backslash or line break in the
+    A file that pyarrow read goes as CSV that pyarrow writes (:mod:`.arrow_copy`). Otherwise,
+    when no value needs escaping in COPY's text format (no tab, backslash or line break in the
     file), each chunk is written as one block of text joined column-wise; otherwise row by
     row, letting psycopg escape.
     """
     names = [c.name for c in Spending.__table__.columns]  # type: ignore[attr-defined]
     driver = conn.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
+    if parsed.arrow is not None:
+        copy_rows(driver, names, parsed, import_id, base, row_month, CHUNK_ROWS, progress.advance)
+        return
     statement = f"COPY spending ({', '.join(names)}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         if not parsed.copy_safe:
@@ -705,7 +749,9 @@ def _record_detail(
     """The rows with detail, grouped for the tariff checks (``spending_detail_month``), and the
     rows naming a stage with their assignment (``spending_stage``).
 
-    Both are copied by the database from the rows just written (their ids are the block
+    On PostgreSQL, for a file that pyarrow read, both are copied from its columns
+    (:func:`.arrow_copy.copy_detail`). Otherwise both are copied by the database from the rows
+    just written (their ids are the block
     ``base`` to ``base + n - 1``), so no value passes through Python twice; only the grouping
     is found here, in numpy. When every group is a single row (amounts mostly differ) the
     copy needs nothing more; otherwise the first row and size of each group go to a temporary
@@ -715,6 +761,10 @@ def _record_detail(
     assert detail is not None
     n = len(parsed)
     first, rows = _detail_groups(parsed, row_month)
+    driver = conn.connection.driver_connection
+    if parsed.arrow is not None and isinstance(driver, psycopg.Connection):
+        copy_detail(driver, parsed, import_id, base, row_month, (first, rows))
+        return
     last = base + n - 1
     columns = (
         "import_id, month_id, segment, product_code, stage, unit, quantity_hundredths, "
@@ -803,7 +853,7 @@ def _detail_groups(
         *(k[index].astype(np.int64) for k in keys),
         row_month[index],
     ]
-    order = np.lexsort([index, *columns])  # stable: each run of alike rows in file order
+    order = np.lexsort(columns)  # stable: each run of alike rows in file order
     sorted_columns = [c[order] for c in columns]
     starts = np.ones(index.size, dtype=bool)
     for c in sorted_columns:
