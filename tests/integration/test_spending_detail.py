@@ -139,6 +139,17 @@ def test_a_file_without_detail_stores_none(db: Engine, tmp_path: Path) -> None:
         ({"quantity": ""}, "quantity", "a unit needs a quantity"),
         ({"assignment": "TW-1"}, "assignment_reference", "not an assignment reference"),
         ({"assignment": "111222333"}, "assignment_reference", "personal data is not accepted"),
+        # a dropout may book zero, but an amount that cannot be read is no zero
+        (
+            {"amount": "abc", "stage": "dropout", "assignment": "TW0001"},
+            "amount",
+            "'abc' is not a euro amount",
+        ),
+        (
+            {"amount": "", "stage": "dropout", "assignment": "TW0001"},
+            "amount",
+            "",
+        ),
     ],
 )
 def test_bad_detail_names_line_column_value_and_reason(

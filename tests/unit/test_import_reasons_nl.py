@@ -38,6 +38,9 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "populatie"
 #: build reasons (None: the whole module).
 SOURCES: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("spending/parsing.py", None),
+    ("spending/rules.py", None),
+    ("spending/arrow_reader.py", None),
+    ("spending/arrow_copy.py", None),
     ("spending/personal_data.py", None),
     ("spending/coded.py", None),
     ("spending/detail.py", None),

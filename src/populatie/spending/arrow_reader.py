@@ -44,6 +44,7 @@ from populatie.spending.rules import (
     MAX_LENGTH,
     MAX_ROW_CENTS,
     OPTIONAL_COLUMNS,
+    ZERO_AMOUNT,
     ParsedSpending,
     content_hash,
     date_reason,
@@ -59,7 +60,6 @@ from populatie.spending.rules import (
 __all__ = ["read_valid"]
 
 _NEWLINE, _RETURN, _TAB, _QUOTE = 10, 13, 9, 34
-_ZERO_AMOUNT = "an amount of zero books nothing"
 
 
 class _ReferError(Exception):
@@ -408,7 +408,7 @@ def _amounts(
         values = pc.take(amount, pa.array(others)).to_pylist()
         parsed, errors = parse_amounts(values, decimal_comma=decimal_comma, comma_hint=comma_hint)
         cents[others] = parsed
-        if any(reason != _ZERO_AMOUNT for reason in errors.values()):
+        if any(reason != ZERO_AMOUNT for reason in errors.values()):
             return None
         refused = others[list(errors)].tolist()
     zero = cents == 0

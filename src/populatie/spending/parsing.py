@@ -45,6 +45,7 @@ from populatie.spending.rules import (
     MAX_LENGTH,
     MAX_ROW_CENTS,
     OPTIONAL_COLUMNS,
+    ZERO_AMOUNT,
     ParsedSpending,
     content_hash,
     date_reason,
@@ -412,11 +413,12 @@ def parse_spending(
         columns["amount"], decimal_comma=decimal_comma, comma_hint=comma_hint
     )
     if detail.present and "dropout" in detail.stage:
-        # A dropout may be reported without money: nothing more is due after it.
+        # A dropout may be reported without money: nothing more is due after it. Only a
+        # zero is forgiven; an amount that could not be read stays an error.
         amount_errors = {
             i: reason
             for i, reason in amount_errors.items()
-            if not (amounts[i] == 0 and detail.stage[i] == "dropout")
+            if not (reason == ZERO_AMOUNT and detail.stage[i] == "dropout")
         }
     bad_rows.extend((i, "amount", reason) for i, reason in amount_errors.items())
     step("amounts")

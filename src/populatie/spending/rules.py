@@ -158,6 +158,9 @@ def district_elsewhere(municipality: str, district: str, known: Container[str]) 
     )
 
 
+ZERO_AMOUNT = "an amount of zero books nothing"
+
+
 def parse_amounts(
     values: Sequence[str], *, decimal_comma: bool, comma_hint: str = COMMA_HINT
 ) -> tuple[npt.NDArray[np.int64], dict[int, str]]:
@@ -209,11 +212,7 @@ def parse_amounts(
     bad = np.flatnonzero((np.abs(cents) > MAX_ROW_CENTS) | (cents == 0)).tolist()
     for i in bad:
         if i not in errors:
-            errors[i] = (
-                "an amount of zero books nothing"
-                if cents[i] == 0
-                else "more than € 1.000.000.000 in one booking"
-            )
+            errors[i] = ZERO_AMOUNT if cents[i] == 0 else "more than € 1.000.000.000 in one booking"
     return cents, errors
 
 
