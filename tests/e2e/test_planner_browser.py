@@ -49,6 +49,19 @@ def test_a_planner_recalculates_and_sees_the_new_run(
     assert "scenario browser hoog" in status
     assert page.locator("svg.chart.waterfall").count() == 13
     page.screenshot(path=str(artifacts / "planner-runs.png"), full_page=False)
+    # the README's: the heading of the change per area and its first waterfall with its table
+    top, bottom = page.evaluate(
+        """() => {
+            const heading = document.getElementById("waterval").getBoundingClientRect();
+            const figure = document.querySelector("figure.waterfall-figure").getBoundingClientRect();
+            return [heading.top + window.scrollY, figure.bottom + window.scrollY];
+        }"""
+    )
+    page.screenshot(
+        path=str(artifacts / "planner-waterfall.png"),
+        full_page=True,
+        clip={"x": 0, "y": top - 24, "width": 1280, "height": bottom - top + 48},
+    )
     assert not errors, errors
     with Session(server.world.engine) as session:
         stored = session.execute(

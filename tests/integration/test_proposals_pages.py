@@ -240,3 +240,5 @@ def test_finance_sets_budget_totals_on_the_page(
     assert same.status_code == 409
     shown = finance.get("/finance?year=2025").text
     assert re.search(r"Budgettotalen 2025", shown)
+    # each municipality by its name, its code beside it, as in the form
+    assert re.search(r'<th scope="row">Delft <span class="code">GM0503</span></th>', shown)
