@@ -53,7 +53,8 @@ def test_a_planner_recalculates_and_sees_the_new_run(
     top, bottom = page.evaluate(
         """() => {
             const heading = document.getElementById("waterval").getBoundingClientRect();
-            const figure = document.querySelector("figure.waterfall-figure").getBoundingClientRect();
+            const figure = document.querySelector("figure.waterfall-figure")
+                .getBoundingClientRect();
             return [heading.top + window.scrollY, figure.bottom + window.scrollY];
         }"""
     )
