@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -105,11 +106,7 @@ def render_table(result: Reconciliation, console: Console) -> None:
             name, overflow="fold", justify="right" if name == "amount" else "left"
         )
     for exc in result.exceptions:
-        evidence = [
-            f"  {e.get('file', '')} line {e.get('line', '?')}: {e.get('invoice_reference', '')} "
-            f"{e.get('booked_on', '')} {_euro(int(str(e.get('amount_cents', 0))))}"
-            for e in exc.evidence
-        ]
+        evidence = [_evidence_text(e) for e in exc.evidence]
         exceptions.add_row(
             exc.kind,
             exc.subject,
@@ -123,6 +120,20 @@ def render_table(result: Reconciliation, console: Console) -> None:
     )
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
+
+
+def _evidence_text(e: Mapping[str, object]) -> str:
+    """A booked row by its file and line; an instalment of a schedule (no row of its own) by
+    its month, what was due and what was paid."""
+    if "due_cents" in e:
+        return (
+            f"  {e.get('month', '')}: due {_euro(int(str(e['due_cents'])))}, "
+            f"paid {_euro(int(str(e.get('paid_cents', 0))))}"
+        )
+    return (
+        f"  {e.get('file', '')} line {e.get('line', '?')}: {e.get('invoice_reference', '')} "
+        f"{e.get('booked_on', '')} {_euro(int(str(e.get('amount_cents', 0))))}"
+    )
 
 
 def render_json(result: Reconciliation) -> str:

@@ -179,6 +179,18 @@ def _exception_view(exc: ReconciliationException, *, with_detail: bool) -> Excep
     evidence = []
     for e in exc.evidence:
         cents = e.get("amount_cents")
+        due, paid = e.get("due_cents"), e.get("paid_cents")
+        if isinstance(due, int) and isinstance(paid, int):
+            # an instalment of a schedule: no row of its own, its month, what was due and paid
+            evidence.append(
+                EvidenceView(
+                    booked_on=str(e.get("month", "")),
+                    invoice=f"termijn {euro(due)}",
+                    amount=f"betaald {euro(paid)}",
+                    source="",
+                )
+            )
+            continue
         evidence.append(
             EvidenceView(
                 booked_on=str(e.get("booked_on", "")),
